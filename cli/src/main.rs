@@ -1,0 +1,5 @@
+//! `flv`: the command-line client.
+
+fn main() -> anyhow::Result<()> {
+    Ok(())
+}

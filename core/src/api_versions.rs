@@ -1,0 +1,3 @@
+//! ApiVersions (api key 18): the first request on every connection.
+//!
+//! PLACEHOLDER: being written.

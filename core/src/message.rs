@@ -1,0 +1,1 @@
+//! Dispatch of frames to typed messages by api key and version.

@@ -1,0 +1,1 @@
+//! SC (control plane) admin messages and object specs.

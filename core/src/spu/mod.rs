@@ -1,0 +1,1 @@
+//! SPU (data plane) messages.
