@@ -78,3 +78,20 @@ pub fn encode_u32_len_prefixed(
     dst[at..at + 4].copy_from_slice(&len32.to_be_bytes());
     Ok(())
 }
+
+/// Helpers for `arbitrary::Arbitrary` derives on wire types (feature `arbitrary`).
+#[cfg(feature = "arbitrary")]
+pub mod arb {
+    use arbitrary::{Arbitrary, Unstructured};
+    use bytes::Bytes;
+
+    /// An arbitrary [`Bytes`] (for `#[arbitrary(with = crate::codec::arb::bytes)]`).
+    pub fn bytes(u: &mut Unstructured<'_>) -> arbitrary::Result<Bytes> {
+        Ok(Bytes::from(Vec::<u8>::arbitrary(u)?))
+    }
+
+    /// An arbitrary optional [`Bytes`].
+    pub fn opt_bytes(u: &mut Unstructured<'_>) -> arbitrary::Result<Option<Bytes>> {
+        Ok(Option::<Vec<u8>>::arbitrary(u)?.map(Bytes::from))
+    }
+}
