@@ -39,3 +39,10 @@ pub trait Request: Encode + Decode + Debug + Clone + PartialEq {
     /// The response message.
     type Response: Encode + Decode + Debug + Clone + PartialEq;
 }
+
+impl RequestHeader {
+    /// Decodes just the header at the start of a request payload (the body is left unread).
+    pub fn peek(payload: &bytes::Bytes) -> Result<Self, crate::codec::DecodeError> {
+        Self::decode(&mut crate::codec::Reader::new(payload.clone()), 0)
+    }
+}

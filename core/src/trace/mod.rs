@@ -9,6 +9,10 @@
 //! ```
 //! Each hex frame includes its 4-byte length prefix.
 
+mod replay;
+
+pub use replay::{CheckReport, FrameReport, check, dissect};
+
 use std::collections::BTreeMap;
 use std::fmt;
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every check and test of flv on a fresh clone: formatting, lints, the workspace
+# tests (unit, trace replay, cross-checks against upstream), the CLI trace check on the
+# real-cluster traces, and a short smoke run of each fuzz target.
+# Environment: FUZZ_SECONDS (default 20) per fuzz target; FUZZ=0 skips fuzzing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (workspace, all targets, -D warnings)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+step "cargo test (workspace)"
+cargo test --workspace --all-features
+
+step "flv trace check on the real-cluster traces"
+cargo run -q -p flv-cli --bin flv -- trace check tests/traces/*.trace | tail -n 1
+
+if [ "${FUZZ:-1}" != "0" ]; then
+  step "fuzz smoke run (${FUZZ_SECONDS:-20}s per target)"
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked
+  fi
+  rm -rf fuzz/corpus-seed && cargo run -q -p flv-tests --bin fuzz-seeds -- fuzz/corpus-seed
+  for target in $(cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz list); do
+    mkdir -p "fuzz/corpus/$target"
+    seeds="fuzz/corpus-seed/$target"
+    [ -d "$seeds" ] || seeds=""
+    (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "corpus/$target" ${seeds:+"../$seeds"} -- \
+      -max_total_time="${FUZZ_SECONDS:-20}" -max_len=65536 -rss_limit_mb=2048 2>&1 | tail -n 3)
+  done
+fi
+
+printf '\nall checks passed\n'
