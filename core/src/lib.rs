@@ -15,12 +15,16 @@
 #![warn(missing_docs)]
 
 pub mod api_versions;
+pub mod backoff;
 pub mod codec;
 pub mod error_code;
 pub mod frame;
 pub mod header;
 pub mod message;
+pub mod producer;
 pub mod record;
+pub mod rng;
 pub mod sc;
 pub mod spu;
+pub mod time;
 pub mod trace;

@@ -22,7 +22,11 @@ fn traces() -> Vec<(String, Trace)> {
 
 #[test]
 fn all_thirty_traces_are_present() {
-    assert_eq!(traces().len(), 30, "tests/traces must hold the 30 real-cluster traces");
+    assert_eq!(
+        traces().len(),
+        30,
+        "tests/traces must hold the 30 real-cluster traces"
+    );
 }
 
 #[test]
@@ -41,12 +45,20 @@ fn every_frame_decodes_and_reencodes_identically() {
                 f.peer,
                 f.api(),
                 f.version,
-                f.decoded.as_ref().err().map_or("re-encoded bytes differ", |e| e.as_str())
+                f.decoded
+                    .as_ref()
+                    .err()
+                    .map_or("re-encoded bytes differ", |e| e.as_str())
             ));
         }
     }
     assert!(total > 300, "too few frames: {total}");
-    assert!(failures.is_empty(), "{} frames failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} frames failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

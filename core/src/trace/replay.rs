@@ -112,7 +112,11 @@ pub fn check(trace: &Trace) -> (CheckReport, Vec<FrameReport>) {
     let mut report = CheckReport::default();
     let mut frames = Vec::with_capacity(trace.frames.len());
     for (index, frame) in trace.frames.iter().enumerate() {
-        let peer = trace.connections.get(&frame.conn).copied().unwrap_or(Peer::Sc);
+        let peer = trace
+            .connections
+            .get(&frame.conn)
+            .copied()
+            .unwrap_or(Peer::Sc);
         let server = server_kind(peer);
         let mut out = FrameReport {
             index,
@@ -138,7 +142,8 @@ pub fn check(trace: &Trace) -> (CheckReport, Vec<FrameReport>) {
                     pending.insert((frame.conn, h.correlation_id), (h.api_key, h.api_version));
                 }
                 let req = RequestFrame::decode(server, payload).map_err(|e| e.to_string())?;
-                req.encode(&mut buf).map_err(|e| format!("re-encode: {e}"))?;
+                req.encode(&mut buf)
+                    .map_err(|e| format!("re-encode: {e}"))?;
                 Ok(Decoded::Request(Box::new(req.body)))
             }
             Direction::ToClient => {
@@ -195,7 +200,8 @@ pub fn dissect(trace: &Trace) -> String {
             arrow,
             f.api(),
             f.version.map_or_else(|| "?".into(), |v| v.to_string()),
-            f.correlation_id.map_or_else(|| "?".into(), |c| c.to_string()),
+            f.correlation_id
+                .map_or_else(|| "?".into(), |c| c.to_string()),
         );
         match &f.decoded {
             Ok(Decoded::Request(r)) => {

@@ -12,7 +12,11 @@ use flv_core::trace::{self, Direction, Peer, Trace};
 const MAX_SEED: usize = 64 * 1024;
 
 fn main() -> std::io::Result<()> {
-    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "fuzz/corpus-seed".into()));
+    let out = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "fuzz/corpus-seed".into()),
+    );
     let req_dir = out.join("request_decode");
     let resp_dir = out.join("response_decode");
     fs::create_dir_all(&req_dir)?;
@@ -25,7 +29,10 @@ fn main() -> std::io::Result<()> {
         }
         let text = fs::read_to_string(&path)?;
         let Ok(t) = Trace::parse(&text) else { continue };
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let (_, frames) = trace::check(&t);
         for (f, report) in t.frames.iter().zip(&frames) {
             let payload = f.payload();

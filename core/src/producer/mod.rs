@@ -1,0 +1,3 @@
+//! Producer logic: partitioning, batching and delivery.
+
+pub mod partitioner;
