@@ -3,3 +3,5 @@
 #![warn(missing_docs)]
 
 pub use flv_core as core;
+
+pub mod config;
