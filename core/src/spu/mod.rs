@@ -14,6 +14,8 @@ pub mod stream_fetch;
 pub mod update_offsets;
 
 #[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
 mod trace_tests;
 
 pub use consumer_offset::{
