@@ -694,9 +694,8 @@ xcheck_props! {
         CONSUMER_OFFSET_VERSIONS, no_fixup, up_fetch_consumer_offsets_response;
 }
 
-/// Every `ErrorCode` variant is reachable by the generator above: check that the
-/// tags of upstream's own test list decode with ours (guards against the generator
-/// silently never producing payload variants).
+/// Error codes built by upstream itself (payload variants especially) decode with ours,
+/// re-encode identically and convert back to an equal upstream value.
 #[test]
 fn error_code_payload_variants_against_upstream() {
     use fluvio_protocol::api::RequestKind;
