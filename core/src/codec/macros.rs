@@ -75,7 +75,7 @@ macro_rules! wire_struct {
     (@in $v:ident ; ) => { true };
     (@in $v:ident $min:expr ; ) => { $v >= $min };
     (@in $v:ident ; $max:expr) => { $v <= $max };
-    (@in $v:ident $min:expr ; $max:expr) => { $v >= $min && $v <= $max };
+    (@in $v:ident $min:expr ; $max:expr) => { (($min)..=($max)).contains(&$v) };
 }
 
 /// Defines a field-less enum written as a fixed-size integer tag.
