@@ -35,9 +35,10 @@
 //! `consume-beginning.trace`: length = `max_bytes` = 1048890, 74 complete batches,
 //! then 4275 bytes of a 15448-byte batch, its header complete). Decoding keeps the
 //! complete batches and the cut tail as a [`PartialBatch`] (which may stop anywhere,
-//! even inside its first 12 bytes); the consumer continues from
-//! [`RecordSet::next_offset`]. A complete batch whose CRC or length is wrong is an
-//! error, never silently dropped.
+//! even inside its first 12 bytes). [`RecordSet::next_offset`] is the offset after
+//! the last complete batch; the SPU's stream itself continues after the cut batch
+//! (see [`PartialBatch`]). A complete batch whose CRC or length is wrong is an error,
+//! never silently dropped (upstream drops it, or hands back a cut batch as if whole).
 //!
 //! # Bytes and allocation
 //!

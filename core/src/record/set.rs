@@ -10,8 +10,13 @@ use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader, Version};
 ///
 /// An SPU answering a StreamFetch copies whole stored batches until `max_bytes` and
 /// then cuts the last one **inside** the batch; the record set's `i32` length is the
-/// cut length. The partial batch cannot be used: a consumer fetches again from
-/// [`RecordSet::next_offset`]. Its bytes are kept so the set re-encodes identically.
+/// cut length. The records of a partial batch are not usable, and the SPU's stream
+/// does **not** resend them: it continues after the cut batch (observed in
+/// `consumer-offsets-commit.trace`: a response ending with the cut batch 431..=433 is
+/// followed by one starting at 434, and the official client acknowledges 434 in
+/// UpdateOffsets, silently skipping those records). A consumer that must not lose them
+/// fetches again from [`PartialBatch::base_offset`]. The bytes are kept so the set
+/// re-encodes identically.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct PartialBatch {
@@ -20,6 +25,25 @@ pub struct PartialBatch {
     /// Everything of the batch that arrived.
     #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::codec::arb::bytes))]
     pub bytes: Bytes,
+}
+
+impl PartialBatch {
+    /// The cut batch's `last_offset_delta`, when its header arrived that far.
+    pub fn last_offset_delta(&self) -> Option<i32> {
+        self.bytes
+            .get(23..27)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(i32::from_be_bytes)
+    }
+
+    /// The offset after the cut batch: where the SPU's stream continues.
+    pub fn next_offset(&self) -> Option<i64> {
+        let base = self.base_offset?;
+        Some(
+            base.saturating_add(i64::from(self.last_offset_delta()?))
+                .saturating_add(1),
+        )
+    }
 }
 
 /// A record set: `i32` total length, then concatenated batches.
@@ -70,10 +94,11 @@ impl RecordSet {
         self.batches.last().map(Batch::last_offset)
     }
 
-    /// Where a consumer continues: after the last complete batch.
+    /// The offset after the last complete batch: every record before it was delivered.
     ///
-    /// `None` when no batch is complete; if there is a [`PartialBatch`], the batch at
-    /// its base offset is larger than the fetch's `max_bytes`.
+    /// `None` when no batch is complete (then a [`PartialBatch`], if any, is a batch
+    /// larger than the fetch's `max_bytes`). See [`PartialBatch`] for where the SPU's
+    /// stream continues.
     pub fn next_offset(&self) -> Option<i64> {
         self.batches.last().map(Batch::next_offset)
     }

@@ -367,6 +367,9 @@ fn record_set_partial_tails() {
             let p = partial.unwrap();
             assert_eq!(p.bytes.len(), cut - first);
             assert_eq!(p.base_offset, (cut - first >= 8).then_some(3));
+            let lod_known = cut - first >= 27;
+            assert_eq!(p.last_offset_delta(), lod_known.then_some(3));
+            assert_eq!(p.next_offset(), lod_known.then_some(7));
         }
         assert_eq!(encode_to_bytes(&set, 0).unwrap(), cut_wire, "cut {cut}");
     }

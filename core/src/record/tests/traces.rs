@@ -288,6 +288,8 @@ fn consume_beginning_cuts_the_last_batch() {
         assert_eq!(set.encoded_size() - 4, 1_048_890);
         let partial = set.partial().unwrap();
         assert_eq!(partial.base_offset, Some(431));
+        assert_eq!(partial.last_offset_delta(), Some(2));
+        assert_eq!(partial.next_offset(), Some(434));
         assert_eq!(partial.bytes.len(), 4275);
         assert_eq!(set.next_offset(), Some(431));
         assert_eq!(set.last_offset(), Some(430));
@@ -304,6 +306,21 @@ fn consume_beginning_cuts_the_last_batch() {
         for (i, (offset, _)) in records.iter().enumerate() {
             assert_eq!(*offset, i as i64);
         }
+    }
+}
+
+#[test]
+fn the_stream_continues_after_a_cut_batch() {
+    for name in ["consumer-offsets-commit", "consumer-offsets-resume"] {
+        let sets = stream_fetch_sets(&load(name));
+        assert_eq!(sets.len(), 2, "{name}");
+        let (first, second) = (&sets[0].set, &sets[1].set);
+        assert_eq!(first.next_offset(), Some(431));
+        let cut = first.partial().unwrap();
+        // The SPU does not resend the cut batch 431..=433.
+        assert_eq!(second.base_offset(), cut.next_offset());
+        assert_eq!(second.base_offset(), Some(434));
+        assert_eq!(second.partial().unwrap().base_offset, Some(635));
     }
 }
 
