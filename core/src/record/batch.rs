@@ -126,7 +126,7 @@ impl BatchHeader {
 /// re-encodes byte for byte; [`Batch::records`] decodes the records on demand.
 /// Producers build batches with [`Batch::from_records`] or
 /// [`BatchBuilder`](super::BatchBuilder).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Batch {
     header: BatchHeader,

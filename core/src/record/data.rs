@@ -21,7 +21,7 @@ pub const MIN_RECORD_SIZE: usize = 7;
 /// ```
 ///
 /// Decoded keys and values are zero-copy slices of the buffer they were read from.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Record {
     /// Record attributes (unused by Fluvio, 0).

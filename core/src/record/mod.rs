@@ -52,6 +52,7 @@ mod batch;
 mod builder;
 mod compression;
 mod data;
+mod debug;
 mod set;
 
 #[cfg(test)]
@@ -64,4 +65,5 @@ pub use batch::{
 pub use builder::BatchBuilder;
 pub use compression::{ALL_COMPRESSIONS, COMPRESSION_MASK, Compression, UnknownCompression};
 pub use data::{MIN_RECORD_SIZE, Record};
+pub use debug::ShortBytes;
 pub use set::{PartialBatch, RecordSet};

@@ -17,7 +17,7 @@ use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader, Version};
 /// UpdateOffsets, silently skipping those records). A consumer that must not lose them
 /// fetches again from [`PartialBatch::base_offset`]. The bytes are kept so the set
 /// re-encodes identically.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct PartialBatch {
     /// The cut batch's base offset, when its first 8 bytes arrived.
