@@ -108,7 +108,8 @@ crate::wire_struct! {
     pub struct Endpoint {
         /// TCP port.
         pub port: u16,
-        /// Host.
+        /// Host (upstream decodes an empty host as its default, `127.0.0.1`).
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::sc::arb::non_empty_string))]
         pub host: String,
         /// Transport encryption.
         pub encryption: Encryption,
