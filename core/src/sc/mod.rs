@@ -145,13 +145,9 @@ pub(crate) mod arb {
 
     use crate::error_code::ErrorCode;
 
-    /// An error code from the variants every `ErrorCode` has (`None`, `Other`).
+    /// Any error code, every variant with its payload.
     pub fn error_code(u: &mut Unstructured<'_>) -> arbitrary::Result<ErrorCode> {
-        Ok(if bool::arbitrary(u)? {
-            ErrorCode::Other(String::arbitrary(u)?)
-        } else {
-            ErrorCode::None
-        })
+        ErrorCode::arbitrary(u)
     }
 
     /// A non-empty string. Upstream decodes strings *into* its default value and leaves that

@@ -128,8 +128,6 @@ enum Decoded {
     Watch(ObjectWatchRequest),
     WatchResponse(ObjectWatchResponse),
     Status(Status),
-    /// A status whose error code the placeholder `ErrorCode` of this branch cannot decode yet.
-    StatusPendingErrorCode(i64),
     ApiVersions,
 }
 
@@ -145,15 +143,7 @@ fn decode_frame(f: &ScFrame) -> Decoded {
         (api_key::WATCH, true) => ok(roundtrip(f).map(Decoded::Watch)),
         (api_key::WATCH, false) => ok(roundtrip(f).map(Decoded::WatchResponse)),
         (api_key::CREATE | api_key::DELETE | api_key::UPDATE, false) => {
-            match roundtrip::<Status>(f) {
-                Ok(s) => Decoded::Status(s),
-                // Until the full ErrorCode lands in this branch, only its own tag may fail.
-                Err(DecodeError::UnknownTag {
-                    what: "ErrorCode",
-                    tag,
-                }) => Decoded::StatusPendingErrorCode(tag),
-                Err(e) => panic!("{}: {e}", f.at),
-            }
+            ok(roundtrip(f).map(Decoded::Status))
         }
         (key, _) => panic!("{}: unexpected SC api key {key}", f.at),
     }
@@ -175,7 +165,6 @@ fn every_sc_frame_of_every_trace_roundtrips() {
                 Decoded::Watch(r) => format!("watch {:?}", r.kind),
                 Decoded::WatchResponse(r) => format!("watch response {:?}", r.kind()),
                 Decoded::Status(_) => "status".into(),
-                Decoded::StatusPendingErrorCode(_) => "status (pending ErrorCode)".into(),
                 Decoded::ApiVersions => "api versions".into(),
             };
             *seen.entry(what).or_default() += 1;
@@ -280,8 +269,7 @@ fn update_and_errors_content() {
         let frames = frames_of(name);
         assert!(
             frames.iter().any(|d| match d {
-                Decoded::StatusPendingErrorCode(tag) => *tag == code,
-                Decoded::Status(s) => !s.is_ok(),
+                Decoded::Status(s) => s.error_code.tag() == code,
                 _ => false,
             }),
             "{name}: no error status"
