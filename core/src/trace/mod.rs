@@ -11,7 +11,7 @@
 
 mod replay;
 
-pub use replay::{CheckReport, FrameReport, check, dissect};
+pub use replay::{CheckReport, Decoded, FrameReport, check, dissect};
 
 use std::collections::BTreeMap;
 use std::fmt;

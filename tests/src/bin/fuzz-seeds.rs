@@ -7,7 +7,10 @@
 use std::fs;
 use std::path::PathBuf;
 
-use flv_core::trace::{self, Direction, Peer, Trace};
+use flv_core::codec::Encode;
+use flv_core::message::{AnyRequest, AnyResponse};
+use flv_core::record::RecordSet;
+use flv_core::trace::{self, Decoded, Direction, Peer, Trace};
 
 const MAX_SEED: usize = 64 * 1024;
 
@@ -19,8 +22,10 @@ fn main() -> std::io::Result<()> {
     );
     let req_dir = out.join("request_decode");
     let resp_dir = out.join("response_decode");
-    fs::create_dir_all(&req_dir)?;
-    fs::create_dir_all(&resp_dir)?;
+    let rec_dir = out.join("record_batch_decode");
+    for d in [&req_dir, &resp_dir, &rec_dir] {
+        fs::create_dir_all(d)?;
+    }
     let mut written = 0;
     for entry in fs::read_dir(flv_tests::traces_dir())? {
         let path = entry?.path();
@@ -40,6 +45,12 @@ fn main() -> std::io::Result<()> {
                 continue;
             }
             let name = format!("{stem}-{}", report.index);
+            for (i, set) in record_sets(&report.decoded).into_iter().enumerate() {
+                let mut buf = bytes::BytesMut::new();
+                if set.encode(&mut buf, 25).is_ok() && buf.len() <= MAX_SEED {
+                    fs::write(rec_dir.join(format!("{name}-{i}")), &buf)?;
+                }
+            }
             match f.dir {
                 Direction::ToServer => fs::write(req_dir.join(name), &payload)?,
                 Direction::ToClient => {
@@ -59,4 +70,23 @@ fn main() -> std::io::Result<()> {
     }
     println!("fuzz-seeds: wrote {written} seeds to {}", out.display());
     Ok(())
+}
+
+/// The record sets carried by a decoded frame (produce requests, fetch responses).
+fn record_sets(decoded: &Result<Decoded, String>) -> Vec<RecordSet> {
+    match decoded {
+        Ok(Decoded::Request(r)) => match r.as_ref() {
+            AnyRequest::Produce(p) => p
+                .topics
+                .iter()
+                .flat_map(|t| t.partitions.iter().map(|p| p.records.clone()))
+                .collect(),
+            _ => Vec::new(),
+        },
+        Ok(Decoded::Response(r)) => match r.as_ref() {
+            AnyResponse::StreamFetch(s) => vec![s.partition.records.clone()],
+            _ => Vec::new(),
+        },
+        Err(_) => Vec::new(),
+    }
 }
