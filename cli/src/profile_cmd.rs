@@ -89,6 +89,7 @@ enum ProfileCmd {
         /// address of cluster, e.g. 127.0.0.1:9003
         cluster_address: String,
         /// Installation type of cluster, e.g. local, local-k8, k8
+        #[arg(ignore_case = true)]
         installation_type: Option<Installation>,
         #[command(flatten)]
         tls: TlsOpts,
@@ -155,12 +156,13 @@ impl ProfileOpt {
                 println!("{name}");
             }
             ProfileCmd::Delete { profile_name } => {
+                let was_current = file.config().current_profile_name() == Some(&profile_name);
                 file.config_mut()
                     .delete_profile(&profile_name)
                     .map_err(not_found)?;
                 file.save()?;
                 println!("profile {profile_name} deleted");
-                if file.config().current_profile_name().is_none() {
+                if was_current {
                     eprintln!(
                         "warning: this removed your current profile, use 'flv profile switch' to select a different one"
                     );
