@@ -1,5 +1,12 @@
 //! `flv`: the command-line client for Fluvio clusters.
 
+/// `println!` returning an `io::Error` instead of panicking when stdout is closed.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::emit(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod output;
 mod profile_cmd;
 mod target;
@@ -54,6 +61,8 @@ fn main() -> ExitCode {
     cli.global.client_id = std::env::var(CLIENT_ID_ENV).ok();
     match run(cli) {
         Ok(code) => code,
+        // `flv ... | head`: the reader is gone, stop quietly.
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -66,27 +75,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Trace(cmd) => cmd.run(),
         Command::Profile(cmd) => cmd.run(&default_config_path()?),
         Command::Version => {
-            print_version(&cli.global);
+            print_version(&cli.global)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "flv", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "flv", &mut script);
+            output::emit(&String::from_utf8_lossy(&script))?;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
 /// `flv version`: one `name : value` line per fact, as the official CLI prints them.
-fn print_version(global: &GlobalOpts) {
-    let line = |name: &str, value: &str| println!("{name:20} : {value}");
-    line("flv CLI", env!("CARGO_PKG_VERSION"));
-    line("flv CLI Arch", env!("FLV_BUILD_TARGET"));
-    line("Git Commit", env!("FLV_GIT_HASH"));
-    line("Rust Compiler", env!("FLV_RUSTC_VERSION"));
+fn print_version(global: &GlobalOpts) -> std::io::Result<()> {
+    let line = |name: &str, value: &str| outln!("{name:20} : {value}");
+    line("flv CLI", env!("CARGO_PKG_VERSION"))?;
+    line("flv CLI Arch", env!("FLV_BUILD_TARGET"))?;
+    line("Git Commit", env!("FLV_GIT_HASH"))?;
+    line("Rust Compiler", env!("FLV_RUSTC_VERSION"))?;
     line(
         "OS",
         &format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
-    );
+    )?;
     // The platform version needs a connection, which comes with the client API; show which
     // cluster it would be asked, or why none is configured.
     let cluster = default_config_path()

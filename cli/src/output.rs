@@ -5,6 +5,7 @@
 //! the serde serialization of the value listed.
 
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -37,6 +38,22 @@ pub(crate) struct OutputOpt {
         ignore_case = true
     )]
     pub format: OutputFormat,
+}
+
+/// Writes `text` to stdout and flushes; errors (a closed pipe) are returned, not panics.
+pub(crate) fn emit(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// Whether `err` comes from writing to a pipe whose reader is gone (`flv ... | head`).
+pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// A table of text cells under a header.

@@ -153,7 +153,7 @@ impl ProfileOpt {
                 let name = file.config().current_profile_name().with_context(|| {
                     format!("no current profile set in {}", file.path().display())
                 })?;
-                println!("{name}");
+                outln!("{name}")?;
             }
             ProfileCmd::Delete { profile_name } => {
                 let was_current = file.config().current_profile_name() == Some(&profile_name);
@@ -161,7 +161,7 @@ impl ProfileOpt {
                     .delete_profile(&profile_name)
                     .map_err(not_found)?;
                 file.save()?;
-                println!("profile {profile_name} deleted");
+                outln!("profile {profile_name} deleted")?;
                 if was_current {
                     eprintln!(
                         "warning: this removed your current profile, use 'flv profile switch' to select a different one"
@@ -182,7 +182,7 @@ impl ProfileOpt {
                         other => not_found(other),
                     })?;
                 file.save()?;
-                println!("Cluster {cluster_name} deleted");
+                outln!("Cluster {cluster_name} deleted")?;
             }
             ProfileCmd::List { output } => list(file.config(), output.format, file.path())?,
             ProfileCmd::Rename { from, to } => {
@@ -217,10 +217,7 @@ impl ProfileOpt {
                     ExportFormat::Json => OutputFormat::Json,
                     ExportFormat::Yaml => OutputFormat::Yaml,
                 };
-                print!(
-                    "{}",
-                    output::render_value(&exported, format, Table::default)?
-                );
+                output::emit(&output::render_value(&exported, format, Table::default)?)?;
             }
             ProfileCmd::Add {
                 profile_name,
@@ -241,7 +238,7 @@ impl ProfileOpt {
                         .update_metadata_by_name(INSTALLATION_KEY, installation.as_metadata())?;
                 }
                 file.save()?;
-                println!("Switched to profile {profile_name}");
+                outln!("Switched to profile {profile_name}")?;
             }
         }
         Ok(ExitCode::SUCCESS)
@@ -317,6 +314,6 @@ fn list(config: &Config, format: OutputFormat, path: &Path) -> anyhow::Result<()
         }
         table
     })?;
-    print!("{text}");
+    output::emit(&text)?;
     Ok(())
 }

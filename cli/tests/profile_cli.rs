@@ -515,3 +515,25 @@ fn harness_never_uses_the_real_home() {
     assert!(home.path.starts_with(home.dir.path()));
     assert!(!Path::new(&home.path).exists());
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly_not_in_a_panic() {
+    let home = Home::three_profiles();
+    for args in [
+        &["completions", "zsh"][..],
+        &["profile", "list", "-O", "json"],
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("flv"))
+            .args(args)
+            .env("FLV_PROFILE_PATH", &home.path)
+            .env("HOME", home.dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away before flv writes
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{args:?}: {:?}", out.status);
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
+}
