@@ -40,7 +40,7 @@ enum ProfileCmd {
         /// The name of a cluster connection to delete
         #[arg(value_name = "cluster name")]
         cluster_name: String,
-        /// Deletes a cluster even if its active
+        /// Delete the cluster even if profiles still use it
         #[arg(short, long)]
         force: bool,
     },
