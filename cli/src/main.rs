@@ -1,42 +1,122 @@
 //! `flv`: the command-line client for Fluvio clusters.
 
+/// `println!` returning an `io::Error` instead of panicking when stdout is closed.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::emit(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+mod output;
+mod profile_cmd;
+mod target;
 mod trace_cmd;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use flv_driver::config::{ConfigFile, default_config_path};
+
+use crate::target::{CLIENT_ID_ENV, GlobalOpts, resolve_target};
 
 /// flv: a fast, reliable client for Fluvio clusters.
 #[derive(Debug, Parser)]
 #[command(name = "flv", version, about, propagate_version = true)]
 struct Cli {
+    #[command(flatten)]
+    global: GlobalOpts,
+
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Manage Profiles, which describe linked clusters
+    ///
+    /// Each Profile describes a particular Fluvio cluster you may be connected to.
+    /// There is one "active" profile, which determines which cluster all of the
+    /// flv commands interact with. Profiles live in the official CLI's file
+    /// (`~/.fluvio/config`, or `$FLV_PROFILE_PATH`).
+    Profile(profile_cmd::ProfileOpt),
     /// Check or show traces of Fluvio traffic (`flv-trace v1` files).
     #[command(subcommand)]
     Trace(trace_cmd::TraceCmd),
-    /// Print the version of flv.
+    /// Print version information
     Version,
+    /// Generate command-line completions for flv
+    ///
+    /// For example, for bash:
+    ///
+    /// $ flv completions bash > ~/flv_completions.sh
+    /// {n}$ echo "source ~/flv_completions.sh" >> ~/.bashrc
+    Completions {
+        /// The shell to generate completions for
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Trace(cmd) => cmd.run(),
-        Command::Version => {
-            println!("flv {}", env!("CARGO_PKG_VERSION"));
-            Ok(ExitCode::SUCCESS)
-        }
-    };
-    match result {
+    let mut cli = Cli::parse();
+    cli.global.client_id = std::env::var(CLIENT_ID_ENV).ok();
+    match run(cli) {
         Ok(code) => code,
+        // `flv ... | head`: the reader is gone, stop quietly.
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Trace(cmd) => cmd.run(),
+        Command::Profile(cmd) => cmd.run(&default_config_path()?),
+        Command::Version => {
+            print_version(&cli.global)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "flv", &mut script);
+            output::emit(&String::from_utf8_lossy(&script))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `flv version`: one `name : value` line per fact, as the official CLI prints them.
+fn print_version(global: &GlobalOpts) -> std::io::Result<()> {
+    let line = |name: &str, value: &str| outln!("{name:20} : {value}");
+    line("flv CLI", env!("CARGO_PKG_VERSION"))?;
+    line("flv CLI Arch", env!("FLV_BUILD_TARGET"))?;
+    line("Git Commit", env!("FLV_GIT_HASH"))?;
+    line("Rust Compiler", env!("FLV_RUSTC_VERSION"))?;
+    line(
+        "OS",
+        &format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+    )?;
+    // The platform version needs a connection, which comes with the client API; show which
+    // cluster it would be asked, or why none is configured.
+    let cluster = default_config_path()
+        .and_then(ConfigFile::load)
+        .map_err(anyhow::Error::from)
+        .and_then(|file| {
+            let cluster = resolve_target(global, file.config())?;
+            let via = match (&global.cluster, &global.profile) {
+                (Some(_), _) => "--cluster".to_owned(),
+                (None, Some(profile)) => format!("profile {profile}"),
+                (None, None) => format!(
+                    "profile {}",
+                    file.config().current_profile_name().unwrap_or_default()
+                ),
+            };
+            Ok(format!("{} ({via})", cluster.endpoint))
+        });
+    match cluster {
+        Ok(cluster) => line("Cluster", &cluster),
+        Err(e) => line("Cluster", &format!("not configured: {e:#}")),
     }
 }

@@ -7,6 +7,8 @@ use anyhow::Context;
 use clap::Subcommand;
 use flv_core::trace::{self, CheckReport, Trace};
 
+use crate::output;
+
 /// Trace subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum TraceCmd {
@@ -37,20 +39,20 @@ impl TraceCmd {
                 for path in &files {
                     let t = load(path)?;
                     let (report, frames) = trace::check(&t);
-                    println!(
+                    outln!(
                         "{}: frames {} decoded {} identical {} failed {}",
                         path.display(),
                         report.frames,
                         report.decoded,
                         report.identical,
                         report.failed()
-                    );
+                    )?;
                     for f in frames.iter().filter(|f| !f.identical) {
                         let why = match &f.decoded {
                             Err(e) => e.clone(),
                             Ok(_) => "re-encoded bytes differ from the captured frame".into(),
                         };
-                        println!(
+                        outln!(
                             "  FAILED {} conn {} ({}) frame {} line {} api {} ({}) version {}: {why}",
                             path.display(),
                             f.conn,
@@ -60,17 +62,17 @@ impl TraceCmd {
                             f.api_key.map_or_else(|| "?".into(), |k| k.to_string()),
                             f.api(),
                             f.version.map_or_else(|| "?".into(), |v| v.to_string()),
-                        );
+                        )?;
                     }
                     total.add(&report);
                 }
-                println!(
+                outln!(
                     "frames: {} decoded: {} identical: {} failed: {}",
                     total.frames,
                     total.decoded,
                     total.identical,
                     total.failed()
-                );
+                )?;
                 Ok(if total.failed() == 0 {
                     ExitCode::SUCCESS
                 } else {
@@ -79,7 +81,7 @@ impl TraceCmd {
             }
             Self::Show { file } => {
                 let t = load(&file)?;
-                print!("{}", trace::dissect(&t));
+                output::emit(&trace::dissect(&t))?;
                 Ok(ExitCode::SUCCESS)
             }
         }
