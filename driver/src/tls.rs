@@ -139,8 +139,9 @@ pub enum TlsSetupError {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TlsFailure {
-    /// The server certificate does not chain to the configured CA.
-    #[error("the server certificate is not signed by the configured CA (unknown issuer)")]
+    /// The server certificate does not chain to the configured CA (no issuer of that name, or
+    /// one of that name but with another key).
+    #[error("the server certificate is not signed by the configured CA")]
     UnknownCa,
     /// The server certificate is not valid for the server name used.
     #[error("the server certificate is not valid for the expected server name")]
@@ -179,10 +180,11 @@ impl TlsFailure {
         use rustls::Error as E;
         match err {
             E::InvalidCertificate(cert) => match cert {
-                CertificateError::UnknownIssuer => Self::UnknownCa,
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                    Self::NameMismatch
-                }
+                // BadSignature: an issuer of the right name but another key, e.g. the CA of
+                // another cluster set up with the same names.
+                CertificateError::UnknownIssuer | CertificateError::BadSignature => Self::UnknownCa,
+                CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. } => Self::NameMismatch,
                 CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
                     Self::CertificateExpired
                 }
@@ -228,7 +230,10 @@ impl TlsFailure {
 
 /// Replaces a raw rustls error inside `err` by its [`TlsFailure`], for clearer messages.
 pub(crate) fn clarify_io_error(err: io::Error) -> io::Error {
-    match err.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
+    match err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>())
+    {
         Some(tls) => TlsFailure::from_rustls(tls).into_io_error(),
         None => err,
     }
@@ -307,12 +312,10 @@ impl TlsConnector {
         };
         let mut roots = rustls::RootCertStore::empty();
         for der in ca.certificates(PemItem::CaCert)? {
-            roots
-                .add(der)
-                .map_err(|source| TlsSetupError::InvalidCa {
-                    origin: ca.origin.clone(),
-                    source,
-                })?;
+            roots.add(der).map_err(|source| TlsSetupError::InvalidCa {
+                origin: ca.origin.clone(),
+                source,
+            })?;
         }
         let chain = cert.certificates(PemItem::ClientCert)?;
         let key = key.private_key()?;
@@ -466,5 +469,153 @@ impl ServerCertVerifier for AcceptAnyServerCert {
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
         self.algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TlsCerts;
+
+    fn verified_inline() -> TlsPolicy {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = rcgen::CertificateParams::new(vec!["fluvio.local".to_owned()])
+            .expect("name")
+            .self_signed(&key)
+            .expect("cert");
+        TlsPolicy::Verified(TlsConfig::Inline(TlsCerts {
+            domain: "fluvio.local".to_owned(),
+            key: key.serialize_pem(),
+            cert: cert.pem(),
+            ca_cert: cert.pem(),
+        }))
+    }
+
+    #[test]
+    fn connectors_from_policies() {
+        assert!(
+            TlsConnector::from_policy(&TlsPolicy::Disabled)
+                .unwrap()
+                .is_none()
+        );
+        let anonymous = TlsConnector::from_policy(&TlsPolicy::Anonymous)
+            .unwrap()
+            .unwrap();
+        assert_eq!(anonymous.mode(), TlsMode::Anonymous);
+        assert_eq!(anonymous.domain(), None);
+        let verified = TlsConnector::from_policy(&verified_inline())
+            .unwrap()
+            .unwrap();
+        assert_eq!(verified.mode(), TlsMode::Verified);
+        assert_eq!(verified.domain(), Some("fluvio.local"));
+        assert!(
+            verified
+                .client_config()
+                .client_auth_cert_resolver
+                .has_certs()
+        );
+        assert!(format!("{verified:?}").contains("fluvio.local"));
+    }
+
+    #[test]
+    fn server_names() {
+        let verified = TlsConnector::from_policy(&verified_inline())
+            .unwrap()
+            .unwrap();
+        let name =
+            |c: &TlsConnector, req, host| c.server_name(req, host).map(|n| n.to_str().into_owned());
+        assert_eq!(name(&verified, None, "10.0.0.1").unwrap(), "fluvio.local");
+        let spu = spu_server_name("fluvio.local", "spu-5001");
+        assert_eq!(
+            name(&verified, Some(&spu), "h").unwrap(),
+            "spu-5001.fluvio.local"
+        );
+        let anonymous = TlsConnector::anonymous().unwrap();
+        assert_eq!(name(&anonymous, None, "sc.example").unwrap(), "sc.example");
+        assert_eq!(name(&anonymous, None, "[::1]").unwrap(), "::1");
+        assert_eq!(name(&anonymous, None, "bad name").unwrap_err(), "bad name");
+    }
+
+    #[test]
+    fn classification() {
+        use rustls::Error as E;
+        let cert = |e| TlsFailure::from_rustls(&E::InvalidCertificate(e));
+        assert_eq!(cert(CertificateError::UnknownIssuer), TlsFailure::UnknownCa);
+        assert_eq!(cert(CertificateError::BadSignature), TlsFailure::UnknownCa);
+        assert_eq!(
+            cert(CertificateError::NotValidForName),
+            TlsFailure::NameMismatch
+        );
+        assert_eq!(
+            cert(CertificateError::Expired),
+            TlsFailure::CertificateExpired
+        );
+        assert_eq!(
+            cert(CertificateError::NotValidYet),
+            TlsFailure::CertificateNotYetValid
+        );
+        assert!(matches!(
+            cert(CertificateError::Revoked),
+            TlsFailure::BadCertificate(_)
+        ));
+        let alert = |a| TlsFailure::from_rustls(&E::AlertReceived(a));
+        assert_eq!(
+            alert(AlertDescription::CertificateRequired),
+            TlsFailure::ClientCertificateRequired
+        );
+        assert_eq!(
+            alert(AlertDescription::UnknownCA),
+            TlsFailure::ClientCertificateRejected(AlertDescription::UnknownCA)
+        );
+        assert_eq!(
+            alert(AlertDescription::HandshakeFailure),
+            TlsFailure::AlertReceived(AlertDescription::HandshakeFailure)
+        );
+        assert!(matches!(
+            TlsFailure::from_rustls(&E::DecryptError),
+            TlsFailure::Other(E::DecryptError)
+        ));
+    }
+
+    #[test]
+    fn io_errors_carry_the_failure() {
+        let raw = io::Error::new(io::ErrorKind::InvalidData, rustls::Error::DecryptError);
+        assert_eq!(
+            TlsFailure::from_io_error(&raw),
+            Some(TlsFailure::Other(rustls::Error::DecryptError))
+        );
+        let clear = clarify_io_error(io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(AlertDescription::CertificateRequired),
+        ));
+        assert!(
+            clear.to_string().contains("requires a client certificate"),
+            "{clear}"
+        );
+        assert_eq!(
+            TlsFailure::from_io_error(&clear),
+            Some(TlsFailure::ClientCertificateRequired)
+        );
+        let plain = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert_eq!(TlsFailure::from_io_error(&plain), None);
+        assert_eq!(
+            clarify_io_error(plain).kind(),
+            io::ErrorKind::ConnectionReset
+        );
+    }
+
+    #[test]
+    fn inline_key_is_not_in_errors() {
+        let TlsPolicy::Verified(TlsConfig::Inline(mut certs)) = verified_inline() else {
+            unreachable!()
+        };
+        certs.cert = String::new();
+        let err = TlsConnector::verified(&TlsConfig::Inline(certs.clone())).unwrap_err();
+        let text = err.to_string();
+        assert_eq!(
+            text,
+            "missing client certificate: no certificate found in the inline profile value"
+        );
+        assert!(!text.contains(&certs.key));
     }
 }

@@ -250,12 +250,18 @@ async fn connect_tcp<R: Runtime>(
 /// I/O errors caused by TLS carry a [`TlsFailure`] (see [`TlsFailure::from_io_error`]): with
 /// TLS 1.3 a server that rejects the client certificate does so after the client considers the
 /// handshake done, so that failure shows on the first read, not in [`connect_transport`].
-#[derive(Debug)]
 pub struct Transport<S> {
     inner: Inner<S>,
 }
 
-#[derive(Debug)]
+impl<S> std::fmt::Debug for Transport<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("tls", &self.is_tls())
+            .finish_non_exhaustive()
+    }
+}
+
 enum Inner<S> {
     Plain(S),
     Tls(Box<futures_rustls::client::TlsStream<S>>),
