@@ -28,7 +28,8 @@ fn current_only_inside_a_runtime() {
     run(|_| async { assert!(Tokio::current().is_some()) });
 }
 
-/// The handle works from another executor: connect and sleep awaited outside tokio.
+/// The handle works from another executor: connect, resolve, sleep and I/O awaited in
+/// `smol::block_on`, outside any tokio context.
 #[test]
 fn usable_from_another_executor() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -37,13 +38,12 @@ fn usable_from_another_executor() {
         .build()
         .expect("tokio runtime");
     let rt = Tokio::new(runtime.handle().clone());
-    futures_executor_block_on(flv_driver::testing::run_guarded(
-        rt,
-        flv_driver::testing::tcp_echo_round_trip,
-    ));
-}
-
-/// A minimal executor that is not tokio (smol's `block_on`).
-fn futures_executor_block_on<F: Future>(f: F) -> F::Output {
-    smol::block_on(f)
+    smol::block_on(async {
+        assert!(Tokio::current().is_none(), "not inside tokio here");
+        flv_driver::testing::run_guarded(rt.clone(), flv_driver::testing::tcp_echo_round_trip)
+            .await;
+        flv_driver::testing::run_guarded(rt.clone(), flv_driver::testing::dns_failure).await;
+        flv_driver::testing::run_guarded(rt, flv_driver::testing::sleep_until_wakes_at_deadline)
+            .await;
+    });
 }

@@ -4,7 +4,7 @@
 //! a `run` function that executes an async test on that runtime and a function reading
 //! `TCP_NODELAY` from its TCP stream:
 //!
-//! ```ignore
+//! ```text
 //! fn run<F, Fut>(test: F) where F: FnOnce(MyRuntime) -> Fut, Fut: Future<Output = ()> { ... }
 //! flv_driver::transport_suite!(run, |tcp: &MyTcp| tcp.nodelay());
 //! ```
