@@ -1,5 +1,85 @@
-//! flv on the smol runtime (adaptor not built yet: see the async API issue).
+//! flv, the Fluvio client, on the smol runtime.
+//!
+//! [`Smol`] implements [`flv_driver::Runtime`] with `smol::net` (async-net) TCP, `smol::Timer`
+//! (async-io) timers, and tasks on smol's global executor or on an executor of your own.
+//! Everything else is the runtime-agnostic driver, re-exported here.
+//!
+//! ```no_run
+//! use flv_smol::{Smol, config::TlsPolicy, connect_transport};
+//!
+//! smol::block_on(async {
+//!     let sc = connect_transport(&Smol::new(), "127.0.0.1:9003", &TlsPolicy::Disabled, None).await;
+//!     # drop(sc);
+//! });
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
 pub use flv_driver::*;
+
+/// The smol runtime: I/O and timers from async-io's reactor, tasks on an executor.
+#[derive(Debug, Clone, Default)]
+pub struct Smol {
+    executor: Option<Arc<smol::Executor<'static>>>,
+}
+
+impl Smol {
+    /// Spawns on smol's global executor (`smol::spawn`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Spawns on `executor`, which the application runs.
+    pub fn with_executor(executor: Arc<smol::Executor<'static>>) -> Self {
+        Self {
+            executor: Some(executor),
+        }
+    }
+}
+
+impl Runtime for Smol {
+    type Tcp = smol::net::TcpStream;
+    type Sleep = SmolSleep;
+
+    fn resolve(&self, host_port: &str) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send {
+        let host_port = host_port.to_owned();
+        async move { smol::net::resolve(host_port.as_str()).await }
+    }
+
+    async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Tcp> {
+        let tcp = smol::net::TcpStream::connect(addr).await?;
+        tcp.set_nodelay(true)?;
+        Ok(tcp)
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> Self::Sleep {
+        SmolSleep(smol::Timer::at(deadline))
+    }
+
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        match &self.executor {
+            Some(executor) => executor.spawn(task).detach(),
+            None => smol::spawn(task).detach(),
+        }
+    }
+}
+
+/// The timer of [`Runtime::sleep_until`]: a `smol::Timer` whose output is `()`.
+#[derive(Debug)]
+pub struct SmolSleep(smol::Timer);
+
+impl Future for SmolSleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.0).poll(cx).map(drop)
+    }
+}

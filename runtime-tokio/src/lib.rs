@@ -1,5 +1,100 @@
-//! flv on the tokio runtime (adaptor not built yet: see the async API issue).
+//! flv, the Fluvio client, on the tokio runtime.
+//!
+//! [`Tokio`] implements [`flv_driver::Runtime`] with a handle on a tokio runtime: TCP through
+//! `tokio::net` (adapted to futures-io with `tokio_util::compat`), `tokio::time` timers and
+//! `tokio::spawn`-like task spawning. Everything else is the runtime-agnostic driver, re-exported
+//! here.
+//!
+//! The runtime must have its I/O and time drivers enabled (`#[tokio::main]` does; with a
+//! `Builder`, call `enable_all()`).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use flv_tokio::{Tokio, config::TlsPolicy, connect_transport};
+//!
+//! let rt = Tokio::current().ok_or("not inside a tokio runtime")?;
+//! let sc = connect_transport(&rt, "127.0.0.1:9003", &TlsPolicy::Disabled, None).await?;
+//! # drop(sc); Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::time::Instant;
+
+use tokio::runtime::Handle;
+use tokio_util::compat::{Compat, TokioAsyncReadCompatExt};
+
 pub use flv_driver::*;
+
+/// The tokio runtime, by handle: usable from any thread, inside or outside tokio.
+///
+/// Connects and resolves run as tasks on the handle, so the futures of [`Runtime::connect`]
+/// and [`Runtime::resolve`] may be awaited from any executor.
+#[derive(Debug, Clone)]
+pub struct Tokio {
+    handle: Handle,
+}
+
+impl Tokio {
+    /// The runtime the calling code runs in, if any.
+    pub fn current() -> Option<Self> {
+        Handle::try_current().ok().map(Self::new)
+    }
+
+    /// The runtime of `handle`.
+    pub fn new(handle: Handle) -> Self {
+        Self { handle }
+    }
+
+    /// The tokio handle.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Runs `work` as a task of this runtime and awaits it from any executor.
+    fn on_runtime<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = io::Result<T>> + Send + 'static,
+    ) -> impl Future<Output = io::Result<T>> + Send + 'static {
+        let task = self.handle.spawn(work);
+        async move {
+            task.await
+                .map_err(|e| io::Error::other(format!("tokio task failed: {e}")))?
+        }
+    }
+}
+
+/// The TCP stream of [`Tokio`]: a tokio stream seen through futures-io.
+pub type TokioTcp = Compat<tokio::net::TcpStream>;
+
+impl Runtime for Tokio {
+    type Tcp = TokioTcp;
+    type Sleep = Pin<Box<tokio::time::Sleep>>;
+
+    fn resolve(&self, host_port: &str) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send {
+        let host_port = host_port.to_owned();
+        self.on_runtime(async move { Ok(tokio::net::lookup_host(host_port).await?.collect()) })
+    }
+
+    fn connect(&self, addr: SocketAddr) -> impl Future<Output = io::Result<Self::Tcp>> + Send {
+        self.on_runtime(async move {
+            let tcp = tokio::net::TcpStream::connect(addr).await?;
+            tcp.set_nodelay(true)?;
+            Ok(tcp.compat())
+        })
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> Self::Sleep {
+        // Timers register with the runtime current at creation: make it ours.
+        let _guard = self.handle.enter();
+        Box::pin(tokio::time::sleep_until(deadline.into()))
+    }
+
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        drop(self.handle.spawn(task));
+    }
+}

@@ -1,0 +1,49 @@
+//! The driver's transport suite on tokio (`flv-tokio`): loopback TCP, timers, tasks, TLS.
+
+use std::future::Future;
+
+use flv_tokio::{Tokio, TokioTcp};
+
+/// Runs one suite test on a fresh multi-thread tokio runtime.
+fn run<F, Fut>(test: F)
+where
+    F: FnOnce(Tokio) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let rt = Tokio::new(runtime.handle().clone());
+    runtime.block_on(test(rt));
+}
+
+flv_driver::transport_suite!(run, |tcp: &TokioTcp| tcp.get_ref().nodelay());
+
+/// `Tokio::current` finds the runtime only inside it.
+#[test]
+fn current_only_inside_a_runtime() {
+    assert!(Tokio::current().is_none());
+    run(|_| async { assert!(Tokio::current().is_some()) });
+}
+
+/// The handle works from another executor: connect, resolve, sleep and I/O awaited in
+/// `smol::block_on`, outside any tokio context.
+#[test]
+fn usable_from_another_executor() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let rt = Tokio::new(runtime.handle().clone());
+    smol::block_on(async {
+        assert!(Tokio::current().is_none(), "not inside tokio here");
+        flv_driver::testing::run_guarded(rt.clone(), flv_driver::testing::tcp_echo_round_trip)
+            .await;
+        flv_driver::testing::run_guarded(rt.clone(), flv_driver::testing::dns_failure).await;
+        flv_driver::testing::run_guarded(rt, flv_driver::testing::sleep_until_wakes_at_deadline)
+            .await;
+    });
+}
