@@ -48,6 +48,31 @@ impl Client {
         Ok(())
     }
 
+    /// Marks the record at `offset` of `partition` (and everything before it) as consumed,
+    /// for applications that handle a polled batch record by record.
+    pub fn offset_commit_record(
+        &mut self,
+        consumer: ConsumerId,
+        partition: u32,
+        offset: i64,
+    ) -> Result<(), ClientError> {
+        let c = self
+            .consumers
+            .get_mut(&consumer)
+            .ok_or(ClientError::UnknownId("consumer"))?;
+        if c.config.offset_management == OffsetManagement::None {
+            return Err(ClientError::InvalidConfig(
+                "offset management is disabled".into(),
+            ));
+        }
+        let p = c
+            .parts
+            .get_mut(&partition)
+            .ok_or(ClientError::UnknownId("partition"))?;
+        p.committed = Some(offset);
+        Ok(())
+    }
+
     /// Stores the committed offsets; [`Event::OffsetsFlushed`] reports the outcome.
     pub fn offset_flush(
         &mut self,
