@@ -171,6 +171,8 @@ impl Sim {
 
     /// Does the next thing; false when nothing is left to happen.
     pub fn step(&mut self) -> bool {
+        // Outputs caused by calls made between steps (faults, commands).
+        self.drain();
         let Some(t) = self.next_time() else {
             return false;
         };
@@ -238,6 +240,7 @@ impl Sim {
     pub fn run_until(&mut self, budget: Duration, mut cond: impl FnMut(&mut Self) -> bool) -> bool {
         let end = self.now + budget;
         loop {
+            self.drain();
             if cond(self) {
                 return true;
             }
