@@ -431,6 +431,13 @@ impl Client {
         let name = self.config.tls_domain.clone();
         let id = self.open_conn(Peer::Sc, addr, name, now);
         self.sc.conn = Some(id);
+        // Queued until the handshake ends, in this order: metadata watches first (as the
+        // official client), then the application's watches and waiting admin requests.
+        for kind in [ObjectKind::Spu, ObjectKind::Partition, ObjectKind::Topic] {
+            let body = AnyRequest::Watch(ObjectWatchRequest::new(kind));
+            self.submit(id, Tag::MetaWatch, body, true, now);
+        }
+        self.admin_sc_ready(id, now);
         for (tag, body, _) in std::mem::take(&mut self.sc.backlog) {
             self.submit(id, tag, body, false, now);
         }
@@ -562,14 +569,7 @@ impl Client {
             return;
         };
         match peer {
-            Peer::Sc => {
-                self.sc.backoff.reset();
-                for kind in [ObjectKind::Spu, ObjectKind::Partition, ObjectKind::Topic] {
-                    let body = AnyRequest::Watch(ObjectWatchRequest::new(kind));
-                    self.submit(conn, Tag::MetaWatch, body, true, now);
-                }
-                self.admin_sc_ready(conn, now);
-            }
+            Peer::Sc => self.sc.backoff.reset(),
             Peer::Spu(id) => {
                 if let Some(l) = self.spus.get_mut(&id) {
                     l.backoff.reset();
