@@ -186,10 +186,10 @@ impl Client {
             c.config.partitions.clone()
         };
         let error = if self.metadata.topic(&topic).is_none() {
-            Some(ClientError::TopicNotFound(topic.clone()))
+            Some(ClientError::TopicNotFound(topic))
         } else if wanted.is_empty() {
             Some(ClientError::PartitionNotFound {
-                topic: topic.clone(),
+                topic,
                 partition: 0,
             })
         } else {

@@ -181,6 +181,7 @@ pub enum Event {
 /// An admin command, sent to the SC (object commands) or to an SPU (consumer offsets).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)] // built once per command; boxing would only burden callers
 pub enum AdminCommand {
     /// Create an object.
     Create {
