@@ -168,10 +168,7 @@ impl MockCluster {
             return;
         };
         c.decoder.handle_bytes(bytes);
-        loop {
-            let Some(c) = self.conns.get_mut(&conn) else {
-                break;
-            };
+        while let Some(c) = self.conns.get_mut(&conn) {
             let server = c.server;
             let frame = match c.decoder.poll_frame() {
                 Ok(Some(frame)) => frame,

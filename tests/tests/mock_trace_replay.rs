@@ -66,11 +66,9 @@ fn replay(
             Peer::Sc => (ServerId::Sc, ServerKind::Sc),
             Peer::Spu(id) => (ServerId::Spu(id), ServerKind::Spu),
         };
-        if !conns.contains_key(&frame.conn) {
-            let accepted = mock.handle_accept(server, now);
-            conns.insert(frame.conn, accepted);
-        }
-        let conn = conns[&frame.conn];
+        let conn = *conns
+            .entry(frame.conn)
+            .or_insert_with(|| mock.handle_accept(server, now));
         let Some(conn) = conn else { continue };
         let req = RequestFrame::decode(kind, frame.payload()).expect("trace request decodes");
         requests.insert(
@@ -173,7 +171,7 @@ fn with_data() -> MockCluster {
         "produce-large",
         "produce-keys",
     ] {
-        replay(&mut m, &load(name), |_, _| {});
+        replay(&mut m, load(name), |_, _| {});
     }
     assert_eq!(
         m.high_watermark("t1", 0),
@@ -215,13 +213,13 @@ fn setup(scenario: &str) -> MockCluster {
         }
         "consumer-offsets-resume" => {
             let mut m = with_data();
-            replay(&mut m, &load("consumer-offsets-commit"), |_, _| {});
+            replay(&mut m, load("consumer-offsets-commit"), |_, _| {});
             m
         }
         "consumer-offsets-list" | "consumer-offsets-delete" => {
             let mut m = with_data();
-            replay(&mut m, &load("consumer-offsets-commit"), |_, _| {});
-            replay(&mut m, &load("consumer-offsets-resume"), |_, _| {});
+            replay(&mut m, load("consumer-offsets-commit"), |_, _| {});
+            replay(&mut m, load("consumer-offsets-resume"), |_, _| {});
             m
         }
         _ => with_data(),
@@ -532,7 +530,7 @@ fn mock_answers_every_trace_like_the_real_cluster() {
         let mut mock = setup(&scenario);
         let failover = scenario == "failover-leader-kill";
         let mut killed = false;
-        let got = replay(&mut mock, &trace, |m, t| {
+        let got = replay(&mut mock, trace, |m, t| {
             // spu-5003 was killed about 1 s into the capture.
             if failover && !killed && t > 1.0 {
                 m.stop_spu(
@@ -542,7 +540,7 @@ fn mock_answers_every_trace_like_the_real_cluster() {
                 killed = true;
             }
         });
-        let real = real_exchanges(&trace);
+        let real = real_exchanges(trace);
         let mut errs = Vec::new();
         for (key, (api, version, responses)) in &real {
             let what = format!(
