@@ -168,10 +168,7 @@ impl MockCluster {
             return;
         };
         c.decoder.handle_bytes(bytes);
-        loop {
-            let Some(c) = self.conns.get_mut(&conn) else {
-                break;
-            };
+        while let Some(c) = self.conns.get_mut(&conn) {
             let server = c.server;
             let frame = match c.decoder.poll_frame() {
                 Ok(Some(frame)) => frame,
@@ -337,6 +334,30 @@ impl MockCluster {
                 .log
                 .end(),
         )
+    }
+
+    /// The stored batches of a partition as (base offset, next offset, bytes on the
+    /// wire), in log order.
+    pub fn batch_layout(&self, topic: &str, partition: u32) -> Option<Vec<(i64, i64, usize)>> {
+        Some(
+            self.partitions
+                .get(&ReplicaKey::new(topic, partition))?
+                .log
+                .layout(),
+        )
+    }
+
+    /// The record set a read-uncommitted StreamFetch response starting at `offset` with
+    /// `max_bytes` carries (cut at `max_bytes` like every response).
+    pub fn stream_read(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: i64,
+        max_bytes: i32,
+    ) -> Option<flv_core::record::RecordSet> {
+        let p = self.partitions.get(&ReplicaKey::new(topic, partition))?;
+        Some(p.log.read(offset, p.log.end(), max_bytes))
     }
 
     /// The replicas of a partition, in assignment order.

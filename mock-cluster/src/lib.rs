@@ -55,3 +55,6 @@ pub enum MockError {
     #[error("tls: {0}")]
     Tls(String),
 }
+
+#[cfg(test)]
+mod tests;

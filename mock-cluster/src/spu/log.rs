@@ -54,6 +54,14 @@ impl Log {
         base
     }
 
+    /// Every stored batch as (base offset, next offset, bytes).
+    pub(crate) fn layout(&self) -> Vec<(i64, i64, usize)> {
+        self.batches
+            .iter()
+            .map(|b| (b.base, b.next, b.size))
+            .collect()
+    }
+
     /// Index of the batch that contains `offset` (the first batch for offsets before it).
     fn index_of(&self, offset: i64) -> Option<usize> {
         let i = self.batches.partition_point(|b| b.next <= offset);
