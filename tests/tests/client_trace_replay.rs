@@ -478,22 +478,22 @@ fn consume_scenario(
     let records = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let sink = records.clone();
     let mut committed = false;
-    let app: App<'static> = Box::new(move |client, now, event| match event {
-        Event::ConsumerReady { consumer: c } => {
-            while let Some(e) = client.poll_consumer(*c, now) {
-                if let ConsumerEvent::Records { records, .. } = e {
-                    sink.borrow_mut().extend(records);
-                }
-            }
-            if let Some(offset) = commit {
-                if !committed && sink.borrow().len() as i64 > offset {
-                    committed = true;
-                    client.offset_commit_record(*c, 0, offset).unwrap();
-                    client.offset_flush(*c, now).unwrap();
-                }
+    let app: App<'static> = Box::new(move |client, now, event| {
+        let Event::ConsumerReady { consumer: c } = event else {
+            return;
+        };
+        while let Some(e) = client.poll_consumer(*c, now) {
+            if let ConsumerEvent::Records { records, .. } = e {
+                sink.borrow_mut().extend(records);
             }
         }
-        _ => {}
+        if let Some(offset) = commit {
+            if !committed && sink.borrow().len() as i64 > offset {
+                committed = true;
+                client.offset_commit_record(*c, 0, offset).unwrap();
+                client.offset_flush(*c, now).unwrap();
+            }
+        }
     });
     let mut r = Replay::new(name, config(), app);
     r.client

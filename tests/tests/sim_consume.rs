@@ -224,10 +224,7 @@ fn consumer_offsets_commit_flush_resume_list_delete() {
         "{e:?}"
     );
     assert_eq!(sim.cluster.consumer_offset("c1", "co", 0), Some(9));
-    assert_eq!(
-        sim.client.close_consumer(c, sim.now).unwrap().is_some(),
-        true
-    );
+    assert!(sim.client.close_consumer(c, sim.now).unwrap().is_some());
     sim.run_for(Duration::from_millis(100));
 
     // Same id: resumes after the stored offset.

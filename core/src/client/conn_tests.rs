@@ -82,7 +82,7 @@ fn queued_requests_use_negotiated_versions_and_fresh_correlation_ids() {
     let mut c: Conn<u32> = Conn::new(Peer::Spu(5001), &s, t(0));
     // Submitted while connecting: queued, not written.
     let fo = AnyRequest::FetchOffsets(FetchOffsetsRequest::new("t1", 0));
-    assert!(c.send(request(7, fo.clone(), false), &s, t(0)).is_empty());
+    assert!(c.send(request(7, fo, false), &s, t(0)).is_empty());
     assert!(c.poll_transmit().is_none());
     c.handle_connected(&s);
     c.poll_transmit().unwrap();
