@@ -9,7 +9,8 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::consumer::{CONSUMER_OFFSET_TOPIC, batch_records};
+use super::consumer::CONSUMER_OFFSET_TOPIC;
+use super::consumer_poll::batch_records;
 use super::error::ClientError;
 use super::event::{
     AdminCommand, ConnId, Event, FetchOutput, FetchSpec, OpId, OpOutput, WatchEvent,

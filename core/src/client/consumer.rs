@@ -18,12 +18,12 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::config::{ConsumerConfig, OffsetManagement};
 use super::error::ClientError;
-use super::event::{ConnId, ConsumerEvent, ConsumerId, ConsumerRecord, Event, OpId, Peer};
+use super::event::{ConnId, ConsumerEvent, ConsumerId, Event, OpId, Peer};
 use super::{Client, ConsumerReq, SpuWait, Tag};
 use crate::backoff::Backoff;
 use crate::error_code::ErrorCode;
 use crate::message::{AnyRequest, AnyResponse};
-use crate::record::{BATCH_PREAMBLE_SIZE, Batch, DEFAULT_MAX_DECOMPRESSED};
+use crate::record::{BATCH_PREAMBLE_SIZE, Batch};
 use crate::spu::consumer_offset::{FetchConsumerOffsetsRequest, FilterOpts, ReplicaKey};
 use crate::spu::fetch_offsets::FetchOffsetsRequest;
 use crate::spu::stream_fetch::{StreamFetchRequest, StreamFetchResponse};
@@ -92,9 +92,9 @@ pub(crate) struct Consumer {
     pub config: ConsumerConfig,
     state: CState,
     pub parts: BTreeMap<u32, PartStream>,
-    rr: usize,
-    notified: bool,
-    end_reported: bool,
+    pub rr: usize,
+    pub notified: bool,
+    pub end_reported: bool,
     pub failure: Option<ClientError>,
     pub flush_at: Option<Instant>,
     pub flush_ops: BTreeMap<OpId, super::consumer_offsets::FlushOp>,
@@ -762,77 +762,14 @@ impl Client {
     fn check_consumer_end(&mut self, id: ConsumerId) {
         self.notify_consumer(id);
     }
-
-    /// The next event of a consumer: batches round-robin over partitions, partition
-    /// errors and ends, then [`ConsumerEvent::End`] once everything finished.
-    pub fn poll_consumer(&mut self, consumer: ConsumerId, now: Instant) -> Option<ConsumerEvent> {
-        let c = self.consumers.get_mut(&consumer)?;
-        if let Some(e) = c.failure.take() {
-            c.end_reported = true;
-            return Some(ConsumerEvent::Failed(e));
-        }
-        let keys: Vec<u32> = c.parts.keys().copied().collect();
-        let n = keys.len();
-        for i in 0..n {
-            let idx = (c.rr + i) % n;
-            let partition = keys[idx];
-            let Some(p) = c.parts.get_mut(&partition) else {
-                continue;
-            };
-            let Some(item) = p.items.pop_front() else {
-                continue;
-            };
-            c.rr = (idx + 1) % n;
-            let event = match item {
-                Item::Event(e) => e,
-                Item::Batch { batch, from } => {
-                    p.buffered = p.buffered.saturating_sub(batch.encoded_size());
-                    match batch_records(&batch, partition, from, p.end_offset) {
-                        Ok(records) => {
-                            if let Some(last) = records.last() {
-                                p.last_delivered = Some(last.offset);
-                                if c.config.offset_management == OffsetManagement::Auto {
-                                    p.committed = Some(last.offset);
-                                }
-                            }
-                            self.metrics.records_consumed += records.len() as u64;
-                            ConsumerEvent::Records {
-                                partition,
-                                records,
-                                batch,
-                            }
-                        }
-                        Err(error) => {
-                            // A corrupt batch: stop the partition rather than skip it.
-                            let old = p.conn.take();
-                            p.phase = Phase::Done;
-                            p.items.clear();
-                            p.buffered = 0;
-                            let generation = p.generation;
-                            if let Some((_, conn)) = old {
-                                self.forget(conn, stream_tags(consumer, partition, generation));
-                            }
-                            ConsumerEvent::Error { partition, error }
-                        }
-                    }
-                }
-            };
-            self.maybe_ack(consumer, partition, now);
-            return Some(event);
-        }
-        let c = self.consumers.get_mut(&consumer)?;
-        c.notified = false;
-        let all_done = !c.parts.is_empty() && c.parts.values().all(|p| p.phase == Phase::Done);
-        if all_done && !c.end_reported {
-            c.end_reported = true;
-            return Some(ConsumerEvent::End);
-        }
-        None
-    }
 }
 
 /// Matches the stream requests (not offset flushes) of one stream generation.
-fn stream_tags(id: ConsumerId, partition: u32, generation: u64) -> impl Fn(&Tag) -> bool {
+pub(crate) fn stream_tags(
+    id: ConsumerId,
+    partition: u32,
+    generation: u64,
+) -> impl Fn(&Tag) -> bool {
     move |t| {
         matches!(t, Tag::Consumer { consumer, partition: q, generation: g, kind }
             if *consumer == id && *q == partition && *g == generation
@@ -847,38 +784,4 @@ fn consumer_tag(consumer: ConsumerId, partition: u32, generation: u64, kind: Con
         generation,
         kind,
     }
-}
-
-/// The records of `batch` at or after `from` and before `end`.
-pub(crate) fn batch_records(
-    batch: &Batch,
-    partition: u32,
-    from: i64,
-    end: Option<i64>,
-) -> Result<Vec<ConsumerRecord>, ClientError> {
-    let records = batch
-        .records_with_limit(DEFAULT_MAX_DECOMPRESSED)
-        .map_err(|e| ClientError::Protocol {
-            peer: Peer::Sc,
-            message: format!(
-                "cannot read the records of batch {}: {e}",
-                batch.base_offset()
-            ),
-        })?;
-    Ok(records
-        .into_iter()
-        .filter_map(|r| {
-            let offset = batch.record_offset(&r);
-            if offset < from || end.is_some_and(|e| offset >= e) {
-                return None;
-            }
-            Some(ConsumerRecord {
-                partition,
-                offset,
-                timestamp: batch.record_timestamp(&r).unwrap_or(-1),
-                key: r.key,
-                value: r.value,
-            })
-        })
-        .collect())
 }

@@ -82,6 +82,14 @@ pub enum ClientError {
     /// Metadata did not arrive in time.
     #[error("no metadata from the SC within {0:?}")]
     MetadataTimeout(Duration),
+    /// A received batch's records cannot be read (bad compression or record framing).
+    #[error("cannot read the records of the batch at offset {base_offset}: {message}")]
+    CorruptBatch {
+        /// The batch's base offset.
+        base_offset: i64,
+        /// What is wrong.
+        message: String,
+    },
     /// One stored batch is larger than the consumer's `max_bytes_limit`.
     #[error("a batch of {size} bytes exceeds the fetch limit of {limit} bytes")]
     BatchTooLarge {
@@ -132,6 +140,7 @@ impl ClientError {
             | Self::PartitionNotFound { .. }
             | Self::DeliveryTimeout(_)
             | Self::BatchTooLarge { .. }
+            | Self::CorruptBatch { .. }
             | Self::RetriesExhausted { .. }
             | Self::Encode(_)
             | Self::InvalidConfig(_)

@@ -82,10 +82,12 @@ mod config;
 mod conn;
 mod consumer;
 mod consumer_offsets;
+mod consumer_poll;
 mod error;
 mod event;
 mod metadata;
 mod producer;
+mod producer_delivery;
 
 #[cfg(test)]
 mod tests;

@@ -21,7 +21,7 @@ use super::config::{DeliverySemantic, ProducerConfig};
 use super::error::{ClientError, ProduceError, SendError};
 use super::event::{ConnId, Event, FlushId, ProducerId, SendId};
 use super::{Client, SpuWait, Tag};
-use crate::message::{AnyRequest, AnyResponse};
+use crate::message::AnyRequest;
 use crate::producer::partitioner::Partitioner;
 use crate::record::{Batch, BatchBuilder, Compression, NO_TIMESTAMP, Record};
 use crate::sc::topic::CompressionAlgorithm;
@@ -36,22 +36,22 @@ enum State {
 }
 
 #[derive(Debug)]
-struct PendingBatch {
-    seq: u64,
-    builder: Option<BatchBuilder>,
-    built: Option<Batch>,
+pub(crate) struct PendingBatch {
+    pub(crate) seq: u64,
+    pub(crate) builder: Option<BatchBuilder>,
+    pub(crate) built: Option<Batch>,
     /// `first_timestamp` of the batch (ms since the Unix epoch, or -1).
-    first_ts: i64,
-    sends: Vec<SendId>,
-    created: Instant,
-    deadline: Instant,
+    pub(crate) first_ts: i64,
+    pub(crate) sends: Vec<SendId>,
+    pub(crate) created: Instant,
+    pub(crate) deadline: Instant,
     /// May be sent (linger expired, flushed, or no linger); records may still be
     /// appended until it is taken into a request.
-    ready: bool,
+    pub(crate) ready: bool,
     /// Attempts that reached the SPU (or may have).
-    attempts: u32,
+    pub(crate) attempts: u32,
     /// Some attempt was written and never answered.
-    unknown: bool,
+    pub(crate) unknown: bool,
 }
 
 impl PendingBatch {
@@ -65,25 +65,25 @@ impl PendingBatch {
 }
 
 #[derive(Debug)]
-struct InFlight {
-    request: u64,
-    batches: Vec<PendingBatch>,
+pub(crate) struct InFlight {
+    pub(crate) request: u64,
+    pub(crate) batches: Vec<PendingBatch>,
 }
 
 #[derive(Debug, Default)]
-struct PartQueue {
-    queue: VecDeque<PendingBatch>,
-    in_flight: VecDeque<InFlight>,
-    retry_at: Option<Instant>,
+pub(crate) struct PartQueue {
+    pub(crate) queue: VecDeque<PendingBatch>,
+    pub(crate) in_flight: VecDeque<InFlight>,
+    pub(crate) retry_at: Option<Instant>,
     /// After a retriable failure: send one request at a time until a re-sent batch
     /// succeeds.
-    recovering: bool,
+    pub(crate) recovering: bool,
     /// The leader's connection backs off until then.
-    wait_spu: Option<Instant>,
+    pub(crate) wait_spu: Option<Instant>,
 }
 
 impl PartQueue {
-    fn unresolved(&self) -> usize {
+    pub(crate) fn unresolved(&self) -> usize {
         self.queue.len()
             + self
                 .in_flight
@@ -94,28 +94,28 @@ impl PartQueue {
 }
 
 #[derive(Debug)]
-struct Flush {
-    id: FlushId,
-    upto: u64,
-    first_error: Option<ProduceError>,
-    close: bool,
+pub(crate) struct Flush {
+    pub(crate) id: FlushId,
+    pub(crate) upto: u64,
+    pub(crate) first_error: Option<ProduceError>,
+    pub(crate) close: bool,
 }
 
 /// A producer's state.
 #[derive(Debug)]
 pub(crate) struct Producer {
-    topic: String,
-    config: ProducerConfig,
+    pub(crate) topic: String,
+    pub(crate) config: ProducerConfig,
     state: State,
-    compression: Compression,
-    partitioner: Partitioner,
-    parts: BTreeMap<u32, PartQueue>,
-    next_seq: u64,
-    next_request: u64,
-    unresolved: BTreeSet<u64>,
-    flushes: Vec<Flush>,
-    blocked: bool,
-    closing: bool,
+    pub(crate) compression: Compression,
+    pub(crate) partitioner: Partitioner,
+    pub(crate) parts: BTreeMap<u32, PartQueue>,
+    pub(crate) next_seq: u64,
+    pub(crate) next_request: u64,
+    pub(crate) unresolved: BTreeSet<u64>,
+    pub(crate) flushes: Vec<Flush>,
+    pub(crate) blocked: bool,
+    pub(crate) closing: bool,
 }
 
 impl Producer {
@@ -416,7 +416,7 @@ impl Client {
         Ok(id)
     }
 
-    fn check_flushes(&mut self, producer: ProducerId) {
+    pub(crate) fn check_flushes(&mut self, producer: ProducerId) {
         let Some(p) = self.producers.get_mut(&producer) else {
             return;
         };
@@ -517,7 +517,7 @@ impl Client {
     }
 
     /// Sends what a partition may send now.
-    fn pump_partition(&mut self, producer: ProducerId, partition: u32, now: Instant) {
+    pub(crate) fn pump_partition(&mut self, producer: ProducerId, partition: u32, now: Instant) {
         loop {
             let Some(p) = self.producers.get(&producer) else {
                 return;
@@ -647,211 +647,5 @@ impl Client {
         };
         self.submit(conn, tag, AnyRequest::Produce(body), false, now);
         true
-    }
-
-    fn take_in_flight(
-        &mut self,
-        producer: ProducerId,
-        partition: u32,
-        request: u64,
-    ) -> Option<InFlight> {
-        let q = self
-            .producers
-            .get_mut(&producer)?
-            .parts
-            .get_mut(&partition)?;
-        let i = q.in_flight.iter().position(|f| f.request == request)?;
-        q.in_flight.remove(i)
-    }
-
-    pub(crate) fn on_produce_response(
-        &mut self,
-        producer: ProducerId,
-        partition: u32,
-        request: u64,
-        body: AnyResponse,
-        now: Instant,
-    ) {
-        let Some(flight) = self.take_in_flight(producer, partition, request) else {
-            return;
-        };
-        let AnyResponse::Produce(resp) = body else {
-            return;
-        };
-        let mut results = resp
-            .responses
-            .into_iter()
-            .flat_map(|t| t.partitions.into_iter());
-        for b in flight.batches {
-            match results.next() {
-                Some(r) if r.error_code.is_ok() => {
-                    self.resolve_delivered(producer, partition, b, r.base_offset)
-                }
-                Some(r) => {
-                    let error = ClientError::Server(r.error_code);
-                    self.retry_or_fail(producer, partition, b, error, true, now);
-                }
-                None => {
-                    let leader = self
-                        .producers
-                        .get(&producer)
-                        .and_then(|p| self.metadata.leader(&p.topic, partition));
-                    let error = ClientError::Protocol {
-                        peer: super::event::Peer::Spu(leader.unwrap_or(-1)),
-                        message: "produce response has fewer entries than batches".into(),
-                    };
-                    self.retry_or_fail(producer, partition, b, error, true, now);
-                }
-            }
-        }
-        self.after_resolution(producer, partition, now);
-    }
-
-    pub(crate) fn on_produce_failed(
-        &mut self,
-        producer: ProducerId,
-        partition: u32,
-        request: u64,
-        error: ClientError,
-        written: bool,
-        now: Instant,
-    ) {
-        let Some(flight) = self.take_in_flight(producer, partition, request) else {
-            return;
-        };
-        for mut b in flight.batches {
-            if !written {
-                // Never reached the server: not an attempt.
-                b.attempts = b.attempts.saturating_sub(1);
-            }
-            self.retry_or_fail(producer, partition, b, error.clone(), written, now);
-        }
-        self.after_resolution(producer, partition, now);
-    }
-
-    /// Puts a failed batch back in order, or resolves it as failed.
-    fn retry_or_fail(
-        &mut self,
-        producer: ProducerId,
-        partition: u32,
-        mut b: PendingBatch,
-        error: ClientError,
-        reached: bool,
-        now: Instant,
-    ) {
-        let Some(p) = self.producers.get_mut(&producer) else {
-            return;
-        };
-        let server_code = match &error {
-            ClientError::Server(c) => Some(c.clone()),
-            _ => None,
-        };
-        if reached && server_code.is_none() {
-            b.unknown = true;
-        }
-        let retriable = error.is_retriable();
-        let policy = match p.config.delivery_semantic {
-            DeliverySemantic::AtLeastOnce(policy) => Some(policy),
-            DeliverySemantic::AtMostOnce => None,
-        };
-        // At most once: a batch that may have reached the server is never re-sent.
-        let may_retry = match policy {
-            Some(policy) => retriable && (b.attempts as usize) <= policy.max_retries,
-            None => !reached && retriable,
-        };
-        if may_retry && b.deadline > now {
-            let q = p.parts.entry(partition).or_default();
-            q.recovering = true;
-            let delay = policy.map_or(Duration::ZERO, |pol| pol.delay(b.attempts.max(1) as usize));
-            let jitter = 1.0 + 0.2 * (2.0 * self.rng.unit() - 1.0);
-            let at = now + delay.mul_f64(jitter);
-            q.retry_at = Some(q.retry_at.map_or(at, |t| t.max(at)));
-            let pos = q
-                .queue
-                .iter()
-                .position(|x| x.seq > b.seq)
-                .unwrap_or(q.queue.len());
-            q.queue.insert(pos, b);
-            return;
-        }
-        let error = match (server_code, b.unknown) {
-            (Some(code), false) => ProduceError::Rejected(code),
-            (_, true) => ProduceError::OutcomeUnknown(final_error(error, b.attempts)),
-            (None, false) => ProduceError::NotDelivered(final_error(error, b.attempts)),
-        };
-        self.resolve_failed(producer, partition, b, error);
-    }
-
-    fn resolve_delivered(
-        &mut self,
-        producer: ProducerId,
-        partition: u32,
-        b: PendingBatch,
-        base: i64,
-    ) {
-        let Some(p) = self.producers.get_mut(&producer) else {
-            return;
-        };
-        p.unresolved.remove(&b.seq);
-        if let Some(q) = p.parts.get_mut(&partition) {
-            if q.in_flight.is_empty() {
-                // The partition works again: resume pipelining.
-                q.recovering = false;
-            }
-        }
-        self.metrics.records_produced += b.sends.len() as u64;
-        self.events.push_back(Event::Delivered {
-            producer,
-            partition,
-            base_offset: base,
-            sends: b.sends,
-        });
-    }
-
-    fn resolve_failed(
-        &mut self,
-        producer: ProducerId,
-        partition: u32,
-        b: PendingBatch,
-        error: ProduceError,
-    ) {
-        let Some(p) = self.producers.get_mut(&producer) else {
-            return;
-        };
-        p.unresolved.remove(&b.seq);
-        for f in p.flushes.iter_mut() {
-            if b.seq < f.upto && f.first_error.is_none() {
-                f.first_error = Some(error.clone());
-            }
-        }
-        self.events.push_back(Event::SendFailed {
-            producer,
-            partition,
-            sends: b.sends,
-            error,
-        });
-    }
-
-    fn after_resolution(&mut self, producer: ProducerId, partition: u32, now: Instant) {
-        if let Some(p) = self.producers.get_mut(&producer) {
-            let queue_size = p.config.batch_queue_size;
-            if p.blocked && p.parts.values().any(|q| q.unresolved() < queue_size) {
-                p.blocked = false;
-                self.events.push_back(Event::ProducerReady { producer });
-            }
-        }
-        self.pump_partition(producer, partition, now);
-        self.check_flushes(producer);
-    }
-}
-
-fn final_error(error: ClientError, attempts: u32) -> ClientError {
-    if attempts > 1 {
-        ClientError::RetriesExhausted {
-            attempts,
-            last: Box::new(error),
-        }
-    } else {
-        error
     }
 }
