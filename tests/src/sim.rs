@@ -59,6 +59,8 @@ pub struct Sim {
     seq: u64,
     digest: u64,
     steps: u64,
+    /// Steps taken without time moving (a busy loop detector).
+    still: u64,
 }
 
 impl Sim {
@@ -92,6 +94,7 @@ impl Sim {
             seq: 0,
             digest: 0xcbf2_9ce4_8422_2325,
             steps: 0,
+            still: 0,
         };
         sim.drain();
         sim
@@ -177,6 +180,13 @@ impl Sim {
             return false;
         };
         self.steps += 1;
+        if t <= self.now {
+            self.still += 1;
+            // A deadline that handle_timeout does not consume would spin a driver.
+            assert!(self.still < 100_000, "busy loop at {:?}", self.now);
+        } else {
+            self.still = 0;
+        }
         self.now = self.now.max(t);
         let now = self.now;
         if let Some((&key, _)) = self.queue.iter().next().filter(|(k, _)| k.0 <= now) {
