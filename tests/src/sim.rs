@@ -53,6 +53,8 @@ pub struct Sim {
     pub latency: Duration,
     /// Every client event so far, with its time.
     pub events: Vec<(Instant, Event)>,
+    /// Every connect the client asked for.
+    pub connects: Vec<IoCommand>,
     client_to_mock: BTreeMap<ConnId, MockConn>,
     mock_to_client: BTreeMap<MockConn, ConnId>,
     queue: BTreeMap<(Instant, u64), Delivery>,
@@ -88,6 +90,7 @@ impl Sim {
             cluster: MockCluster::new(cluster, now),
             latency: Duration::from_micros(200),
             events: Vec::new(),
+            connects: Vec::new(),
             client_to_mock: BTreeMap::new(),
             mock_to_client: BTreeMap::new(),
             queue: BTreeMap::new(),
@@ -128,6 +131,7 @@ impl Sim {
             let mut moved = false;
             while let Some(cmd) = self.client.poll_io() {
                 moved = true;
+                self.connects.push(cmd.clone());
                 match cmd {
                     IoCommand::Connect { conn, addr, .. } => {
                         let server = self.cluster.server_for_addr(&addr);

@@ -105,3 +105,39 @@ fn watch_fetch_and_add_partitions() {
     let parts: std::collections::BTreeSet<u32> = ids.iter().map(|i| d[i].0).collect();
     assert_eq!(parts.len(), 3);
 }
+
+#[test]
+fn tls_server_names_and_send_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<flv_core::client::Client>();
+    let cluster = flv_mock_cluster::MockConfig::default();
+    let client = flv_core::client::ClientConfig {
+        tls_domain: Some("fluvio.local".into()),
+        ..flv_core::client::ClientConfig::new(cluster.sc_addr.clone())
+    };
+    let mut sim = Sim::with(cluster, client);
+    sim.create_topic("tls", 1, 1);
+    let p = sim.producer("tls", Pc::default());
+    sim.send(p, None, b"x");
+    sim.flush(p).unwrap();
+    let leader = sim.cluster.partition_leader("tls", 0).unwrap();
+    let spu_name = sim.client.metadata().spu(leader).unwrap().name.clone();
+    let names: Vec<(flv_core::client::Peer, Option<String>)> = sim
+        .connects
+        .iter()
+        .filter_map(|c| match c {
+            flv_core::client::IoCommand::Connect {
+                peer, server_name, ..
+            } => Some((peer.clone(), server_name.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        names[0],
+        (flv_core::client::Peer::Sc, Some("fluvio.local".into()))
+    );
+    assert!(names.contains(&(
+        flv_core::client::Peer::Spu(leader),
+        Some(format!("{spu_name}.fluvio.local"))
+    )));
+}

@@ -121,6 +121,10 @@ impl Consumer {
         t
     }
 
+    pub(crate) fn is_failed(&self) -> bool {
+        matches!(self.state, CState::Failed)
+    }
+
     fn has_items(&self) -> bool {
         self.parts.values().any(|p| !p.items.is_empty()) || self.failure.is_some()
     }

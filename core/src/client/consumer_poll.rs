@@ -16,7 +16,6 @@ impl Client {
     pub fn poll_consumer(&mut self, consumer: ConsumerId, now: Instant) -> Option<ConsumerEvent> {
         let c = self.consumers.get_mut(&consumer)?;
         if let Some(e) = c.failure.take() {
-            c.end_reported = true;
             return Some(ConsumerEvent::Failed(e));
         }
         let keys: Vec<u32> = c.parts.keys().copied().collect();
@@ -70,7 +69,11 @@ impl Client {
         }
         let c = self.consumers.get_mut(&consumer)?;
         c.notified = false;
-        let all_done = !c.parts.is_empty() && c.parts.values().all(|p| p.phase == Phase::Done);
+        let all_done = if c.parts.is_empty() {
+            c.is_failed()
+        } else {
+            c.parts.values().all(|p| p.phase == Phase::Done)
+        };
         if all_done && !c.end_reported {
             c.end_reported = true;
             return Some(ConsumerEvent::End);

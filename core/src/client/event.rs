@@ -307,7 +307,8 @@ pub enum ConsumerEvent {
         /// Partition.
         partition: u32,
     },
-    /// The consumer cannot start (topic or partition unknown, no metadata in time).
+    /// The consumer cannot start (topic or partition unknown, no metadata in time);
+    /// [`ConsumerEvent::End`] follows.
     Failed(ClientError),
     /// Every partition ended or failed: nothing more will come.
     End,
