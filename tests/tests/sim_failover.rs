@@ -274,3 +274,38 @@ fn same_seed_same_run() {
     let c = chaos(8);
     assert_eq!(c.1, 200);
 }
+
+#[test]
+fn read_committed_waits_out_stalled_replication() {
+    let mut sim = Sim::new(45);
+    sim.create_topic("rc", 1, 2);
+    let replicas = sim.cluster.partition_replicas("rc", 0).unwrap();
+    let leader = sim.cluster.partition_leader("rc", 0).unwrap();
+    let follower = *replicas.iter().find(|r| **r != leader).unwrap();
+    let p = sim.producer(
+        "rc",
+        ProducerConfig {
+            isolation: Isolation::ReadCommitted,
+            timeout: Duration::from_millis(300),
+            delivery_semantic: DeliverySemantic::AtLeastOnce(RetryPolicy {
+                max_retries: 10,
+                initial_delay: Duration::from_millis(100),
+                strategy: flv_core::backoff::RetryStrategy::FixedDelay,
+                ..RetryPolicy::default()
+            }),
+            ..ProducerConfig::default()
+        },
+    );
+    sim.cluster.stall_replication(follower, true);
+    let sent: Vec<_> = (0..10).map(|i| (sim.send(p, None, &value(i)), i)).collect();
+    sim.run_for(Duration::from_secs(1));
+    assert!(
+        sim.delivered(p).is_empty(),
+        "not committed while replication stalls"
+    );
+    sim.cluster.stall_replication(follower, false);
+    sim.flush(p).unwrap();
+    assert_eq!(sim.delivered(p).len(), 10);
+    assert!(sim.client.metrics().produce_retries > 0);
+    check_log(&mut sim, "rc", &sent, p);
+}

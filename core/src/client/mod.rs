@@ -611,16 +611,15 @@ impl Client {
                     if l.conn == Some(conn) {
                         l.conn = None;
                         let delay = l.backoff.next_delay(&mut self.rng);
-                        // A connection that was working is retried at once; only failed
-                        // connects back off.
+                        // A connection the SPU closed is reopened at once (the SPU may
+                        // just have restarted); failed connects, timeouts and protocol
+                        // errors back off.
                         l.retry_at = match error {
-                            ClientError::ConnectFailed { .. } | ClientError::Timeout { .. } => {
-                                Some(now + delay)
-                            }
-                            _ => {
+                            ClientError::ConnectionClosed { .. } => {
                                 l.backoff.reset();
                                 None
                             }
+                            _ => Some(now + delay),
                         };
                         l.last_error = Some(error);
                     }
