@@ -10,12 +10,15 @@
 //! - [`spu`]: the SPU (data plane) messages;
 //! - [`sc`]: the SC (control plane) admin messages and object specs;
 //! - [`message`]: dispatch of any frame to its typed message by api key and version;
-//! - [`trace`]: the `flv-trace v1` text format of captured traffic.
+//! - [`trace`]: the `flv-trace v1` text format of captured traffic;
+//! - [`client`]: the whole client (connections, metadata, producers, consumers, admin)
+//!   as one deterministic state machine.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod api_versions;
 pub mod backoff;
+pub mod client;
 pub mod codec;
 pub mod error_code;
 pub mod frame;

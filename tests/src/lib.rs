@@ -1,6 +1,8 @@
 //! Shared helpers of flv's integration tests.
 #![forbid(unsafe_code)]
 
+pub mod sim;
+
 use std::path::PathBuf;
 
 /// The directory of the traces captured from a real Fluvio 0.50 cluster.

@@ -1,0 +1,231 @@
+//! Errors of the client: one enum per boundary, each variant classified as retriable or not.
+
+use std::time::Duration;
+
+use thiserror::Error;
+
+use super::event::Peer;
+use crate::error_code::ErrorCode;
+
+/// Why an operation of the client failed.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The driver could not connect.
+    #[error("cannot connect to {peer}: {reason}")]
+    ConnectFailed {
+        /// The server.
+        peer: Peer,
+        /// The driver's reason.
+        reason: String,
+    },
+    /// The connection closed (or was closed as broken) before the answer came.
+    #[error("the connection to {peer} closed")]
+    ConnectionClosed {
+        /// The server.
+        peer: Peer,
+    },
+    /// No answer in time; the connection is then closed as broken.
+    #[error("{peer} did not answer within {timeout:?}")]
+    Timeout {
+        /// The server.
+        peer: Peer,
+        /// The limit that expired.
+        timeout: Duration,
+    },
+    /// The server sent bytes that are not a valid answer: the connection is poisoned.
+    #[error("protocol error on the connection to {peer}: {message}")]
+    Protocol {
+        /// The server.
+        peer: Peer,
+        /// What was wrong.
+        message: String,
+    },
+    /// The server supports no version of an API this codec speaks.
+    #[error("{peer} supports {api_key} only at versions {min}..={max}")]
+    UnsupportedVersion {
+        /// The server.
+        peer: Peer,
+        /// The API.
+        api_key: u16,
+        /// Lowest advertised version.
+        min: i16,
+        /// Highest advertised version.
+        max: i16,
+    },
+    /// The cluster is older than the oldest the official client accepts (0.9.0), or its
+    /// SC lacks the Watch API.
+    #[error("incompatible platform: {0}")]
+    IncompatiblePlatform(String),
+    /// The server answered with an error code.
+    #[error("server error: {0}")]
+    Server(ErrorCode),
+    /// An admin request failed on the SC.
+    #[error("admin request failed: {code}{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Admin {
+        /// The error code.
+        code: ErrorCode,
+        /// The SC's message.
+        message: Option<String>,
+    },
+    /// The topic is not in the cluster's metadata.
+    #[error("topic {0:?} not found")]
+    TopicNotFound(String),
+    /// The partition is not in the cluster's metadata.
+    #[error("partition {topic}-{partition} not found")]
+    PartitionNotFound {
+        /// Topic.
+        topic: String,
+        /// Partition.
+        partition: u32,
+    },
+    /// Metadata did not arrive in time.
+    #[error("no metadata from the SC within {0:?}")]
+    MetadataTimeout(Duration),
+    /// A received batch's records cannot be read (bad compression or record framing).
+    #[error("cannot read the records of the batch at offset {base_offset}: {message}")]
+    CorruptBatch {
+        /// The batch's base offset.
+        base_offset: i64,
+        /// What is wrong.
+        message: String,
+    },
+    /// One stored batch is larger than the consumer's `max_bytes_limit`.
+    #[error("a batch of {size} bytes exceeds the fetch limit of {limit} bytes")]
+    BatchTooLarge {
+        /// The batch size.
+        size: usize,
+        /// The limit.
+        limit: i32,
+    },
+    /// A record did not resolve within the producer's delivery timeout.
+    #[error("delivery timed out after {0:?}")]
+    DeliveryTimeout(Duration),
+    /// Retries were exhausted.
+    #[error("gave up after {attempts} attempts: {last}")]
+    RetriesExhausted {
+        /// Attempts made.
+        attempts: u32,
+        /// The last error.
+        last: Box<ClientError>,
+    },
+    /// A request could not be encoded (a string or batch too long for the wire).
+    #[error("cannot encode the request: {0}")]
+    Encode(String),
+    /// The configuration is inconsistent.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+    /// The id names no live producer, consumer or operation (caller mistake).
+    #[error("unknown {0} id")]
+    UnknownId(&'static str),
+    /// The producer, consumer or client was closed.
+    #[error("closed")]
+    Closed,
+}
+
+impl ClientError {
+    /// True when the same operation may succeed later (after reconnecting, once
+    /// metadata names a new leader, or when the cluster recovers).
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            Self::ConnectFailed { .. }
+            | Self::ConnectionClosed { .. }
+            | Self::Timeout { .. }
+            | Self::Protocol { .. }
+            | Self::MetadataTimeout(_) => true,
+            Self::Server(code) | Self::Admin { code, .. } => code.is_retriable(),
+            Self::UnsupportedVersion { .. }
+            | Self::IncompatiblePlatform(_)
+            | Self::TopicNotFound(_)
+            | Self::PartitionNotFound { .. }
+            | Self::DeliveryTimeout(_)
+            | Self::BatchTooLarge { .. }
+            | Self::CorruptBatch { .. }
+            | Self::RetriesExhausted { .. }
+            | Self::Encode(_)
+            | Self::InvalidConfig(_)
+            | Self::UnknownId(_)
+            | Self::Closed => false,
+        }
+    }
+}
+
+/// Why [`Client::send`](super::Client::send) refused a record (nothing was queued).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The partition's batch queue is full: wait for
+    /// [`Event::ProducerReady`](super::Event::ProducerReady), then send again.
+    #[error("the batch queue of partition {partition} is full")]
+    QueueFull {
+        /// The partition the record went to.
+        partition: u32,
+    },
+    /// The record alone exceeds `max_request_size`.
+    #[error("record of {size} bytes exceeds the maximum request size of {max} bytes")]
+    RecordTooLarge {
+        /// Size of the record as a batch of one.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The partitioner chose a partition the topic does not have.
+    #[error("partition {0} does not exist")]
+    PartitionNotFound(u32),
+    /// The producer is not ready yet (wait for
+    /// [`Event::ProducerCreated`](super::Event::ProducerCreated)).
+    #[error("the producer is not ready")]
+    NotReady,
+    /// No such producer, or it is closing.
+    #[error("unknown or closed producer")]
+    Closed,
+}
+
+/// The final failure of a batch of records.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum ProduceError {
+    /// The SPU rejected the records with an error that retrying does not fix (or
+    /// at-most-once delivery does not retry).
+    #[error("the SPU rejected the records: {0}")]
+    Rejected(ErrorCode),
+    /// The records were never accepted by an SPU.
+    #[error("the records were not delivered: {0}")]
+    NotDelivered(ClientError),
+    /// A request carrying the records was sent but never answered: they may or may not
+    /// be stored.
+    #[error("the outcome is unknown (sent, never answered): {0}")]
+    OutcomeUnknown(ClientError),
+    /// The producer closed or the topic disappeared.
+    #[error("producer failed: {0}")]
+    Producer(ClientError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification() {
+        let peer = Peer::Spu(5001);
+        assert!(ClientError::ConnectionClosed { peer: peer.clone() }.is_retriable());
+        assert!(ClientError::Server(ErrorCode::NotLeaderForPartition).is_retriable());
+        assert!(!ClientError::Server(ErrorCode::TopicNotFound).is_retriable());
+        assert!(!ClientError::TopicNotFound("t".into()).is_retriable());
+        assert!(
+            ClientError::Timeout {
+                peer,
+                timeout: Duration::from_secs(1)
+            }
+            .is_retriable()
+        );
+        let e = ClientError::Admin {
+            code: ErrorCode::TopicAlreadyExists,
+            message: Some("t1".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "admin request failed: the topic already exists: t1"
+        );
+    }
+}

@@ -1,0 +1,686 @@
+//! The whole Fluvio client as one deterministic, sans-IO state machine.
+//!
+//! [`Client`] performs no I/O, reads no clock and draws randomness only from a generator
+//! seeded by [`ClientConfig::seed`]: the same inputs give the same outputs. A driver
+//! (see the `driver` crate) owns the sockets and the clock and moves bytes and time in
+//! and out. Every method that changes state takes `now`.
+//!
+//! # Method groups
+//!
+//! - **I/O inputs** (`handle_*`): [`handle_connected`](Client::handle_connected),
+//!   [`handle_connect_failed`](Client::handle_connect_failed),
+//!   [`handle_bytes`](Client::handle_bytes), [`handle_closed`](Client::handle_closed),
+//!   [`handle_timeout`](Client::handle_timeout), and
+//!   [`handle_wall_clock`](Client::handle_wall_clock) (record timestamps).
+//! - **Application commands** (plain verbs, each returning an id; results come back as
+//!   [`Event`]s or through per-handle polls): producers
+//!   ([`create_producer`](Client::create_producer), [`send`](Client::send),
+//!   [`flush`](Client::flush), [`close_producer`](Client::close_producer)), consumers
+//!   ([`create_consumer`](Client::create_consumer), [`poll_consumer`](Client::poll_consumer),
+//!   [`offset_commit`](Client::offset_commit), [`offset_flush`](Client::offset_flush),
+//!   [`close_consumer`](Client::close_consumer)), [`fetch`](Client::fetch),
+//!   [`admin`](Client::admin), [`watch`](Client::watch) / [`poll_watch`](Client::poll_watch).
+//! - **Outputs** (`poll_*`), drained after every input or command, in this order:
+//!   [`poll_io`](Client::poll_io) (connect / close sockets),
+//!   [`poll_transmit`](Client::poll_transmit) (bytes to write),
+//!   [`poll_event`](Client::poll_event) (application events), then
+//!   [`poll_timeout`](Client::poll_timeout) (when to call `handle_timeout` next).
+//!
+//! # Drive loop
+//!
+//! ```no_run
+//! use flv_core::client::{Client, ClientConfig, IoCommand};
+//! use flv_core::time::Instant;
+//! # fn clock() -> Instant { Instant::ZERO }
+//! # enum Input { Connected(flv_core::client::ConnId), Bytes(flv_core::client::ConnId, Vec<u8>),
+//! #   Closed(flv_core::client::ConnId), Timeout }
+//! # fn wait_for_input(_deadline: Option<Instant>) -> Input { Input::Timeout }
+//! # fn write(_c: flv_core::client::ConnId, _b: &[u8]) {}
+//! let mut client = Client::new(ClientConfig::new("127.0.0.1:9003"), clock());
+//! client.handle_wall_clock(1_700_000_000_000, clock()); // Unix ms, for record timestamps
+//! loop {
+//!     // 1. drain every output
+//!     while let Some(cmd) = client.poll_io() {
+//!         match cmd {
+//!             IoCommand::Connect { conn, addr, .. } => { /* dial addr, later report */ }
+//!             IoCommand::Close { conn } => { /* drop the socket */ }
+//!         }
+//!     }
+//!     while let Some((conn, bytes)) = client.poll_transmit() {
+//!         write(conn, &bytes);
+//!     }
+//!     while let Some(event) = client.poll_event() {
+//!         // complete the application's futures
+//!     }
+//!     // 2. wait for the first input or the deadline, then feed exactly one input
+//!     let deadline = client.poll_timeout();
+//!     match wait_for_input(deadline) {
+//!         Input::Connected(conn) => client.handle_connected(conn, clock()),
+//!         Input::Bytes(conn, b) => client.handle_bytes(conn, &b, clock()),
+//!         Input::Closed(conn) => client.handle_closed(conn, clock()),
+//!         Input::Timeout => client.handle_timeout(clock()),
+//!     }
+//! }
+//! ```
+//!
+//! # Guarantees
+//!
+//! - One connection to the SC and one per SPU, shared by all producers and consumers;
+//!   the SC connection is re-established with backoff and the metadata re-watched.
+//! - No request waits forever: every single-response request has a deadline, and a
+//!   broken, corrupt or late connection fails all its waiters with a typed error.
+//! - Producers keep per-partition order across retries and follow leader changes.
+//! - Consumers never skip records: a batch cut by the SPU at `max_bytes` is fetched
+//!   again whole (the official client skips its records), and streams resume at the
+//!   next offset after any failure.
+//! - Memory is bounded by configuration: producer queues by `batch_queue_size`,
+//!   consumer buffers by `buffer_bytes` + `max_bytes` per partition, user watches by
+//!   `max_watch_queue`.
+
+mod admin;
+mod config;
+mod conn;
+mod consumer;
+mod consumer_offsets;
+mod consumer_poll;
+mod error;
+mod event;
+mod metadata;
+mod producer;
+mod producer_delivery;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, VecDeque};
+
+use bytes::Bytes;
+
+pub use config::{
+    BackoffConfig, ClientConfig, ConsumerConfig, DEFAULT_MAX_FETCH_BYTES, DeliverySemantic, Offset,
+    OffsetManagement, ProducerConfig,
+};
+pub use error::{ClientError, ProduceError, SendError};
+pub use event::{
+    AdminCommand, ConnId, ConsumerEvent, ConsumerId, ConsumerRecord, Event, FetchOutput, FetchSpec,
+    FlushId, IoCommand, Metrics, OpId, OpOutput, Peer, ProducerId, RecordMetadata, SendId,
+    WatchEvent,
+};
+pub use metadata::{MetadataStore, Store, partition_key, split_partition_key};
+
+use crate::backoff::Backoff;
+use crate::message::{AnyRequest, AnyResponse};
+use crate::rng::Rng;
+use crate::sc::ObjectWatchRequest;
+use crate::sc::objects::ObjectKind;
+use crate::time::Instant;
+use conn::{Conn, ConnOutput, ConnSettings, Outgoing};
+
+/// Who is waiting for a request's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Tag {
+    /// A metadata watch of the client.
+    MetaWatch,
+    /// A watch of the application.
+    UserWatch(OpId),
+    /// An admin request to the SC.
+    Admin(OpId),
+    /// A consumer-offset admin request to an SPU.
+    SpuAdmin(OpId),
+    /// A one-shot fetch.
+    Fetch(OpId),
+    /// A produce request of a producer's partition.
+    Produce {
+        producer: ProducerId,
+        partition: u32,
+        request: u64,
+    },
+    /// A request of a consumer's partition, for stream generation `generation`.
+    Consumer {
+        consumer: ConsumerId,
+        partition: u32,
+        generation: u64,
+        kind: ConsumerReq,
+    },
+}
+
+/// The requests of a consumer partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConsumerReq {
+    ConsumerOffset,
+    FetchOffsets,
+    Stream,
+    Ack,
+    OffsetFlush(OpId),
+}
+
+/// The link to the SC: one connection, reconnected with backoff.
+#[derive(Debug)]
+struct ScLink {
+    conn: Option<ConnId>,
+    backoff: Backoff,
+    retry_at: Option<Instant>,
+    fatal: Option<ClientError>,
+    announced: bool,
+    /// Admin requests waiting for a connection: (tag, request, deadline).
+    backlog: Vec<(Tag, AnyRequest, Instant)>,
+}
+
+/// The link to one SPU.
+#[derive(Debug)]
+struct SpuLink {
+    conn: Option<ConnId>,
+    backoff: Backoff,
+    retry_at: Option<Instant>,
+    last_error: Option<ClientError>,
+}
+
+/// Why no connection to an SPU can be used right now.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SpuWait {
+    /// Reconnect backoff until then.
+    Until(Instant),
+    /// The SPU's address is not in the metadata (yet).
+    NoAddress,
+}
+
+/// The client state machine. See the [module documentation](self).
+#[derive(Debug)]
+pub struct Client {
+    config: ClientConfig,
+    settings: ConnSettings,
+    rng: Rng,
+    wall: Option<(Instant, i64)>,
+    next_id: u64,
+    conns: BTreeMap<ConnId, Conn<Tag>>,
+    sc: ScLink,
+    spus: BTreeMap<i32, SpuLink>,
+    metadata: MetadataStore,
+    producers: BTreeMap<ProducerId, producer::Producer>,
+    consumers: BTreeMap<ConsumerId, consumer::Consumer>,
+    admin: admin::AdminState,
+    io: VecDeque<IoCommand>,
+    events: VecDeque<Event>,
+    metrics: Metrics,
+}
+
+impl Client {
+    /// A client for the cluster of `config.endpoint`; it asks to connect to the SC at once.
+    pub fn new(config: ClientConfig, now: Instant) -> Self {
+        let settings = ConnSettings {
+            client_id: config.client_id.clone(),
+            metadata_client_id: config.metadata_client_id.clone(),
+            client_version: config.client_version.clone(),
+            connect_timeout: config.connect_timeout,
+            max_frame_size: config.max_frame_size,
+        };
+        let mut client = Self {
+            rng: Rng::new(config.seed),
+            sc: ScLink {
+                conn: None,
+                backoff: config.reconnect_backoff.build(),
+                retry_at: None,
+                fatal: None,
+                announced: false,
+                backlog: Vec::new(),
+            },
+            settings,
+            config,
+            wall: None,
+            next_id: 1,
+            conns: BTreeMap::new(),
+            spus: BTreeMap::new(),
+            metadata: MetadataStore::default(),
+            producers: BTreeMap::new(),
+            consumers: BTreeMap::new(),
+            admin: admin::AdminState::default(),
+            io: VecDeque::new(),
+            events: VecDeque::new(),
+            metrics: Metrics::default(),
+        };
+        client.connect_sc(now);
+        client
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The cluster metadata as last synchronised.
+    pub fn metadata(&self) -> &MetadataStore {
+        &self.metadata
+    }
+
+    /// Activity counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    fn next_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Sets the wall clock: `unix_ms` is the time since the Unix epoch at `now`. Record
+    /// timestamps are derived from it; without it records carry no timestamp (-1).
+    pub fn handle_wall_clock(&mut self, unix_ms: i64, now: Instant) {
+        self.wall = Some((now, unix_ms));
+    }
+
+    /// Milliseconds since the Unix epoch at `now`, if the wall clock was given.
+    pub(crate) fn wall_ms(&self, now: Instant) -> Option<i64> {
+        let (at, ms) = self.wall?;
+        let elapsed = i64::try_from(now.saturating_since(at).as_millis()).unwrap_or(i64::MAX);
+        Some(ms.saturating_add(elapsed))
+    }
+
+    // ---------------------------------------------------------------- outputs
+
+    /// The next socket command for the driver.
+    pub fn poll_io(&mut self) -> Option<IoCommand> {
+        self.io.pop_front()
+    }
+
+    /// The next bytes to write, with their connection.
+    pub fn poll_transmit(&mut self) -> Option<(ConnId, Bytes)> {
+        for (id, conn) in self.conns.iter_mut() {
+            if let Some(bytes) = conn.poll_transmit() {
+                self.metrics.bytes_out += bytes.len() as u64;
+                return Some((*id, bytes));
+            }
+        }
+        None
+    }
+
+    /// The next application event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let mut t: Option<Instant> = None;
+        let mut add = |x: Option<Instant>| {
+            if let Some(x) = x {
+                t = Some(t.map_or(x, |t| t.min(x)));
+            }
+        };
+        for c in self.conns.values() {
+            add(c.next_deadline());
+        }
+        add(self.sc.retry_at);
+        add(self.sc.backlog.iter().map(|b| b.2).min());
+        for l in self.spus.values() {
+            add(l.retry_at);
+        }
+        for p in self.producers.values() {
+            add(p.next_deadline());
+        }
+        for c in self.consumers.values() {
+            add(c.next_deadline());
+        }
+        add(self.admin.next_deadline());
+        t
+    }
+
+    // ----------------------------------------------------------------- inputs
+
+    /// The driver connected `conn`.
+    pub fn handle_connected(&mut self, conn: ConnId, now: Instant) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            let out = c.handle_connected(&self.settings);
+            self.process(conn, out, now);
+        }
+    }
+
+    /// The driver could not connect `conn`.
+    pub fn handle_connect_failed(&mut self, conn: ConnId, reason: String, now: Instant) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            let peer = c.peer.clone();
+            let out = c.close(ClientError::ConnectFailed { peer, reason });
+            self.process(conn, out, now);
+        }
+    }
+
+    /// Bytes arrived on `conn`.
+    pub fn handle_bytes(&mut self, conn: ConnId, data: &[u8], now: Instant) {
+        self.metrics.bytes_in += data.len() as u64;
+        if let Some(c) = self.conns.get_mut(&conn) {
+            let out = c.handle_bytes(data, &self.settings, now);
+            self.process(conn, out, now);
+        }
+    }
+
+    /// `conn` closed (end of stream or I/O error).
+    pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            let peer = c.peer.clone();
+            let out = c.close(ClientError::ConnectionClosed { peer });
+            self.process(conn, out, now);
+        }
+    }
+
+    /// Time passed: expire deadlines, fire timers.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let ids: Vec<ConnId> = self.conns.keys().copied().collect();
+        for id in ids {
+            if let Some(c) = self.conns.get_mut(&id) {
+                let out = c.handle_timeout(now, &self.settings);
+                self.process(id, out, now);
+            }
+        }
+        if self.sc.retry_at.is_some_and(|t| t <= now) {
+            self.sc.retry_at = None;
+            self.connect_sc(now);
+        }
+        let expired: Vec<Tag> = self
+            .sc
+            .backlog
+            .iter()
+            .filter(|b| b.2 <= now)
+            .map(|b| b.0.clone())
+            .collect();
+        if !expired.is_empty() {
+            self.sc.backlog.retain(|b| b.2 > now);
+            let timeout = self.config.request_timeout;
+            for tag in expired {
+                let error = ClientError::Timeout {
+                    peer: Peer::Sc,
+                    timeout,
+                };
+                self.on_failed(tag, error, false, now);
+            }
+        }
+        for l in self.spus.values_mut() {
+            if l.retry_at.is_some_and(|t| t <= now) {
+                l.retry_at = None;
+            }
+        }
+        self.producers_timeout(now);
+        self.consumers_timeout(now);
+        self.admin_timeout(now);
+    }
+
+    // ------------------------------------------------------------ connections
+
+    fn open_conn(
+        &mut self,
+        peer: Peer,
+        addr: String,
+        server_name: Option<String>,
+        now: Instant,
+    ) -> ConnId {
+        let id = ConnId(self.next_id());
+        self.conns
+            .insert(id, Conn::new(peer.clone(), &self.settings, now));
+        self.metrics.connects += 1;
+        self.io.push_back(IoCommand::Connect {
+            conn: id,
+            addr,
+            server_name,
+            peer,
+        });
+        id
+    }
+
+    fn connect_sc(&mut self, now: Instant) {
+        if self.sc.conn.is_some() || self.sc.fatal.is_some() {
+            return;
+        }
+        let addr = self.config.endpoint.clone();
+        let name = self.config.tls_domain.clone();
+        let id = self.open_conn(Peer::Sc, addr, name, now);
+        self.sc.conn = Some(id);
+        // Queued until the handshake ends, in this order: metadata watches first (as the
+        // official client), then the application's watches and waiting admin requests.
+        for kind in [ObjectKind::Spu, ObjectKind::Partition, ObjectKind::Topic] {
+            let body = AnyRequest::Watch(ObjectWatchRequest::new(kind));
+            self.submit(id, Tag::MetaWatch, body, true, now);
+        }
+        self.admin_sc_ready(id, now);
+        for (tag, body, _) in std::mem::take(&mut self.sc.backlog) {
+            self.submit(id, tag, body, false, now);
+        }
+    }
+
+    /// Sends a request to the SC now or when it reconnects (bounded by the request timeout).
+    pub(crate) fn send_sc(&mut self, tag: Tag, body: AnyRequest, now: Instant) {
+        if let Some(e) = &self.sc.fatal {
+            let e = e.clone();
+            self.on_failed(tag, e, false, now);
+            return;
+        }
+        match self.sc.conn {
+            Some(id) => self.submit(id, tag, body, false, now),
+            None => {
+                let deadline = now + self.config.request_timeout;
+                self.sc.backlog.push((tag, body, deadline));
+            }
+        }
+    }
+
+    /// The ready-or-connecting connection to SPU `spu`, opening one if needed.
+    pub(crate) fn spu_conn(&mut self, spu: i32, now: Instant) -> Result<ConnId, SpuWait> {
+        let backoff = &self.config.reconnect_backoff;
+        let link = self.spus.entry(spu).or_insert_with(|| SpuLink {
+            conn: None,
+            backoff: backoff.build(),
+            retry_at: None,
+            last_error: None,
+        });
+        if let Some(id) = link.conn {
+            return Ok(id);
+        }
+        if let Some(t) = link.retry_at {
+            return Err(SpuWait::Until(t));
+        }
+        let Some(addr) = self
+            .metadata
+            .spu_address(spu, self.config.use_spu_local_address)
+        else {
+            return Err(SpuWait::NoAddress);
+        };
+        let server_name = self.config.tls_domain.as_ref().map(|d| {
+            let name = self
+                .metadata
+                .spu(spu)
+                .map_or_else(|| format!("spu-{spu}"), |m| m.name.clone());
+            format!("{name}.{d}")
+        });
+        let id = self.open_conn(Peer::Spu(spu), addr, server_name, now);
+        if let Some(l) = self.spus.get_mut(&spu) {
+            l.conn = Some(id);
+        }
+        Ok(id)
+    }
+
+    /// True when the connection to SPU `spu` is ready.
+    pub(crate) fn spu_ready(&self, spu: i32) -> bool {
+        self.spus
+            .get(&spu)
+            .and_then(|l| l.conn)
+            .and_then(|id| self.conns.get(&id))
+            .is_some_and(|c| c.is_ready())
+    }
+
+    /// Submits a request on a connection; failures are dispatched at once.
+    pub(crate) fn submit(
+        &mut self,
+        conn: ConnId,
+        tag: Tag,
+        body: AnyRequest,
+        stream: bool,
+        now: Instant,
+    ) {
+        let timeout = match (&tag, stream) {
+            (Tag::Consumer { .. }, true) => None,
+            (_, true) => Some(self.config.metadata_timeout),
+            (_, false) => Some(self.config.request_timeout),
+        };
+        let metadata_id = matches!(tag, Tag::MetaWatch);
+        let Some(c) = self.conns.get_mut(&conn) else {
+            let error = ClientError::ConnectionClosed { peer: Peer::Sc };
+            self.on_failed(tag, error, false, now);
+            return;
+        };
+        self.metrics.requests += 1;
+        let out = c.send(
+            Outgoing {
+                tag,
+                body,
+                stream,
+                metadata_id,
+                timeout,
+            },
+            &self.settings,
+            now,
+        );
+        self.process(conn, out, now);
+    }
+
+    /// Stops tracking the requests of `conn` whose tag matches (streams no longer wanted).
+    pub(crate) fn forget(&mut self, conn: ConnId, f: impl Fn(&Tag) -> bool) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.forget(f);
+        }
+    }
+
+    /// Dispatches connection outputs.
+    fn process(&mut self, conn: ConnId, outputs: Vec<ConnOutput<Tag>>, now: Instant) {
+        for out in outputs {
+            match out {
+                ConnOutput::Ready => self.on_ready(conn, now),
+                ConnOutput::Response { tag, body, done } => {
+                    self.metrics.responses += 1;
+                    self.on_response(tag, body, done, now);
+                }
+                ConnOutput::Failed {
+                    tag,
+                    error,
+                    written,
+                } => self.on_failed(tag, error, written, now),
+                ConnOutput::Closed(error) => self.on_closed(conn, error, now),
+            }
+        }
+    }
+
+    fn on_ready(&mut self, conn: ConnId, now: Instant) {
+        let Some(peer) = self.conns.get(&conn).map(|c| c.peer.clone()) else {
+            return;
+        };
+        match peer {
+            Peer::Sc => self.sc.backoff.reset(),
+            Peer::Spu(id) => {
+                if let Some(l) = self.spus.get_mut(&id) {
+                    l.backoff.reset();
+                    l.last_error = None;
+                }
+                self.pump_all(now);
+            }
+        }
+    }
+
+    fn on_closed(&mut self, conn: ConnId, error: ClientError, now: Instant) {
+        let Some(c) = self.conns.remove(&conn) else {
+            return;
+        };
+        self.metrics.connection_failures += 1;
+        self.io.push_back(IoCommand::Close { conn });
+        match c.peer {
+            Peer::Sc => {
+                if self.sc.conn == Some(conn) {
+                    self.sc.conn = None;
+                    self.metadata.unsync();
+                    if matches!(error, ClientError::IncompatiblePlatform(_)) {
+                        self.sc.fatal = Some(error.clone());
+                        for (tag, _, _) in std::mem::take(&mut self.sc.backlog) {
+                            self.on_failed(tag, error.clone(), false, now);
+                        }
+                    } else {
+                        let delay = self.sc.backoff.next_delay(&mut self.rng);
+                        self.sc.retry_at = Some(now + delay);
+                    }
+                    self.events.push_back(Event::Error(error));
+                    self.producers_metadata_changed(now);
+                }
+            }
+            Peer::Spu(id) => {
+                if let Some(l) = self.spus.get_mut(&id) {
+                    if l.conn == Some(conn) {
+                        l.conn = None;
+                        let delay = l.backoff.next_delay(&mut self.rng);
+                        // A connection the SPU closed is reopened at once (the SPU may
+                        // just have restarted); failed connects, timeouts and protocol
+                        // errors back off.
+                        l.retry_at = match error {
+                            ClientError::ConnectionClosed { .. } => {
+                                l.backoff.reset();
+                                None
+                            }
+                            _ => Some(now + delay),
+                        };
+                        l.last_error = Some(error);
+                    }
+                }
+                self.pump_all(now);
+            }
+        }
+    }
+
+    fn on_response(&mut self, tag: Tag, body: AnyResponse, done: bool, now: Instant) {
+        match tag {
+            Tag::MetaWatch => {
+                if let AnyResponse::Watch(update) = body {
+                    self.metadata.apply(update);
+                    if self.metadata.is_synced() && !self.sc.announced {
+                        self.sc.announced = true;
+                        self.events.push_back(Event::MetadataReady);
+                    }
+                    self.producers_metadata_changed(now);
+                    self.pump_all(now);
+                }
+            }
+            Tag::UserWatch(op) => self.on_user_watch(op, body),
+            Tag::Admin(op) | Tag::SpuAdmin(op) | Tag::Fetch(op) => self.on_admin_response(op, body),
+            Tag::Produce {
+                producer,
+                partition,
+                request,
+            } => self.on_produce_response(producer, partition, request, body, now),
+            Tag::Consumer {
+                consumer,
+                partition,
+                generation,
+                kind,
+            } => self.on_consumer_response(consumer, partition, generation, kind, body, done, now),
+        }
+    }
+
+    fn on_failed(&mut self, tag: Tag, error: ClientError, written: bool, now: Instant) {
+        match tag {
+            Tag::MetaWatch => {}
+            Tag::UserWatch(op) => self.on_user_watch_failed(op, error),
+            Tag::Admin(op) | Tag::SpuAdmin(op) | Tag::Fetch(op) => self.on_admin_failed(op, error),
+            Tag::Produce {
+                producer,
+                partition,
+                request,
+            } => self.on_produce_failed(producer, partition, request, error, written, now),
+            Tag::Consumer {
+                consumer,
+                partition,
+                generation,
+                kind,
+            } => self.on_consumer_failed(consumer, partition, generation, kind, error, now),
+        }
+    }
+
+    /// Gives every producer and consumer a chance to make progress.
+    fn pump_all(&mut self, now: Instant) {
+        self.producers_pump(now);
+        self.consumers_pump(now);
+        self.admin_pump(now);
+    }
+}
