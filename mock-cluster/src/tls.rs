@@ -1,11 +1,17 @@
-//! TLS for the server driver (feature `tls`, rustls with the ring provider).
+//! TLS for the server driver (feature `tls`: rustls with the ring provider).
+//!
+//! Each accepted socket gets a rustls server connection shared by the connection's
+//! reader thread (which reads TLS records from the socket, and writes handshake
+//! records) and its writer thread (which writes application data).
 
 use std::io::{Read, Write};
+#[cfg(not(feature = "tls"))]
 use std::net::TcpStream;
 
+#[cfg(not(feature = "tls"))]
 use crate::MockError;
 
-/// The server certificate and key, PEM encoded.
+/// The server certificate chain and private key, PEM encoded.
 #[derive(Debug, Clone)]
 pub struct TlsOptions {
     /// Certificate chain (PEM).
@@ -14,12 +20,138 @@ pub struct TlsOptions {
     pub key_pem: String,
 }
 
-/// Wraps accepted sockets in TLS.
+/// A reader and a writer of plaintext over one socket.
+pub(crate) type Pair = (Box<dyn Read + Send>, Box<dyn Write + Send>);
+
+#[cfg(feature = "tls")]
+pub(crate) use enabled::TlsAcceptor;
+
+#[cfg(feature = "tls")]
+mod enabled {
+    use std::io::{self, ErrorKind, Read, Write};
+    use std::net::TcpStream;
+    use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+    use rustls::ServerConnection;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    use super::{Pair, TlsOptions};
+    use crate::MockError;
+
+    /// Wraps accepted sockets in TLS.
+    #[derive(Debug)]
+    pub(crate) struct TlsAcceptor {
+        config: Arc<rustls::ServerConfig>,
+    }
+
+    impl TlsAcceptor {
+        pub(crate) fn new(opts: &TlsOptions) -> Result<Self, MockError> {
+            let tls = |e: &dyn std::fmt::Display| MockError::Tls(e.to_string());
+            let certs = CertificateDer::pem_slice_iter(opts.cert_pem.as_bytes())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| tls(&e))?;
+            let key =
+                PrivateKeyDer::from_pem_slice(opts.key_pem.as_bytes()).map_err(|e| tls(&e))?;
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let config = rustls::ServerConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| tls(&e))?
+                .with_no_client_auth()
+                .with_single_cert(certs, key)
+                .map_err(|e| tls(&e))?;
+            Ok(Self {
+                config: Arc::new(config),
+            })
+        }
+
+        pub(crate) fn wrap(&self, read: TcpStream, write: TcpStream) -> Result<Pair, MockError> {
+            let conn = ServerConnection::new(Arc::clone(&self.config))
+                .map_err(|e| MockError::Tls(e.to_string()))?;
+            let conn = Arc::new(Mutex::new(conn));
+            let handshake = write.try_clone()?;
+            Ok((
+                Box::new(TlsReader {
+                    conn: Arc::clone(&conn),
+                    sock: read,
+                    out: handshake,
+                }),
+                Box::new(TlsWriter { conn, sock: write }),
+            ))
+        }
+    }
+
+    fn lock(conn: &Mutex<ServerConnection>) -> MutexGuard<'_, ServerConnection> {
+        conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn flush_tls(conn: &mut ServerConnection, sock: &mut TcpStream) -> io::Result<()> {
+        while conn.wants_write() {
+            conn.write_tls(sock)?;
+        }
+        Ok(())
+    }
+
+    struct TlsReader {
+        conn: Arc<Mutex<ServerConnection>>,
+        sock: TcpStream,
+        out: TcpStream,
+    }
+
+    impl Read for TlsReader {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let mut raw = [0u8; 16 * 1024];
+            loop {
+                {
+                    let mut conn = lock(&self.conn);
+                    match conn.reader().read(buf) {
+                        Ok(n) => return Ok(n),
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                        Err(e) => return Err(e),
+                    }
+                    flush_tls(&mut conn, &mut self.out)?;
+                }
+                let n = self.sock.read(&mut raw)?;
+                if n == 0 {
+                    return Ok(0);
+                }
+                let mut conn = lock(&self.conn);
+                let mut rest = &raw[..n];
+                while !rest.is_empty() {
+                    conn.read_tls(&mut rest)?;
+                    conn.process_new_packets().map_err(io::Error::other)?;
+                }
+                flush_tls(&mut conn, &mut self.out)?;
+            }
+        }
+    }
+
+    struct TlsWriter {
+        conn: Arc<Mutex<ServerConnection>>,
+        sock: TcpStream,
+    }
+
+    impl Write for TlsWriter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let mut conn = lock(&self.conn);
+            let n = conn.writer().write(buf)?;
+            flush_tls(&mut conn, &mut self.sock)?;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            let mut conn = lock(&self.conn);
+            flush_tls(&mut conn, &mut self.sock)
+        }
+    }
+}
+
+/// Without the `tls` feature: TLS options are refused.
+#[cfg(not(feature = "tls"))]
 #[derive(Debug)]
 pub(crate) struct TlsAcceptor {}
 
-type Pair = (Box<dyn Read + Send>, Box<dyn Write + Send>);
-
+#[cfg(not(feature = "tls"))]
 impl TlsAcceptor {
     pub(crate) fn new(_opts: &TlsOptions) -> Result<Self, MockError> {
         Err(MockError::Tls("built without the `tls` feature".into()))
