@@ -27,6 +27,10 @@ pub(crate) const SC_API_KEYS: [(i16, i16, i16); 6] = [
     (1006, 1, 19),
 ];
 
+/// Most partitions a topic may have in the mock (a bound on what a request can make it
+/// allocate; real clusters are limited by their SPUs' resources).
+pub(crate) const MAX_PARTITIONS: u32 = 10_000;
+
 fn keys(table: &[(i16, i16, i16)]) -> Vec<ApiVersionKey> {
     table
         .iter()
@@ -222,11 +226,11 @@ impl MockCluster {
         }
         let maps = match &spec.replicas {
             ReplicaSpec::Computed(param) => {
-                if param.partitions == 0 {
+                if param.partitions == 0 || param.partitions > MAX_PARTITIONS {
                     return err(
                         name,
                         ErrorCode::TopicInvalidConfiguration,
-                        "partitions must be greater than 0",
+                        format!("partitions must be between 1 and {MAX_PARTITIONS}"),
                     );
                 }
                 if param.replication_factor == 0 {
@@ -405,6 +409,13 @@ impl MockCluster {
             );
         };
         let current = u32::try_from(topic.replica_map.len()).unwrap_or(u32::MAX);
+        if current.saturating_add(add.count) > MAX_PARTITIONS {
+            return err(
+                key,
+                ErrorCode::TopicInvalidConfiguration,
+                format!("a topic may have at most {MAX_PARTITIONS} partitions in the mock"),
+            );
+        }
         let online: Vec<i32> = self
             .spus
             .keys()

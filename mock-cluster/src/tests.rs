@@ -355,3 +355,20 @@ fn stopping_the_leader_elects_an_in_sync_follower_and_publishes_it() {
     m.start_sc(at(5));
     assert_eq!(m.partition_leader("e", 0), Some(replicas[2]));
 }
+
+#[test]
+fn hostile_topic_sizes_are_refused() {
+    let mut m = MockCluster::new(MockConfig::default(), at(0));
+    assert!(
+        m.create_topic("huge", TopicSpec::computed(u32::MAX, 1))
+            .is_err()
+    );
+    assert!(m.create_topic("wide", TopicSpec::computed(1, 4)).is_err());
+    assert!(
+        m.create_topic("Bad_Name", TopicSpec::computed(1, 1))
+            .is_err()
+    );
+    m.create_topic("ok", TopicSpec::computed(2, 3)).expect("ok");
+    assert!(m.create_topic("ok", TopicSpec::computed(2, 3)).is_err());
+    assert_eq!(m.partition_replicas("ok", 1).map(|r| r.len()), Some(3));
+}
