@@ -33,6 +33,34 @@ pub enum ServerKind {
     Spu,
 }
 
+/// The server at the other end of a connection: the SC, or an SPU by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Peer {
+    /// The SC.
+    Sc,
+    /// The SPU with this id.
+    Spu(i32),
+}
+
+impl Peer {
+    /// The kind of server, which decides how api keys are read.
+    pub fn kind(self) -> ServerKind {
+        match self {
+            Self::Sc => ServerKind::Sc,
+            Self::Spu(_) => ServerKind::Spu,
+        }
+    }
+}
+
+impl std::fmt::Display for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sc => f.write_str("sc"),
+            Self::Spu(id) => write!(f, "spu-{id}"),
+        }
+    }
+}
+
 /// Checks that `version` is within the range the codec supports for `R`.
 fn check_version<R: Request>(version: Version) -> Result<(), DecodeError> {
     if (R::MIN_VERSION..=R::MAX_VERSION).contains(&version) {

@@ -50,23 +50,7 @@ id_type!(
     OpId, "op"
 );
 
-/// The server at the other end of a connection.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Peer {
-    /// The SC.
-    Sc,
-    /// The SPU with this id.
-    Spu(i32),
-}
-
-impl fmt::Display for Peer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Sc => f.write_str("sc"),
-            Self::Spu(id) => write!(f, "spu-{id}"),
-        }
-    }
-}
+pub use crate::message::Peer;
 
 /// What the driver must do with sockets.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,28 +14,11 @@ mod replay;
 pub use replay::{CheckReport, Decoded, FrameReport, check, dissect};
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use bytes::Bytes;
 use thiserror::Error;
 
-/// Who is at the other end of a traced connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Peer {
-    /// The SC (control plane).
-    Sc,
-    /// The SPU with this id (data plane).
-    Spu(i32),
-}
-
-impl fmt::Display for Peer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Sc => write!(f, "sc"),
-            Self::Spu(id) => write!(f, "spu-{id}"),
-        }
-    }
-}
+pub use crate::message::Peer;
 
 /// Direction of a traced frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

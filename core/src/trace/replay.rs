@@ -80,10 +80,7 @@ impl CheckReport {
 }
 
 fn server_kind(peer: Peer) -> ServerKind {
-    match peer {
-        Peer::Sc => ServerKind::Sc,
-        Peer::Spu(_) => ServerKind::Spu,
-    }
+    peer.kind()
 }
 
 fn check_length_prefix(frame: &TraceFrame) -> Result<(), String> {
