@@ -128,7 +128,7 @@ fn tls_server_names_and_send_sync() {
         .filter_map(|c| match c {
             flv_core::client::IoCommand::Connect {
                 peer, server_name, ..
-            } => Some((peer.clone(), server_name.clone())),
+            } => Some((*peer, server_name.clone())),
             _ => None,
         })
         .collect();

@@ -181,9 +181,7 @@ impl<T: Clone> Conn<T> {
         match self.state {
             ConnState::Closed => vec![ConnOutput::Failed {
                 tag: req.tag,
-                error: ClientError::ConnectionClosed {
-                    peer: self.peer.clone(),
-                },
+                error: ClientError::ConnectionClosed { peer: self.peer },
                 written: false,
             }],
             ConnState::Ready => self.write(req, settings, now).into_iter().collect(),
@@ -209,7 +207,7 @@ impl<T: Clone> Conn<T> {
         let hi = max.min(adv.max_version);
         if hi < min.max(adv.min_version) {
             return Err(ClientError::UnsupportedVersion {
-                peer: self.peer.clone(),
+                peer: self.peer,
                 api_key,
                 min: adv.min_version,
                 max: adv.max_version,
@@ -326,7 +324,7 @@ impl<T: Clone> Conn<T> {
     }
 
     fn protocol_error(&mut self, message: String) -> Vec<ConnOutput<T>> {
-        let peer = self.peer.clone();
+        let peer = self.peer;
         self.close(ClientError::Protocol { peer, message })
     }
 
@@ -421,7 +419,7 @@ impl<T: Clone> Conn<T> {
             return Vec::new();
         }
         if self.handshake_deadline.is_some_and(|d| d <= now) {
-            let peer = self.peer.clone();
+            let peer = self.peer;
             return self.close(ClientError::Timeout {
                 peer,
                 timeout: settings.connect_timeout,
@@ -434,7 +432,7 @@ impl<T: Clone> Conn<T> {
             .map(|p| p.timeout);
         match expired {
             Some(timeout) => {
-                let peer = self.peer.clone();
+                let peer = self.peer;
                 self.close(ClientError::Timeout { peer, timeout })
             }
             None => Vec::new(),

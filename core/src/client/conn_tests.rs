@@ -29,7 +29,7 @@ fn t(ms: u64) -> Instant {
 
 fn ready_conn(peer: Peer) -> Conn<u32> {
     let s = settings();
-    let mut c = Conn::new(peer.clone(), &s, t(0));
+    let mut c = Conn::new(peer, &s, t(0));
     assert!(c.handle_connected(&s).is_empty());
     let hello = c.poll_transmit().unwrap();
     // The official client's first frame, byte for byte (on linux/x86_64).

@@ -338,7 +338,7 @@ impl Client {
     /// The driver could not connect `conn`.
     pub fn handle_connect_failed(&mut self, conn: ConnId, reason: String, now: Instant) {
         if let Some(c) = self.conns.get_mut(&conn) {
-            let peer = c.peer.clone();
+            let peer = c.peer;
             let out = c.close(ClientError::ConnectFailed { peer, reason });
             self.process(conn, out, now);
         }
@@ -356,7 +356,7 @@ impl Client {
     /// `conn` closed (end of stream or I/O error).
     pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
         if let Some(c) = self.conns.get_mut(&conn) {
-            let peer = c.peer.clone();
+            let peer = c.peer;
             let out = c.close(ClientError::ConnectionClosed { peer });
             self.process(conn, out, now);
         }
@@ -413,8 +413,7 @@ impl Client {
         now: Instant,
     ) -> ConnId {
         let id = ConnId(self.next_id());
-        self.conns
-            .insert(id, Conn::new(peer.clone(), &self.settings, now));
+        self.conns.insert(id, Conn::new(peer, &self.settings, now));
         self.metrics.connects += 1;
         self.io.push_back(IoCommand::Connect {
             conn: id,
@@ -567,7 +566,7 @@ impl Client {
     }
 
     fn on_ready(&mut self, conn: ConnId, now: Instant) {
-        let Some(peer) = self.conns.get(&conn).map(|c| c.peer.clone()) else {
+        let Some(peer) = self.conns.get(&conn).map(|c| c.peer) else {
             return;
         };
         match peer {
