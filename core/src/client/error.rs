@@ -208,7 +208,7 @@ mod tests {
     #[test]
     fn classification() {
         let peer = Peer::Spu(5001);
-        assert!(ClientError::ConnectionClosed { peer: peer }.is_retriable());
+        assert!(ClientError::ConnectionClosed { peer }.is_retriable());
         assert!(ClientError::Server(ErrorCode::NotLeaderForPartition).is_retriable());
         assert!(!ClientError::Server(ErrorCode::TopicNotFound).is_retriable());
         assert!(!ClientError::TopicNotFound("t".into()).is_retriable());
