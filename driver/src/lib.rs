@@ -5,48 +5,63 @@
 //! resolve, sleep, spawn, clock). Users depend on a runtime crate (`flv-tokio`, `flv-smol`, or
 //! the tier-2 `flv-async-std`), which implements the trait and re-exports this crate.
 //!
-//! # What is here now
+//! # The user API
+//!
+//! [`Fluvio`] connects to a cluster (from the current profile, a named profile, or a
+//! [`ClusterConfig`](config::ClusterConfig)) and hands out [`TopicProducer`]s,
+//! [`ConsumerStream`]s, one-shot [`Fluvio::fetch`]es and the [`FluvioAdmin`] API, with the
+//! official client's names. It is generic over the [`Runtime`]; each runtime crate has a
+//! non-generic alias (`flv_tokio::Fluvio`, `flv_smol::Fluvio`, `flv_async_std::Fluvio`).
+//!
+//! ```no_run
+//! # async fn demo<R: flv_driver::DefaultRuntime>() -> flv_driver::Result<()> {
+//! use flv_driver::{Fluvio, RecordKey};
+//! use flv_driver::core::client::{ConsumerConfig, Offset};
+//! use futures_util::StreamExt;
+//!
+//! let fluvio = Fluvio::<R>::connect().await?;
+//! let producer = fluvio.topic_producer("events").await?;
+//! let out = producer.send(RecordKey::NULL, "hello").await?;
+//! producer.flush().await?;
+//! let stored = out.wait().await?;
+//! let mut stream = fluvio
+//!     .consumer_with_config(ConsumerConfig::new("events", Offset::Absolute(stored.offset)))
+//!     .await?;
+//! let record = stream.next().await.expect("a record")?;
+//! assert_eq!(&record.value[..], b"hello");
+//! # Ok(()) }
+//! ```
+//!
+//! # How it runs
+//!
+//! - **One driver task per client does all the I/O** (spawned with [`Runtime::spawn`]). It
+//!   owns the core's `Client` in an `Arc<Mutex<..>>` (a `std` mutex, locked only for short
+//!   sections, never across an await) shared with the user handles.
+//! - **A reader task per connection** forwards bytes, then the connection's end, into the
+//!   driver's channel; **a writer task per connection** writes what the driver queues,
+//!   gathering queued frames into one write. **Dials run in their own tasks** (with one
+//!   [`TlsConnector`] per client; the SC's server name is the profile's domain and an SPU's
+//!   `<spu-name>.<domain>`, as the core asks).
+//! - **The drive loop** (str0m's contract): wait for an input or the core's deadline; take
+//!   every input already queued; feed them all to the core under one lock (and
+//!   `handle_timeout` if the deadline passed); drain the core (dial / close, bytes to the
+//!   writers, events to the handles). Record timestamps come from `SystemTime::now()`
+//!   through `handle_wall_clock`.
+//! - **User handles** lock the state, issue a command, register their waker (results are
+//!   keyed by the core's ids, registered under the same lock, so none is missed) and wake
+//!   the driver; wakes already pending are merged, so a burst of sends costs one driver turn.
+//! - **Shutdown**: when the last handle is dropped (or [`Fluvio::close`]), producers are
+//!   flushed and consumer offsets stored (bounded by a grace period), then the connections
+//!   close and every waiter still pending fails with [`Error::Closed`].
+//!
+//! # Modules
 //!
 //! - [`config`]: Fluvio profiles (`~/.fluvio/config`), compatible with the official client.
-//! - [`runtime`]: the [`Runtime`] trait and the [`Clock`] mapping the runtime's
-//!   `std::time::Instant` onto the core's virtual time.
-//! - [`transport`]: [`connect_transport`], giving a [`Transport`] (plain TCP or TLS) with
-//!   typed [`ConnectError`]s, splittable into halves for two tasks.
-//! - [`tls`]: TLS set-up from a [`TlsPolicy`](config::TlsPolicy) (disabled, anonymous, or
-//!   verified mutual TLS) with rustls and the ring provider, and [`spu_server_name`].
+//! - [`runtime`]: the [`Runtime`] trait and the [`Clock`].
+//! - [`transport`]: [`connect_transport`] / [`connect_with`], giving a [`Transport`] (plain TCP
+//!   or TLS) with typed [`ConnectError`]s.
+//! - [`tls`]: TLS set-up from a [`TlsPolicy`](config::TlsPolicy) with rustls and ring.
 //! - `testing` (feature `testing`): the transport test suite every runtime crate runs.
-//!
-//! # Planned shape of the driver (waits for the client state machine of `flv-core`)
-//!
-//! One generic loop, written once over [`Runtime`] and futures-io:
-//!
-//! - **One driver task does all the I/O.** `Fluvio::connect` spawns it with
-//!   [`Runtime::spawn`]. It holds the core's `Client` (in an `Arc<Mutex<Client>>` shared with
-//!   the user handles, locked only for short, non-async sections), the write half of every
-//!   connection, and one timer.
-//! - **A reader task per connection** owns the read half of its [`Transport`] and forwards
-//!   `(ConnId, bytes)` chunks, then a final `closed(ConnId, cause)`, into one channel that the
-//!   driver task reads. Framing stays in the core.
-//! - **Dials run in their own tasks** ([`connect_with`] with a [`TlsConnector`] built once per
-//!   client) and report the [`Transport`] or the [`ConnectError`] on the same channel, so a
-//!   slow handshake never blocks the loop. Retries and back-off are the core's decision
-//!   ([`ConnectError::is_transient`] tells network trouble from configuration errors).
-//! - **The drive loop** (str0m's contract, quinn's "trust the clock, not the timer"):
-//!   1. drain the core: `poll_io` (dial; close), `poll_transmit` (write to that connection's
-//!      writer), `poll_event` (complete the user's pending results, feed consumer streams),
-//!      `poll_timeout` (arm [`Runtime::sleep_until`] through the [`Clock`]);
-//!   2. wait for the first of: the timer, an inbound chunk or close, a dial result, a user
-//!      command;
-//!   3. read `now` once ([`Clock::now`]), feed that one input to the core (`handle_input`,
-//!      `handle_closed`, `handle_connected`, a user command), and if `now` is past the deadline
-//!      also `handle_timeout(now)`; go to 1.
-//! - **User handles** (`Fluvio`, `TopicProducer`, `PartitionConsumer`, admin) lock the shared
-//!   `Client`, issue a command (`produce`, `subscribe`, ...), and wake the driver through a
-//!   channel; results come back on per-request one-shot channels or per-stream channels, so
-//!   handles work from any task of any runtime.
-//!
-//! Closing: drop a [`Transport`] (both halves) to close the connection. `close()` flushes (and
-//! sends TLS `close_notify`) but only some runtimes also shut down the TCP write side.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -54,8 +69,15 @@ pub use flv_core as core;
 /// The rustls version used for TLS (for inspecting [`transport::Transport::tls_session`]).
 pub use futures_rustls::rustls;
 
+mod admin;
 pub mod config;
+mod consumer;
+mod drive;
+mod error;
+mod fluvio;
+mod producer;
 pub mod runtime;
+mod shared;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tls;
@@ -64,3 +86,15 @@ pub mod transport;
 pub use runtime::{Clock, Runtime};
 pub use tls::{TlsConnector, TlsFailure, TlsSetupError, spu_server_name};
 pub use transport::{ConnectError, Transport, connect_transport, connect_with};
+
+pub use admin::{
+    AdminSpec, CreatableAdminSpec, DeletableAdminSpec, FluvioAdmin, UpdatableAdminSpec, WatchStream,
+};
+pub use consumer::{BatchStream, ConsumerBatch, ConsumerStream};
+pub use error::{Error, Result};
+pub use fluvio::{ClientMetrics, DefaultRuntime, Fluvio};
+pub use flv_core::client::{
+    ConsumerConfig, ConsumerRecord, DeliverySemantic, FetchOutput, Offset, OffsetManagement,
+    ProducerConfig, RecordMetadata,
+};
+pub use producer::{ProduceOutput, RecordData, RecordKey, TopicProducer};

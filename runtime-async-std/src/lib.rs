@@ -35,6 +35,16 @@ pub use flv_driver::*;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AsyncStd;
 
+impl DefaultRuntime for AsyncStd {
+    /// async-std's global executor.
+    fn default_runtime() -> Result<Self> {
+        Ok(Self)
+    }
+}
+
+/// A client on async-std: `flv_async_std::Fluvio::connect().await`.
+pub type Fluvio = flv_driver::Fluvio<AsyncStd>;
+
 impl Runtime for AsyncStd {
     type Tcp = async_std::net::TcpStream;
     type Sleep = AsyncStdSleep;

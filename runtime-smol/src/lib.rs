@@ -45,6 +45,16 @@ impl Smol {
     }
 }
 
+impl DefaultRuntime for Smol {
+    /// Smol's global executor.
+    fn default_runtime() -> Result<Self> {
+        Ok(Self::new())
+    }
+}
+
+/// A client on smol: `flv_smol::Fluvio::connect().await` spawns on smol's global executor.
+pub type Fluvio = flv_driver::Fluvio<Smol>;
+
 impl Runtime for Smol {
     type Tcp = smol::net::TcpStream;
     type Sleep = SmolSleep;

@@ -71,6 +71,16 @@ impl Tokio {
 /// The TCP stream of [`Tokio`]: a tokio stream seen through futures-io.
 pub type TokioTcp = Compat<tokio::net::TcpStream>;
 
+impl DefaultRuntime for Tokio {
+    /// The tokio runtime the caller runs in.
+    fn default_runtime() -> Result<Self> {
+        Self::current().ok_or_else(|| Error::NoRuntime("not inside a tokio runtime".into()))
+    }
+}
+
+/// A client on tokio: `flv_tokio::Fluvio::connect().await` runs on the current runtime.
+pub type Fluvio = flv_driver::Fluvio<Tokio>;
+
 impl Runtime for Tokio {
     type Tcp = TokioTcp;
     type Sleep = Pin<Box<tokio::time::Sleep>>;

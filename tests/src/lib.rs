@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod sim;
+pub mod suite;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,248 @@
+//! [`Fluvio`]: a connection to one cluster, and the entry point of the user API.
+
+use std::sync::Arc;
+
+use flv_core::client::{
+    Client, ClientConfig, ConsumerConfig, FetchOutput, FetchSpec, Metrics, OpOutput, ProducerConfig,
+};
+use flv_core::spu::Isolation;
+
+use crate::admin::FluvioAdmin;
+use crate::config::{ClusterConfig, ConfigFile};
+use crate::consumer::ConsumerStream;
+use crate::drive;
+use crate::error::{Error, Result};
+use crate::producer::TopicProducer;
+use crate::runtime::{Clock, Runtime};
+use crate::shared::{Handle, Inner, Shared, SlotFuture, State};
+use crate::tls::TlsConnector;
+
+/// A runtime that can be found without being passed in (the current tokio runtime, smol's
+/// global executor, async-std's): what [`Fluvio::connect`] and friends run on.
+pub trait DefaultRuntime: Runtime {
+    /// The runtime to use from here, or why there is none.
+    fn default_runtime() -> Result<Self>;
+}
+
+/// A client connected to one Fluvio cluster (the official client's `Fluvio`).
+///
+/// Cheap to clone: clones share one connection set and one driver task. Producers,
+/// consumers and admin handles made from it keep the client alive; when the last handle is
+/// dropped the client flushes its producers, stores the offsets of its consumers and closes
+/// its connections. [`Fluvio::close`] does the same and waits for it.
+///
+/// Several clients (of one or several clusters) may live in one process.
+#[derive(Debug, Clone)]
+pub struct Fluvio<R: Runtime> {
+    inner: Inner,
+    rt: R,
+    cluster: ClusterConfig,
+}
+
+/// Activity counters of a client (see [`Fluvio::metrics`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientMetrics {
+    /// The state machine's counters: records produced and consumed, bytes in and out,
+    /// requests, responses, produce retries, connects and connection failures.
+    pub client: Metrics,
+    /// Connections opened again to a server that had one before.
+    pub reconnects: u64,
+    /// Turns of the driver loop (each handles every input queued at that time).
+    pub driver_wakeups: u64,
+}
+
+impl<R: DefaultRuntime> Fluvio<R> {
+    /// Connects to the cluster of the current profile (`~/.fluvio/config`, or the file
+    /// named by `FLV_PROFILE_PATH`).
+    pub async fn connect() -> Result<Self> {
+        let config = ConfigFile::load_default()?;
+        let cluster = config.config().current_cluster()?.clone();
+        Self::connect_with_config(&cluster).await
+    }
+
+    /// Connects to the cluster of the named profile.
+    pub async fn connect_with_profile(profile: &str) -> Result<Self> {
+        let config = ConfigFile::load_default()?;
+        let cluster = config.config().cluster_for_profile(profile)?.clone();
+        Self::connect_with_config(&cluster).await
+    }
+
+    /// Connects to the cluster `cluster` describes (endpoint, TLS).
+    pub async fn connect_with_config(cluster: &ClusterConfig) -> Result<Self> {
+        Self::connect_with_runtime(R::default_runtime()?, cluster).await
+    }
+}
+
+impl<R: Runtime> Fluvio<R> {
+    /// Connects on the runtime `rt`.
+    pub async fn connect_with_runtime(rt: R, cluster: &ClusterConfig) -> Result<Self> {
+        Self::connect_with_client_config(rt, cluster, ClientConfig::default()).await
+    }
+
+    /// Connects on `rt` with the state machine settings of `base` (timeouts, backoff,
+    /// client id, ...); the endpoint, TLS domain and SPU address choice come from `cluster`.
+    ///
+    /// Returns once the metadata (SPUs, partitions, topics) is synchronised, or with the
+    /// first failure: a refused connection, a TLS failure, an incompatible cluster.
+    pub async fn connect_with_client_config(
+        rt: R,
+        cluster: &ClusterConfig,
+        base: ClientConfig,
+    ) -> Result<Self> {
+        let tls = TlsConnector::from_policy(&cluster.tls)?.map(Arc::new);
+        let mut config = base;
+        config.endpoint = cluster.endpoint.clone();
+        config.use_spu_local_address = cluster.use_spu_local_address;
+        config.tls_domain = cluster.tls.domain().map(str::to_owned);
+        if let Some(id) = &cluster.client_id {
+            config.client_id = id.clone();
+        }
+        if config.seed == 0 {
+            // Jitter differs between processes; `base.seed` pins it for tests.
+            config.seed = drive::unix_ms().unsigned_abs() ^ u64::from(std::process::id());
+        }
+        let clock = Clock::starting_now(&rt);
+        let now = clock.now(&rt);
+        let mut client = Client::new(config, now);
+        client.handle_wall_clock(drive::unix_ms(), now);
+        let (tx, rx) = async_channel::unbounded();
+        let shared = Arc::new(Shared::new(State::new(client, clock), tx.clone()));
+        rt.spawn(drive::run(rt.clone(), Arc::clone(&shared), tx, rx, tls));
+        shared.wake();
+        let handle: Arc<dyn Handle> = shared;
+        let inner = Inner::new(handle);
+        drive::wait_connected(inner.clone()).await?;
+        Ok(Self {
+            inner,
+            rt,
+            cluster: cluster.clone(),
+        })
+    }
+
+    /// The runtime this client runs on.
+    pub fn runtime(&self) -> &R {
+        &self.rt
+    }
+
+    /// The cluster configuration this client connected with.
+    pub fn cluster_config(&self) -> &ClusterConfig {
+        &self.cluster
+    }
+
+    /// A producer for `topic` with the default configuration.
+    pub async fn topic_producer(&self, topic: impl Into<String>) -> Result<TopicProducer> {
+        self.topic_producer_with_config(topic, ProducerConfig::default())
+            .await
+    }
+
+    /// A producer for `topic`; fails if the topic does not exist or its compression rule
+    /// conflicts with `config.compression`.
+    pub async fn topic_producer_with_config(
+        &self,
+        topic: impl Into<String>,
+        config: ProducerConfig,
+    ) -> Result<TopicProducer> {
+        TopicProducer::create(self.inner.clone(), topic.into(), config).await
+    }
+
+    /// A consumer of the partitions `config` selects: a [`futures_core::Stream`] of
+    /// records (see [`ConsumerStream`]). Fails at once if the topic does not exist.
+    pub async fn consumer_with_config(&self, config: ConsumerConfig) -> Result<ConsumerStream> {
+        ConsumerStream::create(self.inner.clone(), config)
+    }
+
+    /// Reads once from a partition, from `offset`, at most `max_bytes` of record batches
+    /// (only complete batches are returned).
+    pub async fn fetch(
+        &self,
+        topic: impl Into<String>,
+        partition: u32,
+        offset: i64,
+        max_bytes: i32,
+    ) -> Result<FetchOutput> {
+        let spec = FetchSpec {
+            topic: topic.into(),
+            partition,
+            offset,
+            max_bytes,
+            isolation: Isolation::ReadUncommitted,
+        };
+        let op = {
+            let mut st = self.inner.lock();
+            if st.closed {
+                return Err(Error::Closed);
+            }
+            let now = st.now();
+            let op = st.client.fetch(spec, now);
+            st.ops.insert(op);
+            op
+        };
+        self.inner.wake();
+        match SlotFuture::new(self.inner.clone(), op, |s| &mut s.ops).await? {
+            OpOutput::Fetch(out) => Ok(out),
+            other => Err(Error::Client(flv_core::client::ClientError::Protocol {
+                peer: flv_core::client::Peer::Sc,
+                message: format!("unexpected answer to a fetch: {other:?}"),
+            })),
+        }
+    }
+
+    /// The admin API of this cluster (shares this client's connection).
+    pub fn admin(&self) -> FluvioAdmin {
+        FluvioAdmin::new(self.inner.clone())
+    }
+
+    /// Activity counters.
+    pub fn metrics(&self) -> ClientMetrics {
+        let st = self.inner.lock();
+        ClientMetrics {
+            client: st.client.metrics().clone(),
+            reconnects: st.counters.reconnects,
+            driver_wakeups: st.counters.wakeups,
+        }
+    }
+
+    /// Runs `f` on the cluster metadata as last synchronised.
+    pub fn with_metadata<T>(&self, f: impl FnOnce(&flv_core::client::MetadataStore) -> T) -> T {
+        f(self.inner.lock().client.metadata())
+    }
+
+    /// Flushes every producer, stores the offsets of every consumer (with offset
+    /// management), closes the connections and waits until that is done. Handles still
+    /// alive fail with [`Error::Closed`] afterwards.
+    pub async fn close(self) -> Result<()> {
+        {
+            let mut st = self.inner.lock();
+            if !st.closed {
+                let now = st.now();
+                let producers: Vec<_> = st.live_producers.drain().collect();
+                for p in producers {
+                    if let Ok(f) = st.client.close_producer(p, now) {
+                        st.closing_flushes.insert(f);
+                    }
+                }
+                let consumers: Vec<_> = st.consumers.keys().copied().collect();
+                for c in consumers {
+                    if let Ok(Some(op)) = st.client.close_consumer(c, now) {
+                        st.closing_ops.insert(op);
+                    }
+                }
+            }
+        }
+        self.inner.wake();
+        self.inner.shared.shutdown();
+        let inner = self.inner.clone();
+        std::future::poll_fn(move |cx| {
+            let mut st = inner.lock();
+            if st.closed {
+                std::task::Poll::Ready(())
+            } else {
+                st.done.register(cx);
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+        Ok(())
+    }
+}
