@@ -200,7 +200,7 @@ fn drain(st: &mut State, conns: &mut HashMap<ConnId, ConnIo>, commands: &mut Vec
         while let Some(cmd) = st.client.poll_io() {
             progress = true;
             if let IoCommand::Connect { peer, .. } = &cmd {
-                if !st.counters.peers.insert(peer.clone()) {
+                if !st.counters.peers.insert(*peer) {
                     st.counters.reconnects += 1;
                 }
             }

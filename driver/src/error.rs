@@ -152,7 +152,7 @@ pub(crate) fn from_client(
     match error {
         ClientError::ConnectFailed { ref peer, .. }
         | ClientError::ConnectionClosed { ref peer } => match failure(peer) {
-            Some(f) => f.into_error(peer.clone()),
+            Some(f) => f.into_error(*peer),
             None => Error::Client(error),
         },
         ClientError::TopicNotFound(t) => Error::TopicNotFound(t),
