@@ -34,14 +34,17 @@ pub struct ConsumerBatch {
 ///
 /// With offset management (`consumer_id` and [`OffsetManagement::Manual`]):
 /// [`offset_commit`](Self::offset_commit) marks the records yielded so far as consumed and
-/// [`offset_flush`](Self::offset_flush) stores them. With [`OffsetManagement::Auto`] the
-/// records of each batch are committed when the batch is taken from the client, and stored
-/// periodically and when the stream is closed or dropped.
+/// [`offset_flush`](Self::offset_flush) stores them. With [`OffsetManagement::Auto`] every
+/// yielded record counts as consumed (as upstream); the offsets are stored when the stream
+/// is polled after `offset_flush` elapsed, and when it is closed or dropped. A resumed
+/// consumer starts after the last stored record.
 #[derive(Debug)]
 pub struct ConsumerStream {
     inner: Inner,
     id: ConsumerId,
     mode: OffsetManagement,
+    /// Auto mode: the period and the next time offsets are stored.
+    auto_flush: Option<(std::time::Duration, flv_core::time::Instant)>,
     records: VecDeque<ConsumerRecord>,
     yielded: BTreeMap<u32, i64>,
     ended: bool,
@@ -49,8 +52,15 @@ pub struct ConsumerStream {
 }
 
 impl ConsumerStream {
-    pub(crate) fn create(inner: Inner, config: ConsumerConfig) -> Result<Self> {
+    pub(crate) fn create(inner: Inner, mut config: ConsumerConfig) -> Result<Self> {
         let mode = config.offset_management;
+        // Auto mode is run here on the core's manual mode, so that only records the
+        // application saw count as consumed (the core commits whole batches).
+        if mode == OffsetManagement::Auto {
+            config.offset_management = OffsetManagement::Manual;
+        }
+        let period = config.offset_flush;
+        let mut auto_flush = None;
         let id = {
             let mut st = inner.lock();
             if st.closed {
@@ -67,6 +77,9 @@ impl ConsumerStream {
                 .create_consumer(config, now)
                 .map_err(|e| st.error(e))?;
             st.consumers.insert(id, Default::default());
+            if mode == OffsetManagement::Auto {
+                auto_flush = Some((period, now + period));
+            }
             id
         };
         inner.wake();
@@ -74,6 +87,7 @@ impl ConsumerStream {
             inner,
             id,
             mode,
+            auto_flush,
             records: VecDeque::new(),
             yielded: BTreeMap::new(),
             ended: false,
@@ -98,6 +112,16 @@ impl ConsumerStream {
                 return Poll::Ready(None);
             }
             let now = st.now();
+            if let Some((period, at)) = &mut self.auto_flush {
+                for (&partition, &offset) in &self.yielded {
+                    let _ = st.client.offset_commit_record(self.id, partition, offset);
+                }
+                if *at <= now {
+                    *at = now + *period;
+                    // Fire and forget: a failure is retried at the next period.
+                    let _ = st.client.offset_flush(self.id, now);
+                }
+            }
             loop {
                 match st.client.poll_consumer(self.id, now) {
                     Some(ConsumerEvent::Records {
@@ -183,6 +207,11 @@ impl ConsumerStream {
                 return Ok(());
             }
             let now = st.now();
+            if self.auto_flush.is_some() {
+                for (&partition, &offset) in &self.yielded {
+                    let _ = st.client.offset_commit_record(self.id, partition, offset);
+                }
+            }
             let op = st
                 .client
                 .close_consumer(self.id, now)
@@ -230,6 +259,11 @@ impl Drop for ConsumerStream {
             st.consumers.remove(&self.id);
             if !st.closed {
                 let now = st.now();
+                if self.auto_flush.is_some() {
+                    for (&partition, &offset) in &self.yielded {
+                        let _ = st.client.offset_commit_record(self.id, partition, offset);
+                    }
+                }
                 if let Ok(Some(op)) = st.client.close_consumer(self.id, now) {
                     st.closing_ops.insert(op);
                 }

@@ -32,11 +32,19 @@ pub trait DefaultRuntime: Runtime {
 /// its connections. [`Fluvio::close`] does the same and waits for it.
 ///
 /// Several clients (of one or several clusters) may live in one process.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Fluvio<R: Runtime> {
     inner: Inner,
     rt: R,
     cluster: ClusterConfig,
+}
+
+impl<R: Runtime> std::fmt::Debug for Fluvio<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fluvio")
+            .field("endpoint", &self.cluster.endpoint)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Activity counters of a client (see [`Fluvio::metrics`]).

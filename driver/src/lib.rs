@@ -93,8 +93,13 @@ pub use admin::{
 pub use consumer::{BatchStream, ConsumerBatch, ConsumerStream};
 pub use error::{Error, Result};
 pub use fluvio::{ClientMetrics, DefaultRuntime, Fluvio};
+pub use flv_core::backoff::RetryPolicy;
 pub use flv_core::client::{
-    ConsumerConfig, ConsumerRecord, DeliverySemantic, FetchOutput, Offset, OffsetManagement,
-    ProducerConfig, RecordMetadata,
+    BackoffConfig, ClientConfig, ConsumerConfig, ConsumerRecord, DeliverySemantic, FetchOutput,
+    Metrics, Offset, OffsetManagement, ProducerConfig, RecordMetadata,
 };
+pub use flv_core::producer::partitioner::PartitionerKind;
+pub use flv_core::record::Compression;
+pub use flv_core::sc::topic::TopicSpec;
+pub use flv_core::spu::Isolation;
 pub use producer::{ProduceOutput, RecordData, RecordKey, TopicProducer};

@@ -9,10 +9,15 @@ use std::future::Future;
 use std::pin::pin;
 use std::time::{Duration, Instant};
 
+mod admin;
+mod data;
+mod failover;
+
 use flv_driver::config::ClusterConfig;
-use flv_driver::core::client::{BackoffConfig, ClientConfig};
-use flv_driver::core::sc::topic::TopicSpec;
-use flv_driver::{ConsumerConfig, Fluvio, Offset, Runtime};
+use flv_driver::{
+    BackoffConfig, ClientConfig, ConsumerConfig, ConsumerRecord, ConsumerStream, Fluvio,
+    ProducerConfig, RecordKey, RecordMetadata, Runtime, TopicProducer, TopicSpec,
+};
 use flv_mock_cluster::{MockClusterServer, ServerOptions};
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
@@ -97,72 +102,102 @@ pub async fn create_topic<R: Runtime>(
     .expect("topic created");
 }
 
-/// Admin create, list, duplicate create, delete; produce 1000 records and consume them back.
-pub async fn milestone_round_trip<R: Runtime>(rt: R) {
-    let server = cluster(2);
-    let fluvio = connect(&rt, &server).await;
-    let admin = fluvio.admin();
-    create_topic(&rt, &fluvio, "m1", 1, 1).await;
-    let topics = with_timeout(&rt, STEP, "list", admin.list::<TopicSpec, &str>(vec!["m1"]))
-        .await
-        .expect("list");
-    assert_eq!(topics.len(), 1);
-    assert_eq!(topics[0].name, "m1");
-
-    let producer = with_timeout(&rt, STEP, "producer", fluvio.topic_producer("m1"))
-        .await
-        .expect("producer");
-    let mut outputs = Vec::new();
-    for i in 0..1000u32 {
-        let out = with_timeout(
-            &rt,
-            STEP,
-            "send",
-            producer.send(flv_driver::RecordKey::NULL, format!("value-{i}")),
-        )
-        .await
-        .expect("send");
+/// Sends `n` records (`value-{i}`, keys `key-{i % 7}` when `keys`), then flushes and waits
+/// for every acknowledgement; returns the acknowledgements in send order.
+pub async fn produce<R: Runtime>(
+    rt: &R,
+    producer: &TopicProducer,
+    n: usize,
+    keys: bool,
+) -> Vec<RecordMetadata> {
+    let mut outputs = Vec::with_capacity(n);
+    for i in 0..n {
+        let key = if keys {
+            RecordKey::from(format!("key-{}", i % 7))
+        } else {
+            RecordKey::NULL
+        };
+        let out = with_timeout(rt, STEP, "send", producer.send(key, value(i)))
+            .await
+            .expect("send");
         outputs.push(out);
     }
-    with_timeout(&rt, STEP, "flush", producer.flush())
+    with_timeout(rt, STEP, "flush", producer.flush())
         .await
         .expect("flush");
-    for (i, out) in outputs.into_iter().enumerate() {
-        let md = with_timeout(&rt, STEP, "wait", out.wait())
-            .await
-            .expect("stored");
-        assert_eq!(md.partition, 0);
-        assert_eq!(md.offset, i as i64);
+    let mut acks = Vec::with_capacity(n);
+    for out in outputs {
+        acks.push(
+            with_timeout(rt, STEP, "ack", out.wait())
+                .await
+                .expect("stored"),
+        );
     }
+    acks
+}
 
-    let mut stream = with_timeout(
-        &rt,
+/// The value of record `i`.
+pub fn value(i: usize) -> String {
+    format!("value-{i:06}")
+}
+
+/// The index of a value made by [`value`].
+pub fn index_of(v: &[u8]) -> usize {
+    std::str::from_utf8(v)
+        .ok()
+        .and_then(|s| s.strip_prefix("value-"))
+        .and_then(|s| s.parse().ok())
+        .expect("a suite value")
+}
+
+/// Takes `n` records from `stream`.
+pub async fn consume<R: Runtime>(
+    rt: &R,
+    stream: &mut ConsumerStream,
+    n: usize,
+) -> Vec<ConsumerRecord> {
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let r = with_timeout(rt, STEP, "next record", stream.next())
+            .await
+            .unwrap_or_else(|| panic!("stream ended after {} of {n} records", out.len()))
+            .expect("record");
+        out.push(r);
+    }
+    out
+}
+
+/// A consumer of `topic` from `offset`.
+pub async fn consumer<R: Runtime>(
+    rt: &R,
+    fluvio: &Fluvio<R>,
+    config: ConsumerConfig,
+) -> ConsumerStream {
+    with_timeout(rt, STEP, "consumer", fluvio.consumer_with_config(config))
+        .await
+        .expect("consumer")
+}
+
+/// A producer of `topic`.
+pub async fn producer<R: Runtime>(
+    rt: &R,
+    fluvio: &Fluvio<R>,
+    topic: &str,
+    config: ProducerConfig,
+) -> TopicProducer {
+    with_timeout(
+        rt,
         STEP,
-        "consumer",
-        fluvio.consumer_with_config(ConsumerConfig::new("m1", Offset::beginning())),
+        "producer",
+        fluvio.topic_producer_with_config(topic, config),
     )
     .await
-    .expect("consumer");
-    for i in 0..1000i64 {
-        let r = with_timeout(&rt, STEP, "record", stream.next())
-            .await
-            .expect("a record")
-            .expect("no error");
-        assert_eq!(r.offset, i);
-        assert_eq!(&r.value[..], format!("value-{i}").as_bytes());
-    }
-    drop(stream);
-    with_timeout(&rt, STEP, "delete", admin.delete::<TopicSpec>("m1"))
-        .await
-        .expect("delete");
-    let topics = with_timeout(&rt, STEP, "list", admin.all::<TopicSpec>())
-        .await
-        .expect("list");
-    assert!(topics.iter().all(|t| t.name != "m1"));
-    with_timeout(&rt, STEP, "close", fluvio.close())
-        .await
-        .expect("close");
+    .expect("producer")
 }
+
+pub use admin::*;
+pub use data::*;
+pub use failover::*;
 
 /// Defines one `#[test]` per suite case, each run through `$run`, a function that runs an
 /// async test on a runtime: `fn run<F, Fut>(test: F) where F: FnOnce(R) -> Fut, Fut: Future<Output = ()>`.
@@ -170,7 +205,25 @@ pub async fn milestone_round_trip<R: Runtime>(rt: R) {
 macro_rules! api_suite {
     ($run:path) => {
         $crate::api_suite!(@each $run;
-            milestone_round_trip,
+            admin_round_trip,
+            admin_errors,
+            watch_topics,
+            produce_consume_at_least_once_keys_uncommitted,
+            produce_consume_at_most_once_no_keys_committed,
+            produce_consume_at_least_once_no_keys_committed,
+            produce_consume_at_most_once_keys_uncommitted,
+            compression_codecs,
+            multi_partition,
+            sink_send_all_and_batches,
+            consumer_offsets_manual_resume,
+            consumer_offsets_auto_resume,
+            catch_up_across_max_bytes_cuts,
+            one_shot_fetch,
+            back_pressure,
+            two_clusters,
+            drop_flushes_and_closes,
+            connect_refused,
+            leader_stopped_mid_stream,
         );
     };
     (@each $run:path; $($name:ident),* $(,)?) => {

@@ -1,0 +1,105 @@
+//! Failover: the leader SPU stops while a producer and a consumer run.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use flv_driver::{ConsumerConfig, Offset, ProducerConfig, RecordKey, RecordMetadata, Runtime};
+
+use super::{
+    STEP, cluster, connect, consume, consumer, create_topic, index_of, producer, value,
+    with_timeout,
+};
+
+/// Records sent after the failover before the producer stops.
+const AFTER: usize = 2_000;
+
+/// The leader of a replicated partition stops mid-stream: every acknowledged record is
+/// in the log at its acknowledged offset, exactly once; the consumer follows the new
+/// leader and delivers every offset once, in order.
+pub async fn leader_stopped_mid_stream<R: Runtime>(rt: R) {
+    let server = cluster(3);
+    let fluvio = connect(&rt, &server).await;
+    create_topic(&rt, &fluvio, "failover", 1, 2).await;
+    let leader = server.partition_leader("failover", 0).expect("leader");
+    let p = producer(&rt, &fluvio, "failover", ProducerConfig::default()).await;
+    let failed_over = Arc::new(AtomicBool::new(false));
+    let sent = Arc::new(AtomicUsize::new(0));
+    let (done_tx, done_rx) = async_channel::bounded(1);
+    {
+        let (failed_over, sent, rt2) = (failed_over.clone(), sent.clone(), rt.clone());
+        rt.spawn(async move {
+            let mut outs = Vec::new();
+            let mut after = 0;
+            while after < AFTER && outs.len() < 100_000 {
+                if failed_over.load(Ordering::Acquire) {
+                    after += 1;
+                }
+                let i = outs.len();
+                let out = with_timeout(&rt2, STEP, "send", p.send(RecordKey::NULL, value(i)))
+                    .await
+                    .expect("send");
+                outs.push(out);
+                sent.store(outs.len(), Ordering::Release);
+            }
+            let mut acks: Vec<Result<RecordMetadata, String>> = Vec::new();
+            for out in outs {
+                acks.push(out.wait().await.map_err(|e| e.to_string()));
+            }
+            let _ = done_tx.send(acks).await;
+        });
+    }
+    let mut stream = consumer(
+        &rt,
+        &fluvio,
+        ConsumerConfig::new("failover", Offset::beginning()),
+    )
+    .await;
+    let mut records = consume(&rt, &mut stream, 1_000).await;
+    assert!(sent.load(Ordering::Acquire) >= 1_000);
+    server.stop_spu(leader);
+    failed_over.store(true, Ordering::Release);
+    let acks = with_timeout(&rt, STEP * 2, "producer", done_rx.recv())
+        .await
+        .expect("acks");
+    let new_leader = server
+        .partition_leader("failover", 0)
+        .expect("a new leader");
+    assert_ne!(new_leader, leader);
+    let hw = server.high_watermark("failover", 0).expect("hw") as usize;
+    let more = consume(&rt, &mut stream, hw - records.len()).await;
+    records.extend(more);
+    let offsets: Vec<i64> = records.iter().map(|r| r.offset).collect();
+    assert_eq!(
+        offsets,
+        (0..hw as i64).collect::<Vec<_>>(),
+        "every offset once, in order"
+    );
+    let mut values = BTreeSet::new();
+    for (i, ack) in acks.iter().enumerate() {
+        let ack = ack
+            .as_ref()
+            .unwrap_or_else(|e| panic!("record {i} failed: {e}"));
+        let at = &records[ack.offset as usize];
+        assert_eq!(
+            index_of(&at.value),
+            i,
+            "acknowledged record {i} at offset {}",
+            ack.offset
+        );
+        values.insert(i);
+    }
+    let logged: Vec<usize> = records.iter().map(|r| index_of(&r.value)).collect();
+    let distinct: BTreeSet<usize> = logged.iter().copied().collect();
+    assert_eq!(distinct.len(), logged.len(), "no record stored twice");
+    assert_eq!(distinct, values, "no record lost");
+    let m = fluvio.metrics();
+    assert!(
+        m.client.stream_starts >= 2,
+        "the consumer restarted its stream: {m:?}"
+    );
+    assert!(
+        m.client.connection_failures >= 1,
+        "the leader's connection broke: {m:?}"
+    );
+}
