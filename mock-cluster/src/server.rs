@@ -35,6 +35,9 @@ pub struct ServerOptions {
     pub spu_ports: Vec<u16>,
     /// Serve TLS with this certificate instead of plain TCP.
     pub tls: Option<TlsOptions>,
+    /// With `tls`: require client certificates signed by these CA certificates (PEM),
+    /// i.e. mutual TLS as a cluster with a verified TLS policy does.
+    pub tls_client_ca: Option<String>,
 }
 
 impl Default for ServerOptions {
@@ -47,6 +50,7 @@ impl Default for ServerOptions {
             sc_port: 0,
             spu_ports: Vec::new(),
             tls: None,
+            tls_client_ca: None,
         }
     }
 }
@@ -127,7 +131,11 @@ impl std::fmt::Debug for MockClusterServer {
 impl MockClusterServer {
     /// Binds the SC and the SPUs and starts serving.
     pub fn start(opts: ServerOptions) -> Result<Self, MockError> {
-        let tls = opts.tls.as_ref().map(TlsAcceptor::new).transpose()?;
+        let tls = opts
+            .tls
+            .as_ref()
+            .map(|t| TlsAcceptor::new(t, opts.tls_client_ca.as_deref()))
+            .transpose()?;
         let sc = TcpListener::bind((opts.host.as_str(), opts.sc_port))?;
         let mut spu_listeners = Vec::new();
         for i in 0..opts.spus {

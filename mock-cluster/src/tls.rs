@@ -46,7 +46,7 @@ mod enabled {
     }
 
     impl TlsAcceptor {
-        pub(crate) fn new(opts: &TlsOptions) -> Result<Self, MockError> {
+        pub(crate) fn new(opts: &TlsOptions, client_ca: Option<&str>) -> Result<Self, MockError> {
             let tls = |e: &dyn std::fmt::Display| MockError::Tls(e.to_string());
             let certs = CertificateDer::pem_slice_iter(opts.cert_pem.as_bytes())
                 .collect::<Result<Vec<_>, _>>()
@@ -54,12 +54,26 @@ mod enabled {
             let key =
                 PrivateKeyDer::from_pem_slice(opts.key_pem.as_bytes()).map_err(|e| tls(&e))?;
             let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let config = rustls::ServerConfig::builder_with_provider(provider)
+            let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
                 .with_safe_default_protocol_versions()
-                .map_err(|e| tls(&e))?
-                .with_no_client_auth()
-                .with_single_cert(certs, key)
                 .map_err(|e| tls(&e))?;
+            let builder = match client_ca {
+                None => builder.with_no_client_auth(),
+                Some(pem) => {
+                    let mut roots = rustls::RootCertStore::empty();
+                    for der in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+                        roots.add(der.map_err(|e| tls(&e))?).map_err(|e| tls(&e))?;
+                    }
+                    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                        Arc::new(roots),
+                        provider,
+                    )
+                    .build()
+                    .map_err(|e| tls(&e))?;
+                    builder.with_client_cert_verifier(verifier)
+                }
+            };
+            let config = builder.with_single_cert(certs, key).map_err(|e| tls(&e))?;
             Ok(Self {
                 config: Arc::new(config),
             })
@@ -119,7 +133,11 @@ mod enabled {
                 let mut rest = &raw[..n];
                 while !rest.is_empty() {
                     conn.read_tls(&mut rest)?;
-                    conn.process_new_packets().map_err(io::Error::other)?;
+                    if let Err(e) = conn.process_new_packets() {
+                        // Send the alert (e.g. "certificate required") before closing.
+                        let _ = flush_tls(&mut conn, &mut self.out);
+                        return Err(io::Error::other(e));
+                    }
                 }
                 flush_tls(&mut conn, &mut self.out)?;
             }
@@ -153,7 +171,7 @@ pub(crate) struct TlsAcceptor {}
 
 #[cfg(not(feature = "tls"))]
 impl TlsAcceptor {
-    pub(crate) fn new(_opts: &TlsOptions) -> Result<Self, MockError> {
+    pub(crate) fn new(_opts: &TlsOptions, _client_ca: Option<&str>) -> Result<Self, MockError> {
         Err(MockError::Tls("built without the `tls` feature".into()))
     }
 

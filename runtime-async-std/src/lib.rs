@@ -9,6 +9,22 @@
 //! timers and `async_std::task::spawn`. Everything else is the runtime-agnostic driver,
 //! re-exported here.
 //!
+//! [`Fluvio`] is the client on async-std:
+//!
+//! ```no_run
+//! use flv_async_std::{Fluvio, RecordKey};
+//!
+//! async_std::task::block_on(async {
+//!     let fluvio = Fluvio::connect().await?;
+//!     let producer = fluvio.topic_producer("events").await?;
+//!     producer.send(RecordKey::NULL, "hello").await?.wait().await?;
+//!     fluvio.close().await
+//! })
+//! .expect("round trip");
+//! ```
+//!
+//! The transport alone:
+//!
 //! ```no_run
 //! use flv_async_std::{AsyncStd, config::TlsPolicy, connect_transport};
 //!

@@ -4,6 +4,22 @@
 //! (async-io) timers, and tasks on smol's global executor or on an executor of your own.
 //! Everything else is the runtime-agnostic driver, re-exported here.
 //!
+//! [`Fluvio`] is the client on smol (tasks on smol's global executor):
+//!
+//! ```no_run
+//! use flv_smol::{Fluvio, RecordKey};
+//!
+//! smol::block_on(async {
+//!     let fluvio = Fluvio::connect().await?;
+//!     let producer = fluvio.topic_producer("events").await?;
+//!     producer.send(RecordKey::NULL, "hello").await?.wait().await?;
+//!     fluvio.close().await
+//! })
+//! .expect("round trip");
+//! ```
+//!
+//! The transport alone:
+//!
 //! ```no_run
 //! use flv_smol::{Smol, config::TlsPolicy, connect_transport};
 //!

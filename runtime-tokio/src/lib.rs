@@ -8,6 +8,30 @@
 //! The runtime must have its I/O and time drivers enabled (`#[tokio::main]` does; with a
 //! `Builder`, call `enable_all()`).
 //!
+//! [`Fluvio`] is the client on tokio: `flv_tokio::Fluvio::connect().await` uses the current
+//! profile and the runtime it is called from.
+//!
+//! ```no_run
+//! use flv_tokio::{ConsumerConfig, Fluvio, Offset, RecordKey};
+//! use futures_util::StreamExt;
+//!
+//! #[tokio::main]
+//! async fn main() -> flv_tokio::Result<()> {
+//!     let fluvio = Fluvio::connect().await?;
+//!     let producer = fluvio.topic_producer("events").await?;
+//!     producer.send(RecordKey::NULL, "hello").await?.wait().await?;
+//!     let mut stream = fluvio
+//!         .consumer_with_config(ConsumerConfig::new("events", Offset::beginning()))
+//!         .await?;
+//!     while let Some(record) = stream.next().await {
+//!         println!("{:?}", record?.value);
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The transport alone:
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use flv_tokio::{Tokio, config::TlsPolicy, connect_transport};

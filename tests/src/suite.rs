@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 mod admin;
 mod data;
 mod failover;
+mod tls;
 
 use flv_driver::config::ClusterConfig;
 use flv_driver::{
@@ -198,6 +199,7 @@ pub async fn producer<R: Runtime>(
 pub use admin::*;
 pub use data::*;
 pub use failover::*;
+pub use tls::*;
 
 /// Defines one `#[test]` per suite case, each run through `$run`, a function that runs an
 /// async test on a runtime: `fn run<F, Fut>(test: F) where F: FnOnce(R) -> Fut, Fut: Future<Output = ()>`.
@@ -224,6 +226,11 @@ macro_rules! api_suite {
             drop_flushes_and_closes,
             connect_refused,
             leader_stopped_mid_stream,
+            tls_verified_round_trip,
+            tls_wrong_ca,
+            tls_wrong_server_name,
+            tls_missing_client_certificate,
+            tls_client_certificate_rejected,
         );
     };
     (@each $run:path; $($name:ident),* $(,)?) => {
