@@ -87,7 +87,11 @@ impl Admin {
 impl Admin {
     /// Creates a topic; resolves once this client sees its partitions online.
     #[napi]
-    pub async fn create_topic(&self, name: String, options: Option<TopicOptions>) -> napi::Result<()> {
+    pub async fn create_topic(
+        &self,
+        name: String,
+        options: Option<TopicOptions>,
+    ) -> napi::Result<()> {
         let (partitions, replication, dry_run) = match options {
             Some(o) => (o.partitions, o.replication, o.dry_run),
             None => (None, None, None),
