@@ -6,6 +6,9 @@ const assert = require('node:assert/strict');
 const { Fluvio, FluvioError } = require('..');
 const { startMockCluster } = require('../test-support/mock-cluster');
 
+/** No test may hang the suite. */
+const LIMIT = { timeout: 60000 };
+
 let cluster;
 let fluvio;
 
@@ -19,11 +22,11 @@ after(async () => {
   if (cluster) await cluster.stop();
 });
 
-test('connect reports the endpoint', () => {
+test('connect reports the endpoint', LIMIT, () => {
   assert.equal(fluvio.endpoint, cluster.endpoint);
 });
 
-test('topic round trip: create, list, partitions, delete', async () => {
+test('topic round trip: create, list, partitions, delete', LIMIT, async () => {
   const admin = fluvio.admin();
   await admin.createTopic('admin-round-trip', { partitions: 3, replication: 1 });
 
@@ -53,7 +56,7 @@ test('topic round trip: create, list, partitions, delete', async () => {
   assert.deepEqual(await admin.listPartitions('admin-round-trip'), []);
 });
 
-test('default topic settings: one partition, one replica', async () => {
+test('default topic settings: one partition, one replica', LIMIT, async () => {
   const admin = fluvio.admin();
   await admin.createTopic('admin-defaults');
   const [topic] = await admin.listTopics('admin-defaults');
@@ -62,13 +65,13 @@ test('default topic settings: one partition, one replica', async () => {
   await admin.deleteTopic('admin-defaults');
 });
 
-test('dry run creates nothing', async () => {
+test('dry run creates nothing', LIMIT, async () => {
   const admin = fluvio.admin();
   await admin.createTopic('admin-dry-run', { partitions: 2, dryRun: true });
   assert.deepEqual(await admin.listTopics('admin-dry-run'), []);
 });
 
-test('SPUs are listed with their addresses', async () => {
+test('SPUs are listed with their addresses', LIMIT, async () => {
   const spus = await fluvio.admin().listSpus();
   assert.equal(spus.length, cluster.spus);
   for (const spu of spus) {
@@ -79,7 +82,7 @@ test('SPUs are listed with their addresses', async () => {
   }
 });
 
-test('admin errors carry the cluster error code', async () => {
+test('admin errors carry the cluster error code', LIMIT, async () => {
   const admin = fluvio.admin();
   await admin.createTopic('admin-errors');
   await assert.rejects(admin.createTopic('admin-errors'), (e) => {

@@ -9,6 +9,9 @@ const path = require('node:path');
 const { Fluvio, Offset, FluvioError } = require('..');
 const { startMockCluster } = require('../test-support/mock-cluster');
 
+/** No test may hang the suite. */
+const LIMIT = { timeout: 60000 };
+
 let cluster;
 let fluvio;
 
@@ -34,7 +37,7 @@ async function rejectsWith(promise, code) {
   });
 }
 
-test('unknown topic: producer and consumer fail with TOPIC_NOT_FOUND', async () => {
+test('unknown topic: producer and consumer fail with TOPIC_NOT_FOUND', LIMIT, async () => {
   await rejectsWith(fluvio.topicProducer('no-such-topic'), 'TOPIC_NOT_FOUND');
   await rejectsWith(
     fluvio.consumer({ topic: 'no-such-topic', offset: Offset.beginning() }),
@@ -42,7 +45,7 @@ test('unknown topic: producer and consumer fail with TOPIC_NOT_FOUND', async () 
   );
 });
 
-test('unknown partition fails with PARTITION_NOT_FOUND', async () => {
+test('unknown partition fails with PARTITION_NOT_FOUND', LIMIT, async () => {
   const stream = await fluvio.consumer({
     topic: 'errors-topic',
     partition: 9,
@@ -55,7 +58,7 @@ test('unknown partition fails with PARTITION_NOT_FOUND', async () => {
   }
 });
 
-test('nothing listening: CONNECTION_REFUSED', async () => {
+test('nothing listening: CONNECTION_REFUSED', LIMIT, async () => {
   // A port that was free a moment ago (the server closes it before the connect).
   const net = require('node:net');
   const server = net.createServer();
@@ -66,7 +69,7 @@ test('nothing listening: CONNECTION_REFUSED', async () => {
   await rejectsWith(Fluvio.connect({ endpoint: 'no-port-here' }), 'INVALID_ADDRESS');
 });
 
-test('bad arguments fail with INVALID_ARGUMENT', async () => {
+test('bad arguments fail with INVALID_ARGUMENT', LIMIT, async () => {
   const producer = await fluvio.topicProducer('errors-topic');
   await rejectsWith(producer.send(null, 42), 'INVALID_ARGUMENT');
   await rejectsWith(producer.send({ a: 1 }, 'v'), 'INVALID_ARGUMENT');
@@ -76,14 +79,14 @@ test('bad arguments fail with INVALID_ARGUMENT', async () => {
   await rejectsWith(fluvio.consumer({ topic: 'errors-topic', offset: 3 }), 'INVALID_ARGUMENT');
 });
 
-test('a record over the request size fails with RECORD_TOO_LARGE', async () => {
+test('a record over the request size fails with RECORD_TOO_LARGE', LIMIT, async () => {
   const producer = await fluvio.topicProducer('errors-topic');
   await rejectsWith(producer.send(null, Buffer.alloc(2 * 1024 * 1024)), 'RECORD_TOO_LARGE');
   // The producer still works.
   assert.equal((await producer.send(null, 'small')).partition, 0);
 });
 
-test('connect by profile; a missing profile fails with CONFIG_ERROR', async () => {
+test('connect by profile; a missing profile fails with CONFIG_ERROR', LIMIT, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flv-node-'));
   const file = path.join(dir, 'config');
   fs.writeFileSync(
@@ -115,7 +118,7 @@ test('connect by profile; a missing profile fails with CONFIG_ERROR', async () =
   }
 });
 
-test('a closed client fails with CLOSED', async () => {
+test('a closed client fails with CLOSED', LIMIT, async () => {
   const client = await Fluvio.connect({ endpoint: cluster.endpoint });
   const producer = await client.topicProducer('errors-topic');
   await client.close();

@@ -9,6 +9,9 @@ const path = require('node:path');
 const { Fluvio, Offset } = require('..');
 const { startMockCluster } = require('../test-support/mock-cluster');
 
+/** No test may hang the suite. */
+const LIMIT = { timeout: 60000 };
+
 const EXAMPLES = path.join(__dirname, '..', 'examples');
 let cluster;
 
@@ -42,7 +45,7 @@ async function until(cond, ms, what) {
   }
 }
 
-test('chat: each user sees the others\' messages, not their own', async () => {
+test('chat: each user sees the others\' messages, not their own', LIMIT, async () => {
   const args = ['--endpoint', cluster.endpoint, '--topic', 'chat-room'];
   const alice = run('chat.js', ['alice', ...args]);
   await until(() => alice.output().includes('joined'), 15000, 'alice to join');
@@ -70,7 +73,7 @@ test('chat: each user sees the others\' messages, not their own', async () => {
   assert.equal(await bob.exited, 0, bob.errors());
 });
 
-test('cdc-producer: JSON change events, in order per row', async () => {
+test('cdc-producer: JSON change events, in order per row', LIMIT, async () => {
   const producer = run('cdc-producer.js', [
     '--endpoint', cluster.endpoint, '--topic', 'cdc', '--count', '300', '--partitions', '2',
   ]);
