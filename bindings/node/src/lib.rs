@@ -68,7 +68,7 @@ pub async fn connect(options: Option<ConnectOptions>) -> napi::Result<Client> {
 #[napi]
 impl Client {
     /// The SC endpoint this client connected to.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn endpoint(&self) -> String {
         self.fluvio.cluster_config().endpoint.clone()
     }
@@ -106,7 +106,7 @@ impl Client {
     }
 
     /// The admin API (shares this client's connection).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn admin(&self) -> Admin {
         Admin::new(self.fluvio.admin())
     }

@@ -102,7 +102,7 @@ impl Producer {
 #[napi]
 impl Producer {
     /// The topic.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn topic(&self) -> String {
         self.topic.clone()
     }
