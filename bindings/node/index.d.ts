@@ -138,7 +138,7 @@ export declare class TopicProducer {
   readonly topic: string;
   /** Queues a record (in call order); resolves once it is stored. */
   send(key: Bytes | null | undefined, value: Bytes): Promise<ProduceOutput>;
-  /** Sends `[key, value]` pairs in order. */
+  /** Sends `[key, value]` pairs in order, with one promise for all (cheaper than `send` each). */
   sendAll(records: Iterable<[Bytes | null | undefined, Bytes]>): Promise<ProduceOutput[]>;
   /** Resolves when every record sent before is stored; rejects with the first failure. */
   flush(): Promise<void>;

@@ -200,6 +200,18 @@ test('sendAll resolves with every record\'s offset', LIMIT, async () => {
     ['c', Buffer.from('3')],
   ]);
   assert.deepEqual(out.map((o) => o.offset), [0, 1, 2]);
+
+  // Many records, one promise; interleaved with single sends, in call order.
+  const many = Array.from({ length: 5000 }, (_, i) => [`k${i}`, `v${i}`]);
+  const [batch, single] = await Promise.all([producer.sendAll(many), producer.send(null, 'last')]);
+  assert.deepEqual(batch.map((o) => o.offset), Array.from({ length: 5000 }, (_, i) => 3 + i));
+  assert.equal(single.offset, 5003);
+  await assert.rejects(producer.sendAll([['k', 5]]), { code: 'INVALID_ARGUMENT' });
+
+  const stream = await fluvio.consumer({ topic: 'send-all', offset: Offset.absolute(4000) });
+  const [r] = await take(stream, 1);
+  assert.equal(r.keyString(), 'k3997');
+  assert.equal(r.valueString(), 'v3997');
 });
 
 test('close() ends a consumer waiting for records', LIMIT, async () => {
