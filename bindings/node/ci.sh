@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the Node.js addon and the mock cluster, then runs the Node test suite against it.
+# Works on a fresh clone: needs cargo, node (>= 18) and npm; installs nothing (the package
+# has no dependencies). PROFILE=release builds optimised (default: debug, shared with
+# `cargo test`).
+set -euo pipefail
+cd "$(dirname "$0")"
+root="$(cd ../.. && pwd)"
+profile="${PROFILE:-debug}"
+case "$profile" in
+  debug) flags=() ;;
+  release) flags=(--release) ;;
+  *) echo "PROFILE must be debug or release" >&2; exit 2 ;;
+esac
+
+echo "==> build the addon (${profile}) and flv-mock-cluster"
+cargo build ${flags[@]+"${flags[@]}"} -p flv-mock-cluster
+if [ "$profile" = debug ]; then npm run --silent build:debug; else npm run --silent build; fi
+target="${CARGO_TARGET_DIR:-$root/target}/$profile"
+
+echo "==> npm test (node $(node --version))"
+FLV_MOCK_CLUSTER="$target/flv-mock-cluster" npm test

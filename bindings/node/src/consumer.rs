@@ -1,0 +1,185 @@
+//! The native consumer: records of a topic, fetched by batches of what is available.
+
+use std::sync::Arc;
+
+use flv_tokio::{ConsumerConfig, ConsumerRecord, ConsumerStream, Offset};
+use futures_util::future::{Either, select};
+use futures_util::{FutureExt, StreamExt};
+use napi::bindgen_prelude::Buffer;
+use napi_derive::napi;
+use tokio::sync::{Mutex, watch};
+
+use crate::error::{invalid_argument, to_js};
+
+/// Where a consumer starts: `kind` is `absolute`, `beginning`, `fromBeginning`, `end` or
+/// `fromEnd`; `value` the offset or the record count (made by `Offset` in `index.js`).
+#[napi(object)]
+pub struct OffsetSpec {
+    /// The kind.
+    pub kind: String,
+    /// The offset (`absolute`) or record count (`fromBeginning`, `fromEnd`).
+    pub value: Option<i64>,
+}
+
+impl OffsetSpec {
+    /// The flv offset.
+    pub fn to_offset(&self) -> napi::Result<Offset> {
+        let value = self.value.unwrap_or(0);
+        let count = || {
+            u32::try_from(value).map_err(|_| invalid_argument(format!("bad record count {value}")))
+        };
+        Ok(match self.kind.as_str() {
+            "absolute" if value >= 0 => Offset::Absolute(value),
+            "absolute" => return Err(invalid_argument(format!("negative offset {value}"))),
+            "beginning" => Offset::beginning(),
+            "end" => Offset::end(),
+            "fromBeginning" => Offset::FromBeginning(count()?),
+            "fromEnd" => Offset::FromEnd(count()?),
+            other => return Err(invalid_argument(format!("unknown offset kind {other:?}"))),
+        })
+    }
+}
+
+/// Consumer settings.
+#[napi(object)]
+pub struct ConsumerOptions {
+    /// The topic.
+    pub topic: String,
+    /// One partition (default: every partition, unless `partitions` is given).
+    pub partition: Option<u32>,
+    /// Several partitions.
+    pub partitions: Option<Vec<u32>>,
+    /// Where to start (default: the end, i.e. only new records).
+    pub offset: Option<OffsetSpec>,
+    /// Stop at the end offset known when the consumer starts instead of waiting for more.
+    pub disable_continuous: Option<bool>,
+    /// Largest record set per fetch response, in bytes.
+    pub max_bytes: Option<i32>,
+}
+
+impl ConsumerOptions {
+    /// The flv consumer configuration these options describe.
+    pub fn into_config(self) -> napi::Result<ConsumerConfig> {
+        let offset = match &self.offset {
+            Some(o) => o.to_offset()?,
+            None => Offset::end(),
+        };
+        let mut config = ConsumerConfig::new(self.topic, offset);
+        let mut partitions = self.partitions.unwrap_or_default();
+        partitions.extend(self.partition);
+        config.partitions = partitions;
+        config.disable_continuous = self.disable_continuous.unwrap_or(false);
+        if let Some(max) = self.max_bytes {
+            config.max_bytes = max;
+        }
+        Ok(config)
+    }
+}
+
+/// One consumed record.
+#[napi(object)]
+pub struct Record {
+    /// The offset in its partition.
+    pub offset: i64,
+    /// The partition.
+    pub partition: u32,
+    /// The key, or null.
+    pub key: Option<Buffer>,
+    /// The value.
+    pub value: Buffer,
+    /// Milliseconds since the Unix epoch, -1 when unknown.
+    pub timestamp: i64,
+}
+
+impl From<ConsumerRecord> for Record {
+    fn from(r: ConsumerRecord) -> Self {
+        Self {
+            offset: r.offset,
+            partition: r.partition,
+            key: r.key.map(|k| Buffer::from(k.to_vec())),
+            value: Buffer::from(r.value.to_vec()),
+            timestamp: r.timestamp,
+        }
+    }
+}
+
+/// The stream and an error met after records that were already handed out.
+struct State {
+    stream: Option<ConsumerStream>,
+    pending_error: Option<flv_tokio::Error>,
+}
+
+/// A stream of records (wrapped by `ConsumerStream` in `index.js`).
+#[napi]
+pub struct Consumer {
+    state: Arc<Mutex<State>>,
+    /// Set by `close`: a pending `next` resolves with null at once.
+    closing: watch::Sender<bool>,
+}
+
+impl Consumer {
+    /// A native consumer over `stream`.
+    pub fn new(stream: ConsumerStream) -> Self {
+        Self {
+            state: Arc::new(Mutex::new(State {
+                stream: Some(stream),
+                pending_error: None,
+            })),
+            closing: watch::Sender::new(false),
+        }
+    }
+}
+
+#[napi]
+impl Consumer {
+    /// The next record, or null when the stream ended (or was closed).
+    #[napi]
+    pub async fn next(&self) -> napi::Result<Option<Record>> {
+        let mut batch = self.next_batch(Some(1)).await?;
+        Ok(batch.as_mut().and_then(Vec::pop))
+    }
+
+    /// Waits for the next record, then also takes the records already received, up to
+    /// `max` (default 1000) in all; null when the stream ended (or was closed). An error met
+    /// after some records is reported by the next call.
+    #[napi]
+    pub async fn next_batch(&self, max: Option<u32>) -> napi::Result<Option<Vec<Record>>> {
+        let max = max.unwrap_or(1000).max(1) as usize;
+        let mut closing = self.closing.subscribe();
+        let mut state = self.state.lock().await;
+        if let Some(e) = state.pending_error.take() {
+            return Err(to_js(e));
+        }
+        let Some(stream) = state.stream.as_mut() else {
+            return Ok(None);
+        };
+        let closed = Box::pin(closing.wait_for(|c| *c));
+        let first = match select(stream.next(), closed).await {
+            Either::Left((None, _)) | Either::Right(_) => return Ok(None),
+            Either::Left((Some(r), _)) => r.map_err(to_js)?,
+        };
+        let mut records = vec![Record::from(first)];
+        while records.len() < max {
+            match stream.next().now_or_never() {
+                Some(Some(Ok(r))) => records.push(r.into()),
+                Some(Some(Err(e))) => {
+                    state.pending_error = Some(e);
+                    break;
+                }
+                Some(None) | None => break,
+            }
+        }
+        Ok(Some(records))
+    }
+
+    /// Stops the consumer; `next` resolves with null afterwards.
+    #[napi]
+    pub async fn close(&self) -> napi::Result<()> {
+        self.closing.send_replace(true);
+        let stream = self.state.lock().await.stream.take();
+        match stream {
+            Some(s) => s.close().await.map_err(to_js),
+            None => Ok(()),
+        }
+    }
+}
