@@ -38,7 +38,13 @@ fn batches(c: &mut Criterion) {
         g.bench_function("encode", |b| {
             b.iter(|| w.encode(&mut enc, black_box(&mut out)));
         });
+        g.bench_function("encode_take", |b| {
+            b.iter(|| black_box(w.encode_take(&mut enc)));
+        });
         g.bench_function("decode", |b| b.iter(|| black_box(w.decode())));
+        g.bench_function("decode_collect", |b| {
+            b.iter(|| black_box(w.decode_collect()));
+        });
         g.finish();
 
         let mut g = c.benchmark_group(format!("records_{name}"));
@@ -59,6 +65,9 @@ fn crc(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(src.len() as u64));
     g.bench_function("memcpy", |b| {
         b.iter(|| dst.copy_from_slice(black_box(&src)));
+    });
+    g.bench_function("crc_fast", |b| {
+        b.iter(|| crc_fast::crc32_iscsi(black_box(&src)));
     });
     g.bench_function("crc32c_crate", |b| {
         b.iter(|| crc32c::crc32c(black_box(&src)));

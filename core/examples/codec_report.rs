@@ -1,11 +1,18 @@
-//! Codec throughput report (see `## Performance` in the README).
+//! Codec throughput report.
 //!
-//! Run with `cargo run --release -p flv-core --example codec_report`. Prints, for
-//! batches of about 1 MiB of 1 KiB and of 100 B records: memcpy of the same bytes,
-//! encode (BatchBuilder push + wire batch with CRC-32C), decode (record set with CRC
-//! verification, then every record), their ratios to memcpy, ns per record, and heap
-//! allocations per record on encode with a reused builder and buffer (counted by a
-//! global allocator). Every timing is the best of several rounds.
+//! Run with `cargo run --release -p flv-core --example codec_report`. For batches of
+//! about 1 MiB of 1 KiB and of 100 B records it prints, in one run: memcpy of the wire
+//! batch, encode, decode, their ratios to memcpy, ns per record, and heap allocations
+//! per record on encode with a reused builder, counted by a global allocator.
+//!
+//! - encode: `BatchBuilder::push_slices` of every record into a reused builder, then
+//!   `take`: the finished wire batch (CRC-32C computed) as a `Batch`, without a copy;
+//! - encode+copy: the same, then `encode_into` a reused output buffer (one more copy);
+//! - decode: `RecordSet` decode with CRC verification, then `Batch::iter_records`
+//!   over every record (keys and values zero-copy).
+//!
+//! The machine is shared: the measurements are interleaved, repeated for several
+//! rounds, and the best round of each counts. The last line sums it up.
 
 use std::alloc::System;
 use std::hint::black_box;
@@ -23,22 +30,26 @@ use workload::{Encoder, Workload};
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 /// Rounds per measurement; the best one counts.
-const ROUNDS: usize = 7;
-/// Minimum time per round.
-const ROUND_TIME: Duration = Duration::from_millis(150);
+const ROUNDS: usize = 60;
+/// Time per round of each measurement.
+const ROUND_TIME: Duration = Duration::from_millis(15);
 
-/// Best time per call of `f` over [`ROUNDS`] rounds.
-fn best(mut f: impl FnMut()) -> Duration {
-    f();
-    let mut best = Duration::MAX;
+/// Best time per call of each function over [`ROUNDS`] interleaved rounds.
+fn best_of(fs: &mut [&mut dyn FnMut()]) -> Vec<Duration> {
+    let mut best = vec![Duration::MAX; fs.len()];
+    for f in fs.iter_mut() {
+        f();
+    }
     for _ in 0..ROUNDS {
-        let start = Instant::now();
-        let mut n = 0u32;
-        while start.elapsed() < ROUND_TIME {
-            f();
-            n += 1;
+        for (f, best) in fs.iter_mut().zip(&mut best) {
+            let start = Instant::now();
+            let mut n = 0u32;
+            while start.elapsed() < ROUND_TIME {
+                f();
+                n += 1;
+            }
+            *best = (*best).min(start.elapsed() / n);
         }
-        best = best.min(start.elapsed() / n);
     }
     best
 }
@@ -47,6 +58,7 @@ fn gbps(bytes: usize, t: Duration) -> f64 {
     bytes as f64 / t.as_secs_f64() / 1e9
 }
 
+/// Results for one record size.
 struct Row {
     memcpy: f64,
     encode: f64,
@@ -56,56 +68,88 @@ struct Row {
     allocs: f64,
 }
 
+/// Allocations per record over `batches` batches of `w` encoded by `encode`, after one
+/// batch to warm the builder up.
+fn allocs_per_record(w: &Workload, batches: usize, mut encode: impl FnMut()) -> f64 {
+    encode();
+    let region = Region::new(GLOBAL);
+    for _ in 0..batches {
+        encode();
+    }
+    region.change().allocations as f64 / (batches * w.len()) as f64
+}
+
 fn measure(record_size: usize) -> Row {
     let w = Workload::new(record_size);
     let bytes = w.batch_bytes();
+    let n = w.len() as f64;
     let src = w.batch.to_vec();
     let mut dst = vec![0u8; bytes];
-    let t_copy = best(|| {
-        dst.copy_from_slice(black_box(&src));
-        black_box(&mut dst);
-    });
     let mut enc = Encoder::default();
-    let mut out = BytesMut::with_capacity(bytes * 2);
-    let t_enc = best(|| {
-        w.encode(&mut enc, &mut out);
-        black_box(&out);
-    });
-    let t_dec = best(|| {
-        black_box(w.decode());
-    });
-    // Steady state: one batch to warm the builder, then count over several.
-    w.encode(&mut enc, &mut out);
-    let batches = 8;
-    let region = Region::new(GLOBAL);
-    for _ in 0..batches {
-        w.encode(&mut enc, &mut out);
-    }
-    let allocs = region.change().allocations as f64 / (batches * w.len()) as f64;
-    let n = w.len() as f64;
+    let mut enc2 = Encoder::default();
+    let mut out = BytesMut::with_capacity(2 * bytes);
+    let times = best_of(&mut [
+        &mut || {
+            dst.copy_from_slice(black_box(&src));
+            black_box(&mut dst);
+        },
+        &mut || drop(black_box(w.encode_take(&mut enc))),
+        &mut || {
+            w.encode(&mut enc2, &mut out);
+            black_box(&out);
+        },
+        &mut || {
+            black_box(w.decode());
+        },
+    ]);
+    let [t_copy, t_take, t_into, t_dec] = times[..] else {
+        unreachable!("four measurements")
+    };
+    let allocs_take = allocs_per_record(&w, 8, || drop(black_box(w.encode_take(&mut enc))));
+    let allocs_into = allocs_per_record(&w, 8, || w.encode(&mut enc2, &mut out));
     let row = Row {
         memcpy: gbps(bytes, t_copy),
-        encode: gbps(bytes, t_enc),
+        encode: gbps(bytes, t_take),
         decode: gbps(bytes, t_dec),
-        enc_ns: t_enc.as_nanos() as f64 / n,
+        enc_ns: t_take.as_nanos() as f64 / n,
         dec_ns: t_dec.as_nanos() as f64 / n,
-        allocs,
+        allocs: allocs_take.max(allocs_into),
     };
+    let into = gbps(bytes, t_into);
     println!(
-        "{record_size:>5} B records: {} records, {bytes} bytes/batch | memcpy {:.2} GB/s | \
-         encode {:.2} GB/s ({:.2}x) {:.1} ns/record | decode {:.2} GB/s ({:.2}x) {:.1} ns/record | \
-         allocs/record on encode {:.4}",
+        "{record_size} B records ({} records, {bytes} bytes a batch): memcpy {:.2} GB/s",
         w.len(),
-        row.memcpy,
+        row.memcpy
+    );
+    println!(
+        "  encode       {:6.2} GB/s ({:.2}x memcpy) {:6.1} ns/record, allocs/record {}",
         row.encode,
         row.encode / row.memcpy,
         row.enc_ns,
+        fmt_allocs(allocs_take)
+    );
+    println!(
+        "  encode+copy  {into:6.2} GB/s ({:.2}x memcpy) {:6.1} ns/record, allocs/record {}",
+        into / row.memcpy,
+        t_into.as_nanos() as f64 / n,
+        fmt_allocs(allocs_into)
+    );
+    println!(
+        "  decode       {:6.2} GB/s ({:.2}x memcpy) {:6.1} ns/record",
         row.decode,
         row.decode / row.memcpy,
         row.dec_ns,
-        row.allocs,
     );
     row
+}
+
+/// Allocations per record: an exact zero prints as `0`.
+fn fmt_allocs(a: f64) -> String {
+    if a == 0.0 {
+        "0".into()
+    } else {
+        format!("{a:.4}")
+    }
 }
 
 fn main() {
@@ -122,13 +166,4 @@ fn main() {
         small.dec_ns,
         fmt_allocs(large.allocs.max(small.allocs)),
     );
-}
-
-/// Allocations per record: exact zero prints as `0`.
-fn fmt_allocs(a: f64) -> String {
-    if a == 0.0 {
-        "0".into()
-    } else {
-        format!("{a:.4}")
-    }
 }

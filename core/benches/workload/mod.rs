@@ -127,9 +127,24 @@ impl Workload {
         encode(&self.records, enc, out);
     }
 
+    /// Encodes every record into a [`Batch`] without copying the builder's bytes.
+    pub fn encode_take(&self, enc: &mut Encoder) -> Batch {
+        encode_take(&self.records, enc)
+    }
+
+    /// The previous producer path (see [`encode_owned`]).
+    pub fn encode_owned(&self, out: &mut BytesMut) {
+        encode_owned(&self.records, out);
+    }
+
     /// Decodes the record set (CRC verified) and every record; returns the value bytes seen.
     pub fn decode(&self) -> usize {
         decode_set(self.set.clone())
+    }
+
+    /// Decodes the record set and collects the records of each batch.
+    pub fn decode_collect(&self) -> usize {
+        decode_set_collect(self.set.clone())
     }
 
     /// Encodes the whole produce request frame into `out` (cleared first).
@@ -158,12 +173,48 @@ impl Workload {
     }
 }
 
-/// Reusable encoder state (the builder and its buffer).
-#[derive(Default)]
-pub struct Encoder {}
+/// Reusable encoder state: a builder that keeps its buffer between batches.
+pub struct Encoder {
+    builder: BatchBuilder,
+}
 
-/// Encodes `records` into one wire batch in `out` (cleared first).
-pub fn encode(records: &[Record], _enc: &mut Encoder, out: &mut BytesMut) {
+impl Default for Encoder {
+    fn default() -> Self {
+        Self {
+            builder: BatchBuilder::with_capacity(Compression::None, FIRST_TS, 2 * BATCH_BYTES),
+        }
+    }
+}
+
+/// Encodes `records` into one wire batch appended to `out` (cleared first), with the
+/// reused builder: keys and values are copied once into the builder, the CRC computed
+/// in one pass, and the batch copied to `out`.
+pub fn encode(records: &[Record], enc: &mut Encoder, out: &mut BytesMut) {
+    out.clear();
+    let b = &mut enc.builder;
+    b.reset(FIRST_TS);
+    for r in records {
+        b.push_slices(r.key.as_deref(), &r.value, r.timestamp_delta)
+            .unwrap();
+    }
+    b.encode_into(out).unwrap();
+}
+
+/// Encodes `records` into a [`Batch`] that takes the builder's bytes without a copy
+/// (the builder reclaims them when the batch is dropped).
+pub fn encode_take(records: &[Record], enc: &mut Encoder) -> Batch {
+    let b = &mut enc.builder;
+    b.reset(FIRST_TS);
+    for r in records {
+        b.push_slices(r.key.as_deref(), &r.value, r.timestamp_delta)
+            .unwrap();
+    }
+    b.take().unwrap()
+}
+
+/// The previous producer path: a fresh builder, `push` of owned records, `build`, then
+/// the batch encoded into `out` (cleared first).
+pub fn encode_owned(records: &[Record], out: &mut BytesMut) {
     out.clear();
     let mut b = BatchBuilder::new(Compression::None, FIRST_TS);
     for r in records {
@@ -182,7 +233,26 @@ pub fn decode_set(set: Bytes) -> usize {
     total
 }
 
-/// Decodes every record of `batch`; returns the value bytes seen.
+/// Decodes every record of `batch` without collecting them; returns the value bytes seen.
 fn values_len(batch: &Batch) -> usize {
-    batch.records().unwrap().iter().map(|r| r.value.len()).sum()
+    batch
+        .iter_records()
+        .unwrap()
+        .map(|r| r.unwrap().value.len())
+        .sum()
+}
+
+/// Decodes a record set and collects every batch's records with [`Batch::records`].
+pub fn decode_set_collect(set: Bytes) -> usize {
+    let set = RecordSet::decode(&mut Reader::new(set), 0).unwrap();
+    let mut total = 0;
+    for b in set.batches() {
+        total += b
+            .records()
+            .unwrap()
+            .iter()
+            .map(|r| r.value.len())
+            .sum::<usize>();
+    }
+    total
 }
