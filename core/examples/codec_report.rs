@@ -30,9 +30,9 @@ use workload::{Encoder, Workload};
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 /// Rounds per measurement; the best one counts.
-const ROUNDS: usize = 60;
+const ROUNDS: usize = 200;
 /// Time per round of each measurement.
-const ROUND_TIME: Duration = Duration::from_millis(15);
+const ROUND_TIME: Duration = Duration::from_millis(3);
 
 /// Best time per call of each function over [`ROUNDS`] interleaved rounds.
 fn best_of(fs: &mut [&mut dyn FnMut()]) -> Vec<Duration> {

@@ -184,22 +184,30 @@ impl Encode for Record {
     }
 }
 
-/// Reads a varint at `*at` of `buf`, with a fast path for one-byte values.
+/// Reads a varint at `*at` of `buf`, with fast paths for one- and two-byte values
+/// (deltas, and lengths below 8 KiB).
 ///
 /// Errors are those of [`Reader::varint`] on `buf[*at..]`.
 #[inline(always)]
 fn varint_at(buf: &[u8], at: &mut usize) -> Result<i64, DecodeError> {
     let rest = buf.get(*at..).unwrap_or_default();
-    match rest.first() {
-        Some(&b) if b < 0x80 => {
+    match *rest {
+        [b0, ..] if b0 < 0x80 => {
             *at += 1;
-            return Ok(varint::unzigzag(u64::from(b)));
+            Ok(varint::unzigzag(u64::from(b0)))
         }
-        _ => {}
+        [b0, b1, ..] if b1 < 0x80 => {
+            *at += 2;
+            Ok(varint::unzigzag(
+                u64::from(b0 & 0x7f) | (u64::from(b1) << 7),
+            ))
+        }
+        _ => {
+            let (value, used) = varint::decode(rest)?;
+            *at += used;
+            Ok(value)
+        }
     }
-    let (value, used) = varint::decode(rest)?;
-    *at += used;
-    Ok(value)
 }
 
 /// Reads a byte at `*at` of `buf`, failing as [`Reader::u8`] (or `i8`) would.
