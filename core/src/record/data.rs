@@ -107,10 +107,19 @@ fn len_size(len: usize) -> usize {
     varint::size(i64::try_from(len).unwrap_or(i64::MAX))
 }
 
-/// Appends a zig-zag varint byte by byte (after the caller reserved room).
+/// Appends a zig-zag varint, one- and two-byte values (deltas, lengths below 8 KiB) in
+/// a single store.
 #[inline(always)]
 fn put_varint(dst: &mut BytesMut, n: i64) {
     let mut u = varint::zigzag(n);
+    if u < 0x80 {
+        dst.put_u8(u as u8);
+        return;
+    }
+    if u < 0x4000 {
+        dst.put_u16_le((u as u16 & 0x7f) | 0x80 | ((u as u16 >> 7) << 8));
+        return;
+    }
     while u >= 0x80 {
         dst.put_u8((u as u8 & 0x7f) | 0x80);
         u >>= 7;

@@ -232,7 +232,11 @@ proptest! {
         key in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..200)),
         value in proptest::collection::vec(any::<u8>(), 0..300),
         attributes in any::<i8>(),
-        deltas in (any::<i64>(), any::<i64>(), any::<i64>()),
+        deltas in (
+            prop_oneof![any::<i64>(), -10_000i64..10_000],
+            prop_oneof![any::<i64>(), -10_000i64..10_000],
+            prop_oneof![any::<i64>(), -100i64..100],
+        ),
     ) {
         use bytes::BufMut;
         use crate::codec::varint;
