@@ -3,7 +3,9 @@
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::compression::Compression;
-use super::data::{MIN_RECORD_SIZE, Record};
+use super::crc::{Crc32c, crc32c};
+use super::data::Record;
+use super::iter::RecordIter;
 use crate::codec::{Decode, DecodeError, Encode, EncodeError, Reader, Version};
 
 /// Bytes before `batch_len` counts: `base_offset` (8) and `batch_len` itself (4).
@@ -97,7 +99,7 @@ impl BatchHeader {
     }
 
     /// Writes the CRC-covered fixed fields (attributes to schema id).
-    fn put_crc_fields(&self, dst: &mut impl BufMut) -> Result<(), EncodeError> {
+    pub(super) fn put_crc_fields(&self, dst: &mut impl BufMut) -> Result<(), EncodeError> {
         dst.put_i16(self.attributes);
         dst.put_i32(self.last_offset_delta);
         dst.put_i64(self.first_timestamp);
@@ -132,6 +134,21 @@ pub struct Batch {
     header: BatchHeader,
     #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::codec::arb::bytes))]
     raw_records: Bytes,
+    #[cfg_attr(feature = "arbitrary", arbitrary(default))]
+    sealed: Sealed,
+}
+
+/// Set when a batch's `batch_len` and `crc` are known to match its contents: they were
+/// computed by [`Batch::from_raw_parts`] or the builder, or verified by decoding. Encoding
+/// a sealed batch writes them as they are instead of computing the CRC again. Not part of
+/// the batch's value: two batches compare equal whatever their marks.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sealed(bool);
+
+impl PartialEq for Sealed {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Batch {
@@ -142,10 +159,26 @@ impl Batch {
         let schema = if header.has_schema() { 4 } else { 0 };
         let len = BATCH_HEADER_SIZE + schema + raw_records.len();
         header.batch_len = i32::try_from(len).unwrap_or(i32::MAX);
-        header.crc = crc_of(&header, &raw_records);
+        let mut fixed = Vec::with_capacity(BATCH_HEADER_SIZE);
+        // An inconsistent schema id is reported by `encode`, which then needs no CRC.
+        let consistent = header.put_crc_fields(&mut fixed).is_ok();
+        let mut crc = Crc32c::new();
+        crc.update(&fixed);
+        crc.update(&raw_records);
+        header.crc = crc.value();
+        Self {
+            sealed: Sealed(consistent && i32::try_from(len).is_ok()),
+            header,
+            raw_records,
+        }
+    }
+
+    /// A batch whose `batch_len` and `crc` the caller computed from exactly these parts.
+    pub(super) fn from_sealed_parts(header: BatchHeader, raw_records: Bytes) -> Self {
         Self {
             header,
             raw_records,
+            sealed: Sealed(true),
         }
     }
 
@@ -224,36 +257,34 @@ impl Batch {
     /// fill the section exactly. Keys and values of an uncompressed batch are slices of
     /// the buffer the batch was decoded from.
     pub fn records_with_limit(&self, max_decompressed: usize) -> Result<Vec<Record>, DecodeError> {
+        let mut iter = self.iter_records_with_limit(max_decompressed)?;
+        let mut records = Vec::with_capacity(iter.remaining());
+        for record in &mut iter {
+            records.push(record?);
+        }
+        Ok(records)
+    }
+
+    /// The records one at a time, decompressing up to [`DEFAULT_MAX_DECOMPRESSED`] bytes.
+    ///
+    /// Like [`Batch::records`] without collecting: each record is decoded when the
+    /// iterator reaches it, its key and value zero-copy slices of the (decompressed)
+    /// records section. The count is checked up front; a record that does not decode,
+    /// or bytes after the last one, are yielded as an error that ends the iteration.
+    pub fn iter_records(&self) -> Result<RecordIter, DecodeError> {
+        self.iter_records_with_limit(DEFAULT_MAX_DECOMPRESSED)
+    }
+
+    /// [`Batch::iter_records`], failing if the records section decompresses to more than
+    /// `max_decompressed` bytes.
+    pub fn iter_records_with_limit(
+        &self,
+        max_decompressed: usize,
+    ) -> Result<RecordIter, DecodeError> {
         let section = self
             .compression()?
             .decompress(&self.raw_records, max_decompressed)?;
-        let mut src = Reader::new(section);
-        let count = src.i32()?;
-        let expected = i64::from(self.header.last_offset_delta) + 1;
-        if i64::from(count) != expected {
-            return Err(DecodeError::InvalidValue {
-                what: "record batch",
-                message: format!(
-                    "{count} records but last_offset_delta {} announces {expected}",
-                    self.header.last_offset_delta
-                ),
-            });
-        }
-        // `count == last_offset_delta + 1 >= 0` here; bound it by the bytes present
-        // before allocating.
-        let n = usize::try_from(count).unwrap_or(0);
-        if n.saturating_mul(MIN_RECORD_SIZE) > src.remaining() {
-            return Err(DecodeError::InvalidLength {
-                what: "record count",
-                len: i64::from(count),
-            });
-        }
-        let mut records = Vec::with_capacity(n);
-        for _ in 0..n {
-            records.push(Record::decode(&mut src, 0)?);
-        }
-        src.expect_end("record batch records")?;
-        Ok(records)
+        RecordIter::new(section, i64::from(self.header.last_offset_delta) + 1)
     }
 
     /// Absolute offset of a record of this batch.
@@ -271,16 +302,10 @@ impl Batch {
     }
 }
 
-/// CRC-32C of the covered part of a batch, computed without encoding it whole.
-fn crc_of(header: &BatchHeader, raw_records: &[u8]) -> u32 {
-    let mut fixed = Vec::with_capacity(BATCH_HEADER_SIZE);
-    // An inconsistent schema id is reported by `encode`; the CRC is then moot.
-    let _ = header.put_crc_fields(&mut fixed);
-    crc32c::crc32c_append(crc32c::crc32c(&fixed), raw_records)
-}
-
 impl Encode for Batch {
-    /// Writes the batch in one pass, patching `batch_len` and the CRC in place.
+    /// Writes the batch in one pass, patching `batch_len` and the CRC in place (the CRC
+    /// is computed only for a batch made by `Default` or `Arbitrary`: every other one
+    /// already holds it).
     fn encode(&self, dst: &mut BytesMut, _: Version) -> Result<(), EncodeError> {
         let h = &self.header;
         dst.reserve(self.encoded_size());
@@ -300,7 +325,13 @@ impl Encode for Batch {
             len,
             max: i32::MAX as usize,
         })?;
-        let crc = crc32c::crc32c(dst.get(crc_at + 4..).unwrap_or_default());
+        let crc = if self.sealed.0 {
+            // `from_raw_parts`, the builder or `decode` computed both from these parts.
+            debug_assert_eq!(len32, h.batch_len);
+            h.crc
+        } else {
+            crc32c(dst.get(crc_at + 4..).unwrap_or_default())
+        };
         if let Some(slot) = dst.get_mut(len_at..len_at + 4) {
             slot.copy_from_slice(&len32.to_be_bytes());
         }
@@ -327,7 +358,7 @@ impl Decode for Batch {
                 len: i64::from(batch_len),
             })?;
         let body = src.bytes("record batch", len)?;
-        let actual = crc32c::crc32c(body.get(CRC_START..).unwrap_or_default());
+        let actual = crc32c(body.get(CRC_START..).unwrap_or_default());
 
         let mut r = Reader::new(body);
         let mut header = BatchHeader {
@@ -357,6 +388,7 @@ impl Decode for Batch {
         Ok(Self {
             header,
             raw_records: r.rest(),
+            sealed: Sealed(true),
         })
     }
 }

@@ -2,26 +2,63 @@
 
 use bytes::{BufMut, BytesMut};
 
-use super::batch::{BATCH_FIXED_SIZE, Batch, BatchHeader};
+use super::batch::{BATCH_FIXED_SIZE, BATCH_PREAMBLE_SIZE, Batch, BatchHeader};
 use super::compression::Compression;
-use super::data::Record;
+use super::crc::crc32c;
+use super::data::{self, Record};
 use crate::codec::{Encode, EncodeError};
+
+/// Fails when a batch of `len` bytes could not be sent (its length is an `i32`).
+fn check_size(len: usize) -> Result<(), EncodeError> {
+    if len > i32::MAX as usize {
+        return Err(EncodeError::TooLong {
+            what: "record batch",
+            len,
+            max: i32::MAX as usize,
+        });
+    }
+    Ok(())
+}
+
+/// Where the records section (its `i32` count, then the records) starts in the buffer.
+const SECTION_AT: usize = BATCH_FIXED_SIZE;
+/// Where the first record starts in the buffer.
+const RECORDS_AT: usize = SECTION_AT + 4;
+/// Where the CRC field sits, and where the bytes it covers start.
+const CRC_AT: usize = BATCH_PREAMBLE_SIZE + 5;
+const CRC_COVERS: usize = CRC_AT + 4;
 
 /// Accumulates records into a batch, encoding each one as it is pushed.
 ///
-/// Records are written once, straight into the batch's records section; the builder
-/// always knows the uncompressed size of the batch it would build
+/// Records are written once, straight into a buffer laid out as the uncompressed batch
+/// will be on the wire: room for the header, the `i32` count, then the records. Building
+/// fills the header in place and computes the CRC-32C in one pass, so an uncompressed
+/// batch costs one copy of each key and value and one CRC pass, with no further copy.
+/// The builder always knows the uncompressed size of the batch it would build
 /// ([`BatchBuilder::encoded_size`]), which is what upstream's producer compares with
-/// `batch_size` and `max_request_size`. The header mirrors upstream's producer:
-/// `base_offset = last_offset_delta = count - 1`, `first_timestamp` given by the
-/// caller (the core has no clock), `max_time_stamp = first_timestamp` plus the last
-/// record's timestamp delta, producer id/epoch/sequence -1.
+/// `batch_size` and `max_request_size`.
+///
+/// The header mirrors upstream's producer: `base_offset = last_offset_delta =
+/// count - 1`, `first_timestamp` given by the caller (the core has no clock),
+/// `max_time_stamp = first_timestamp` plus the last record's timestamp delta, producer
+/// id/epoch/sequence -1.
+///
+/// # Reuse
+///
+/// [`BatchBuilder::encode_into`] and [`BatchBuilder::take`] leave the builder empty and
+/// ready for the next batch with its buffer kept, and [`BatchBuilder::reset`] starts
+/// the next batch with a new creation time: in steady state nothing is allocated.
+/// `encode_into` copies the finished batch out and keeps the whole buffer; `take` hands
+/// the buffer's bytes to the [`Batch`] without copying them, and `reset` reclaims them
+/// once that batch is dropped (a batch still alive then makes it allocate anew).
 #[derive(Debug, Clone)]
 pub struct BatchBuilder {
     compression: Compression,
     first_timestamp: i64,
-    /// `i32` count placeholder followed by the encoded records.
-    section: BytesMut,
+    /// Header room, `i32` count placeholder, encoded records.
+    buf: BytesMut,
+    /// Capacity to keep ready between batches.
+    capacity: usize,
     count: i32,
     last_timestamp_delta: i64,
 }
@@ -29,15 +66,44 @@ pub struct BatchBuilder {
 impl BatchBuilder {
     /// An empty batch for `compression`, created at `first_timestamp` (ms since the epoch).
     pub fn new(compression: Compression, first_timestamp: i64) -> Self {
-        let mut section = BytesMut::new();
-        section.put_i32(0);
+        Self::with_capacity(compression, first_timestamp, 0)
+    }
+
+    /// An empty batch whose buffer holds `capacity` bytes of batch (header included)
+    /// before it grows; the builder keeps that much ready after each batch.
+    pub fn with_capacity(compression: Compression, first_timestamp: i64, capacity: usize) -> Self {
+        let capacity = capacity.max(RECORDS_AT);
+        let mut buf = BytesMut::with_capacity(capacity);
+        buf.put_bytes(0, RECORDS_AT);
         Self {
             compression,
             first_timestamp,
-            section,
+            buf,
+            capacity,
             count: 0,
             last_timestamp_delta: 0,
         }
+    }
+
+    /// Drops the records pushed so far and starts a new batch created at
+    /// `first_timestamp`, keeping the buffer.
+    ///
+    /// The buffer is made ready for a batch of the builder's capacity: after
+    /// [`BatchBuilder::take`], this is where the bytes of the batch it handed out are
+    /// reclaimed, without allocating, if that batch was dropped by then.
+    pub fn reset(&mut self, first_timestamp: i64) {
+        self.buf.clear();
+        self.buf.reserve(self.capacity);
+        self.clear();
+        self.first_timestamp = first_timestamp;
+    }
+
+    /// Empties the batch, leaving room for the header and count.
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.buf.put_bytes(0, RECORDS_AT);
+        self.count = 0;
+        self.last_timestamp_delta = 0;
     }
 
     /// Number of records pushed.
@@ -55,46 +121,151 @@ impl BatchBuilder {
         self.compression
     }
 
+    /// The creation time the batch will carry (ms since the epoch).
+    pub fn first_timestamp(&self) -> i64 {
+        self.first_timestamp
+    }
+
     /// Uncompressed size of the batch on the wire (preamble, header, count, records).
     pub fn encoded_size(&self) -> usize {
-        BATCH_FIXED_SIZE + self.section.len()
+        self.buf.len()
     }
 
     /// [`BatchBuilder::encoded_size`] after pushing `record`.
     pub fn encoded_size_with(&self, record: &Record) -> usize {
-        let mut probe = record.clone();
-        probe.offset_delta = i64::from(self.count);
-        self.encoded_size() + probe.encoded_size()
+        self.encoded_size()
+            + data::encoded_size_parts(
+                record.timestamp_delta,
+                i64::from(self.count),
+                record.key.as_deref(),
+                &record.value,
+                record.headers,
+            )
     }
 
     /// Appends `record`, setting its offset delta to its index; returns that index.
     ///
     /// The record's timestamp delta (ms after `first_timestamp`) is kept.
-    pub fn push(&mut self, mut record: Record) -> Result<i64, EncodeError> {
+    pub fn push(&mut self, record: Record) -> Result<i64, EncodeError> {
+        self.push_fields(
+            record.attributes,
+            record.timestamp_delta,
+            record.key.as_deref(),
+            &record.value,
+            record.headers,
+        )
+    }
+
+    /// Appends a record made of `key` and `value`, `timestamp_delta` ms after
+    /// `first_timestamp`; returns its index (its offset delta).
+    ///
+    /// The bytes are copied once, into the batch; nothing is allocated once the
+    /// buffer has room. The record is the one [`BatchBuilder::push`] would write for
+    /// `Record { key, value, timestamp_delta, ..Record::default() }`.
+    pub fn push_slices(
+        &mut self,
+        key: Option<&[u8]>,
+        value: &[u8],
+        timestamp_delta: i64,
+    ) -> Result<i64, EncodeError> {
+        self.push_fields(0, timestamp_delta, key, value, 0)
+    }
+
+    #[inline]
+    fn push_fields(
+        &mut self,
+        attributes: i8,
+        timestamp_delta: i64,
+        key: Option<&[u8]>,
+        value: &[u8],
+        headers: i64,
+    ) -> Result<i64, EncodeError> {
         let index = self.count;
         let next = index.checked_add(1).ok_or(EncodeError::TooLong {
             what: "record batch count",
             len: self.len(),
             max: i32::MAX as usize,
         })?;
-        record.offset_delta = i64::from(index);
-        record.encode(&mut self.section, 0)?;
+        data::encode_parts(
+            &mut self.buf,
+            attributes,
+            timestamp_delta,
+            i64::from(index),
+            key,
+            value,
+            headers,
+        )?;
         self.count = next;
-        self.last_timestamp_delta = record.timestamp_delta;
+        self.last_timestamp_delta = timestamp_delta;
         Ok(i64::from(index))
     }
 
     /// Finishes the batch: fills the count, compresses, and computes length and CRC.
     pub fn build(mut self) -> Result<Batch, EncodeError> {
-        if let Some(slot) = self.section.get_mut(..4) {
+        self.take()
+    }
+
+    /// Finishes the batch like [`BatchBuilder::build`] and starts a new, empty one with
+    /// the same codec and `first_timestamp` (see [`BatchBuilder::reset`] to change it).
+    ///
+    /// An uncompressed batch takes the buffer's bytes without copying them; the next
+    /// batch goes into what is left of the allocation until [`BatchBuilder::reset`]
+    /// reclaims the whole of it. On error the builder is left as it was.
+    pub fn take(&mut self) -> Result<Batch, EncodeError> {
+        let header = self.header()?;
+        let batch = match self.compression {
+            Compression::None => {
+                check_size(self.buf.len())?;
+                let header = self.seal(header)?;
+                let bytes = self.buf.split().freeze();
+                Batch::from_sealed_parts(header, bytes.slice(SECTION_AT..))
+            }
+            codec => {
+                let batch = Batch::from_raw_parts(header, codec.compress(self.section())?);
+                check_size(batch.encoded_size())?;
+                batch
+            }
+        };
+        self.clear();
+        Ok(batch)
+    }
+
+    /// Appends the finished batch to `dst` as it goes on the wire, then starts a new,
+    /// empty one with the same codec and `first_timestamp`, keeping the whole buffer.
+    /// Returns the bytes appended.
+    ///
+    /// The result is byte for byte what [`BatchBuilder::build`] then
+    /// [`Encode::encode`] write. On error the builder is left as it was.
+    pub fn encode_into(&mut self, dst: &mut BytesMut) -> Result<usize, EncodeError> {
+        let header = self.header()?;
+        let start = dst.len();
+        match self.compression {
+            Compression::None => {
+                check_size(self.buf.len())?;
+                self.seal(header)?;
+                dst.extend_from_slice(&self.buf);
+            }
+            codec => {
+                let batch = Batch::from_raw_parts(header, codec.compress(self.section())?);
+                batch.encode(dst, 0)?;
+            }
+        }
+        self.clear();
+        Ok(dst.len() - start)
+    }
+
+    /// The records section: `i32` count and records.
+    fn section(&self) -> &[u8] {
+        self.buf.get(SECTION_AT..).unwrap_or_default()
+    }
+
+    /// Writes the count and returns the header (without length and CRC).
+    fn header(&mut self) -> Result<BatchHeader, EncodeError> {
+        if let Some(slot) = self.buf.get_mut(SECTION_AT..RECORDS_AT) {
             slot.copy_from_slice(&self.count.to_be_bytes());
         }
-        let raw = match self.compression {
-            Compression::None => self.section.freeze(),
-            codec => codec.compress(&self.section)?,
-        };
         let last = self.count - 1;
-        let header = BatchHeader {
+        Ok(BatchHeader {
             base_offset: i64::from(last.max(0)),
             attributes: self.compression.apply_to(0),
             last_offset_delta: last,
@@ -103,15 +274,26 @@ impl BatchBuilder {
                 .first_timestamp
                 .saturating_add(self.last_timestamp_delta),
             ..BatchHeader::default()
-        };
-        let batch = Batch::from_raw_parts(header, raw);
-        if batch.encoded_size() > i32::MAX as usize {
-            return Err(EncodeError::TooLong {
-                what: "record batch",
-                len: batch.encoded_size(),
-                max: i32::MAX as usize,
-            });
+        })
+    }
+
+    /// Completes the buffer (at most `i32::MAX` bytes) as an uncompressed batch: writes `header` with its length
+    /// into the room left for it, then computes and writes the CRC.
+    fn seal(&mut self, mut header: BatchHeader) -> Result<BatchHeader, EncodeError> {
+        // The caller checked the whole batch against `i32::MAX`.
+        let len = self.buf.len() - BATCH_PREAMBLE_SIZE;
+        header.batch_len = i32::try_from(len).unwrap_or(i32::MAX);
+        let mut room = self.buf.get_mut(..SECTION_AT).unwrap_or_default();
+        room.put_i64(header.base_offset);
+        room.put_i32(header.batch_len);
+        room.put_i32(header.partition_leader_epoch);
+        room.put_i8(header.magic);
+        room.put_u32(0);
+        header.put_crc_fields(&mut room)?;
+        header.crc = crc32c(self.buf.get(CRC_COVERS..).unwrap_or_default());
+        if let Some(slot) = self.buf.get_mut(CRC_AT..CRC_COVERS) {
+            slot.copy_from_slice(&header.crc.to_be_bytes());
         }
-        Ok(batch)
+        Ok(header)
     }
 }

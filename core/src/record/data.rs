@@ -58,30 +58,111 @@ impl Record {
         }
     }
 
-    /// Size of everything after the leading length varint.
-    fn body_size(&self) -> usize {
-        let key = match &self.key {
-            None => 1,
-            Some(k) => 1 + len_size(k.len()) + k.len(),
-        };
-        1 + varint::size(self.timestamp_delta)
-            + varint::size(self.offset_delta)
-            + key
-            + len_size(self.value.len())
-            + self.value.len()
-            + varint::size(self.headers)
-    }
-
     /// Bytes this record takes on the wire, length prefix included.
     pub fn encoded_size(&self) -> usize {
-        let body = self.body_size();
-        len_size(body) + body
+        encoded_size_parts(
+            self.timestamp_delta,
+            self.offset_delta,
+            self.key.as_deref(),
+            &self.value,
+            self.headers,
+        )
     }
 }
 
+/// Size of a record's body (everything after its leading length varint).
+#[inline]
+fn body_size(
+    timestamp_delta: i64,
+    offset_delta: i64,
+    key: Option<&[u8]>,
+    value: &[u8],
+    headers: i64,
+) -> usize {
+    let key_size = key.map_or(1, |k| 1 + len_size(k.len()) + k.len());
+    1 + varint::size(timestamp_delta)
+        + varint::size(offset_delta)
+        + key_size
+        + len_size(value.len())
+        + value.len()
+        + varint::size(headers)
+}
+
+/// Bytes a record of these fields takes on the wire, length prefix included.
+#[inline]
+pub(super) fn encoded_size_parts(
+    timestamp_delta: i64,
+    offset_delta: i64,
+    key: Option<&[u8]>,
+    value: &[u8],
+    headers: i64,
+) -> usize {
+    let body = body_size(timestamp_delta, offset_delta, key, value, headers);
+    len_size(body) + body
+}
+
 /// Encoded size of a length written as a varint.
+#[inline]
 fn len_size(len: usize) -> usize {
     varint::size(i64::try_from(len).unwrap_or(i64::MAX))
+}
+
+/// Appends a zig-zag varint, one- and two-byte values (deltas, lengths below 8 KiB) in
+/// a single store.
+#[inline(always)]
+fn put_varint(dst: &mut BytesMut, n: i64) {
+    let mut u = varint::zigzag(n);
+    if u < 0x80 {
+        dst.put_u8(u as u8);
+        return;
+    }
+    if u < 0x4000 {
+        dst.put_u16_le((u as u16 & 0x7f) | 0x80 | ((u as u16 >> 7) << 8));
+        return;
+    }
+    while u >= 0x80 {
+        dst.put_u8((u as u8 & 0x7f) | 0x80);
+        u >>= 7;
+    }
+    dst.put_u8(u as u8);
+}
+
+/// Writes one record from its parts in a single pass; returns the bytes written.
+///
+/// This is [`Record`]'s encoding without a `Record`: the batch builder calls it with
+/// borrowed keys and values so that pushing a record neither allocates nor touches a
+/// reference count.
+#[inline]
+pub(super) fn encode_parts(
+    dst: &mut BytesMut,
+    attributes: i8,
+    timestamp_delta: i64,
+    offset_delta: i64,
+    key: Option<&[u8]>,
+    value: &[u8],
+    headers: i64,
+) -> Result<usize, EncodeError> {
+    let body = body_size(timestamp_delta, offset_delta, key, value, headers);
+    // Keys and values are shorter than the body: checking it checks them.
+    let body = checked_len("record", body)?;
+    let total = len_size(body as usize) + body as usize;
+    dst.reserve(total);
+    put_varint(dst, body);
+    dst.put_u8(attributes as u8);
+    put_varint(dst, timestamp_delta);
+    put_varint(dst, offset_delta);
+    match key {
+        None => dst.put_u8(0),
+        Some(key) => {
+            dst.put_u8(1);
+            put_varint(dst, key.len() as i64);
+            dst.extend_from_slice(key);
+        }
+    }
+    put_varint(dst, value.len() as i64);
+    dst.extend_from_slice(value);
+    put_varint(dst, headers);
+    Ok(total)
 }
 
 /// Checks that a length fits the `i32`-sized batch it will live in.
@@ -99,57 +180,133 @@ fn checked_len(what: &'static str, len: usize) -> Result<i64, EncodeError> {
 impl Encode for Record {
     /// Writes the record in one pass: its length is computed up front.
     fn encode(&self, dst: &mut BytesMut, _: Version) -> Result<(), EncodeError> {
-        let body = checked_len("record", self.body_size())?;
-        dst.reserve(len_size(body as usize) + body as usize);
-        varint::encode(dst, body);
-        dst.put_i8(self.attributes);
-        varint::encode(dst, self.timestamp_delta);
-        varint::encode(dst, self.offset_delta);
-        match &self.key {
-            None => dst.put_u8(0),
-            Some(key) => {
-                dst.put_u8(1);
-                varint::encode(dst, checked_len("record key", key.len())?);
-                dst.extend_from_slice(key);
-            }
-        }
-        varint::encode(dst, checked_len("record value", self.value.len())?);
-        dst.extend_from_slice(&self.value);
-        varint::encode(dst, self.headers);
-        Ok(())
+        encode_parts(
+            dst,
+            self.attributes,
+            self.timestamp_delta,
+            self.offset_delta,
+            self.key.as_deref(),
+            &self.value,
+            self.headers,
+        )
+        .map(drop)
     }
 }
 
-/// Reads a varint length and takes that many bytes, zero-copy.
-fn varint_bytes(src: &mut Reader, what: &'static str) -> Result<Bytes, DecodeError> {
-    let len = src.varint()?;
+/// Reads a varint at `*at` of `buf`, with fast paths for one- and two-byte values
+/// (deltas, and lengths below 8 KiB).
+///
+/// Errors are those of [`Reader::varint`] on `buf[*at..]`.
+#[inline(always)]
+fn varint_at(buf: &[u8], at: &mut usize) -> Result<i64, DecodeError> {
+    let rest = buf.get(*at..).unwrap_or_default();
+    match *rest {
+        [b0, ..] if b0 < 0x80 => {
+            *at += 1;
+            Ok(varint::unzigzag(u64::from(b0)))
+        }
+        [b0, b1, ..] if b1 < 0x80 => {
+            *at += 2;
+            Ok(varint::unzigzag(
+                u64::from(b0 & 0x7f) | (u64::from(b1) << 7),
+            ))
+        }
+        _ => {
+            let (value, used) = varint::decode(rest)?;
+            *at += used;
+            Ok(value)
+        }
+    }
+}
+
+/// Reads a byte at `*at` of `buf`, failing as [`Reader::u8`] (or `i8`) would.
+#[inline(always)]
+fn byte_at(buf: &[u8], at: &mut usize, what: &'static str) -> Result<u8, DecodeError> {
+    match buf.get(*at) {
+        Some(&b) => {
+            *at += 1;
+            Ok(b)
+        }
+        None => Err(DecodeError::UnexpectedEof {
+            what,
+            needed: 1,
+            remaining: 0,
+        }),
+    }
+}
+
+/// Reads a varint length at `*at` of `buf` and checks that many bytes follow; returns
+/// their range. Errors are those of a [`Reader`] reading the same field.
+#[inline(always)]
+fn sized_at(
+    buf: &[u8],
+    at: &mut usize,
+    what: &'static str,
+) -> Result<std::ops::Range<usize>, DecodeError> {
+    let len = varint_at(buf, at)?;
     let n = usize::try_from(len).map_err(|_| DecodeError::InvalidLength { what, len })?;
-    src.bytes(what, n)
+    let remaining = buf.len().saturating_sub(*at);
+    if n > remaining {
+        return Err(DecodeError::UnexpectedEof {
+            what,
+            needed: n,
+            remaining,
+        });
+    }
+    let start = *at;
+    *at += n;
+    Ok(start..*at)
+}
+
+/// Decodes the record at `*at` of `section`, whose key and value become zero-copy
+/// slices of `section`; advances `*at` past it.
+///
+/// Reads exactly what [`Record::decode`] reads and fails the same way, without creating
+/// a [`Reader`] per record: one reference-count increment per key or value is all the
+/// allocation-free work it does besides parsing.
+#[inline]
+pub(super) fn decode_at(section: &Bytes, at: &mut usize) -> Result<Record, DecodeError> {
+    let body = sized_at(section, at, "record")?;
+    // Field offsets are relative to the record body.
+    let buf = section.get(body.clone()).unwrap_or_default();
+    let mut i = 0;
+    let attributes = byte_at(buf, &mut i, "i8")? as i8;
+    let timestamp_delta = varint_at(buf, &mut i)?;
+    let offset_delta = varint_at(buf, &mut i)?;
+    let key = match byte_at(buf, &mut i, "u8")? {
+        0 => None,
+        1 => Some(sized_at(buf, &mut i, "record key")?),
+        b => return Err(DecodeError::InvalidBool(b)),
+    };
+    let value = sized_at(buf, &mut i, "record value")?;
+    let headers = varint_at(buf, &mut i)?;
+    if i != buf.len() {
+        return Err(DecodeError::TrailingBytes {
+            what: "record",
+            remaining: buf.len() - i,
+        });
+    }
+    let slice = |r: std::ops::Range<usize>| section.slice(body.start + r.start..body.start + r.end);
+    Ok(Record {
+        attributes,
+        timestamp_delta,
+        offset_delta,
+        key: key.map(slice),
+        value: slice(value),
+        headers,
+    })
 }
 
 impl Decode for Record {
     /// Reads one record; it must fill exactly the length it declares.
     fn decode(src: &mut Reader, _: Version) -> Result<Self, DecodeError> {
-        let mut body = Reader::new(varint_bytes(src, "record")?);
-        let attributes = body.i8()?;
-        let timestamp_delta = body.varint()?;
-        let offset_delta = body.varint()?;
-        let key = if body.bool()? {
-            Some(varint_bytes(&mut body, "record key")?)
-        } else {
-            None
-        };
-        let value = varint_bytes(&mut body, "record value")?;
-        let headers = body.varint()?;
-        body.expect_end("record")?;
-        Ok(Self {
-            attributes,
-            timestamp_delta,
-            offset_delta,
-            key,
-            value,
-            headers,
-        })
+        // Find the record's extent first, so that errors about its length come before
+        // any about its fields, then decode it from a slice of exactly that extent.
+        let mut end = 0;
+        sized_at(src.peek(), &mut end, "record")?;
+        let bytes = src.bytes("record", end)?;
+        let mut at = 0;
+        decode_at(&bytes, &mut at)
     }
 }
 

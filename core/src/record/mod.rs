@@ -51,8 +51,10 @@
 mod batch;
 mod builder;
 mod compression;
+mod crc;
 mod data;
 mod debug;
+mod iter;
 mod set;
 
 #[cfg(test)]
@@ -66,4 +68,5 @@ pub use builder::BatchBuilder;
 pub use compression::{ALL_COMPRESSIONS, COMPRESSION_MASK, Compression, UnknownCompression};
 pub use data::{MIN_RECORD_SIZE, Record};
 pub use debug::ShortBytes;
+pub use iter::RecordIter;
 pub use set::{PartialBatch, RecordSet};

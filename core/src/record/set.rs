@@ -116,7 +116,8 @@ impl RecordSet {
     ) -> Result<Vec<(i64, Record)>, DecodeError> {
         let mut out = Vec::new();
         for batch in &self.batches {
-            for record in batch.records_with_limit(max_decompressed)? {
+            for record in batch.iter_records_with_limit(max_decompressed)? {
+                let record = record?;
                 out.push((batch.record_offset(&record), record));
             }
         }

@@ -1,5 +1,6 @@
 //! Tests of batches, builders and record sets, including hostile inputs.
 
+mod reuse;
 mod traces;
 
 use std::io::Write;
