@@ -158,13 +158,13 @@ pub(crate) fn render_value<T: Serialize + ?Sized>(
             Ok(text)
         }
         OutputFormat::Yaml => serde_yaml::to_string(value).context("cannot encode as YAML"),
-        OutputFormat::Toml => {
-            // Through JSON: TOML needs string keys (partition maps have numbers) and has no
-            // null.
+        OutputFormat::Toml => toml::to_string(value).or_else(|_| {
+            // Through JSON (keys sorted): TOML needs string keys (replica maps have numbers)
+            // and has no null.
             let mut json = serde_json::to_value(value).context("cannot encode as TOML")?;
             strip_nulls(&mut json);
             toml::to_string(&json).context("cannot encode as TOML")
-        }
+        }),
     }
 }
 

@@ -419,7 +419,7 @@ mod tests {
     fn hex_dump_lines() {
         assert_eq!(
             hex_dump(b"hi\x00"),
-            "00000000  68 69 00                                           |hi.|"
+            format!("00000000  {:<47}  |hi.|", "68 69 00")
         );
         assert_eq!(hex_dump(&[0u8; 17]).lines().count(), 2);
     }
