@@ -60,7 +60,10 @@ fn topic_create_list_describe_add_partition_delete() {
     let json: serde_json::Value =
         serde_json::from_str(&env.ok(&["topic", "describe", "events", "-O", "json"])).unwrap();
     assert_eq!(json["spec"]["storage"]["segmentSize"], 1 << 20);
-    assert_eq!(json["spec"]["cleanupPolicy"]["segment"]["timeInSeconds"], 3600);
+    assert_eq!(
+        json["spec"]["cleanupPolicy"]["segment"]["timeInSeconds"],
+        3600
+    );
     assert_eq!(json["spec"]["compressionType"], "Lz4");
 
     assert_eq!(
@@ -137,7 +140,15 @@ fn topic_errors_are_one_sentence() {
     // Flags are checked before connecting.
     let out = env
         .bare()
-        .args(["-c", "127.0.0.1:1", "topic", "create", "x", "--segment-size", "3 parsecs"])
+        .args([
+            "-c",
+            "127.0.0.1:1",
+            "topic",
+            "create",
+            "x",
+            "--segment-size",
+            "3 parsecs",
+        ])
         .assert()
         .code(2);
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
@@ -193,7 +204,17 @@ fn spu_list_register_unregister() {
 fn spg_create_list_delete() {
     let env = Env::new(1);
     assert_eq!(
-        env.ok(&["spg", "create", "main", "--replicas", "3", "--min-id", "100", "--rack", "r"]),
+        env.ok(&[
+            "spg",
+            "create",
+            "main",
+            "--replicas",
+            "3",
+            "--min-id",
+            "100",
+            "--rack",
+            "r"
+        ]),
         "SPU group \"main\" created\n"
     );
     insta::assert_snapshot!("spg_list_table", env.ok(&["spg", "list"]));
@@ -252,7 +273,12 @@ fn connection_errors_are_one_sentence() {
     );
 
     // No profile and no --cluster.
-    let out = env.bare().args(["topic", "list"]).assert().code(1).stdout("");
+    let out = env
+        .bare()
+        .args(["topic", "list"])
+        .assert()
+        .code(1)
+        .stdout("");
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(err.starts_with("error: no active profile"), "{err}");
     assert_eq!(err.lines().count(), 1);

@@ -1,6 +1,6 @@
 //! `flv consume TOPIC`: prints the records of a topic, as the official CLI.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 use std::time::{Duration, UNIX_EPOCH};
@@ -300,7 +300,8 @@ impl ConsumeOpt {
         } else {
             self.partitions.clone()
         };
-        config.disable_continuous = self.disable_continuous;
+        // With a consumer id, -d is done by `run` (see `stops`).
+        config.disable_continuous = self.disable_continuous && self.consumer.is_none();
         if let Some(b) = self.max_bytes {
             config.max_bytes = b;
         }
@@ -315,6 +316,45 @@ impl ConsumeOpt {
         config
     }
 
+    /// Per partition, the last offset to print, or `None` when there is nothing to print.
+    ///
+    /// With `-d` and a consumer id the end is found here rather than by the stream's
+    /// `disable_continuous`: a consumer whose stream ended cannot store its offsets any
+    /// more, and the offsets must be stored when it closes.
+    async fn stops(
+        &self,
+        fluvio: &flv_tokio::Fluvio,
+        partitions: &[u32],
+    ) -> anyhow::Result<Vec<Option<(u32, i64)>>> {
+        let end = self.end.map(i64::from);
+        if !(self.disable_continuous && self.consumer.is_some()) {
+            return Ok(partitions.iter().map(|&p| end.map(|e| (p, e))).collect());
+        }
+        let what = || failed(format!("cannot consume topic \"{}\"", self.topic));
+        let stored = fluvio
+            .admin()
+            .list_consumer_offsets()
+            .await
+            .map_err(what())?;
+        let offset = self.config().offset;
+        let mut stops = Vec::new();
+        for &p in partitions {
+            let out = fluvio.fetch(&self.topic, p, 0, 1).await.map_err(what())?;
+            let consumer = stored
+                .iter()
+                .find(|o| {
+                    Some(&o.consumer_id) == self.consumer.as_ref()
+                        && o.replica_id.topic == self.topic
+                        && o.replica_id.partition == p
+                })
+                .map(|o| o.offset + 1);
+            let start = offset.resolve(out.log_start_offset, out.high_watermark, consumer);
+            let last = end.map_or(out.high_watermark - 1, |e| e.min(out.high_watermark - 1));
+            stops.push((start <= last).then_some((p, last)));
+        }
+        Ok(stops)
+    }
+
     /// Runs the command against the cluster of `global`.
     pub(crate) fn run(self, global: &GlobalOpts) -> anyhow::Result<ExitCode> {
         if let (Some(start), Some(end)) = (self.start, self.end) {
@@ -327,14 +367,21 @@ impl ConsumeOpt {
             let fluvio = connect(global).await?;
             let what = || failed(format!("cannot consume topic \"{}\"", self.topic));
             let mut stream = fluvio.consumer_with_config(config).await.map_err(what())?;
-            // With --end: the partitions still to reach it.
-            let mut open: BTreeSet<u32> = if self.partitions.is_empty() {
+            let partitions: Vec<u32> = if self.partitions.is_empty() {
                 let count = fluvio.with_metadata(|m| m.partition_count(&self.topic));
                 (0..count).collect()
             } else {
-                self.partitions.iter().copied().collect()
+                self.partitions.clone()
             };
-            let end = self.end.map(i64::from);
+            // The last offset to print per partition still open (with --end, or -d with a
+            // consumer id); empty when the stream decides alone.
+            let mut open: BTreeMap<u32, i64> = BTreeMap::new();
+            let bounded =
+                self.end.is_some() || (self.disable_continuous && self.consumer.is_some());
+            if bounded {
+                let stops = self.stops(&fluvio, &partitions).await?;
+                open = stops.into_iter().flatten().collect();
+            }
             let mut printer = Printer {
                 output: self.output,
                 key_value: self.key_value && self.output != ConsumeOutput::Table,
@@ -348,7 +395,7 @@ impl ConsumeOpt {
             let ctrl_c = tokio::signal::ctrl_c();
             tokio::pin!(ctrl_c);
             loop {
-                if end.is_some() && open.is_empty() {
+                if bounded && open.is_empty() {
                     break;
                 }
                 let next = match stream.next().now_or_never() {
@@ -372,12 +419,15 @@ impl ConsumeOpt {
                         continue;
                     }
                 };
-                if let Some(end) = end {
-                    if record.offset > end || !open.contains(&record.partition) {
+                if bounded {
+                    let Some(&last) = open.get(&record.partition) else {
+                        continue;
+                    };
+                    if record.offset > last {
                         open.remove(&record.partition);
                         continue;
                     }
-                    if record.offset == end {
+                    if record.offset == last {
                         open.remove(&record.partition);
                     }
                 }
