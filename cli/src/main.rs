@@ -7,6 +7,7 @@ macro_rules! outln {
     };
 }
 
+mod cmd;
 mod output;
 mod profile_cmd;
 mod target;
@@ -32,6 +33,43 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Read messages from a topic/partition
+    ///
+    /// By default, this activates in "follow" mode, where the command waits for new records
+    /// (stop with Ctrl-C); use -d to stop at the end of the log.
+    Consume(cmd::consume::ConsumeOpt),
+    /// Write messages to a topic/partition
+    ///
+    /// By default, each line of stdin (or of --file) is one record.
+    Produce(cmd::produce::ProduceOpt),
+    /// Manage and view Topics
+    #[command(subcommand)]
+    Topic(cmd::topic::TopicCmd),
+    /// Manage and view Partitions
+    #[command(subcommand)]
+    Partition(cmd::topic::PartitionCmd),
+    /// Manage and view Streaming Processing Units (SPUs)
+    #[command(subcommand)]
+    Spu(cmd::cluster::SpuCmd),
+    /// Manage and view SPU Groups (SPGs)
+    #[command(subcommand)]
+    Spg(cmd::cluster::SpgCmd),
+    /// Create and manage SmartModules
+    #[command(subcommand, visible_alias = "sm")]
+    Smartmodule(cmd::cluster::SmartModuleCmd),
+    /// List and delete stored consumer offsets
+    #[command(subcommand)]
+    Consumer(cmd::cluster::ConsumerCmd),
+    /// Run a local development cluster (the embedded mock cluster, in memory)
+    #[command(subcommand)]
+    Local(cmd::local::LocalCmd),
+    /// Produce and consume through a leader failure on an embedded cluster, and count
+    ///
+    /// Starts the mock cluster (3 SPUs) in this process, creates a replicated topic,
+    /// produces records while a consumer reads them, stops the leader SPU of a partition
+    /// halfway, and ends with the line `demo: produced P consumed C lost L duplicated D`
+    /// (exit code 1 if anything was lost or duplicated).
+    Demo(cmd::demo::DemoOpt),
     /// Manage Profiles, which describe linked clusters
     ///
     /// Each Profile describes a particular Fluvio cluster you may be connected to.
@@ -73,6 +111,16 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Trace(cmd) => cmd.run(),
+        Command::Consume(cmd) => cmd.run(&cli.global),
+        Command::Produce(cmd) => cmd.run(&cli.global),
+        Command::Topic(cmd) => cmd.run(&cli.global),
+        Command::Partition(cmd) => cmd.run(&cli.global),
+        Command::Spu(cmd) => cmd.run(&cli.global),
+        Command::Spg(cmd) => cmd.run(&cli.global),
+        Command::Smartmodule(cmd) => cmd.run(&cli.global),
+        Command::Consumer(cmd) => cmd.run(&cli.global),
+        Command::Local(cmd) => cmd.run(),
+        Command::Demo(cmd) => cmd.run(),
         Command::Profile(cmd) => cmd.run(&default_config_path()?),
         Command::Version => {
             print_version(&cli.global)?;

@@ -158,16 +158,33 @@ pub(crate) fn render_value<T: Serialize + ?Sized>(
             Ok(text)
         }
         OutputFormat::Yaml => serde_yaml::to_string(value).context("cannot encode as YAML"),
-        OutputFormat::Toml => toml::to_string(value).context("cannot encode as TOML"),
+        OutputFormat::Toml => toml::to_string(value).or_else(|_| {
+            // Through JSON (keys sorted): TOML needs string keys (replica maps have numbers)
+            // and has no null.
+            let mut json = serde_json::to_value(value).context("cannot encode as TOML")?;
+            strip_nulls(&mut json);
+            toml::to_string(&json).context("cannot encode as TOML")
+        }),
+    }
+}
+
+/// Removes null members and elements, which TOML cannot represent.
+fn strip_nulls(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(strip_nulls);
+        }
+        serde_json::Value::Array(items) => {
+            items.retain(|v| !v.is_null());
+            items.iter_mut().for_each(strip_nulls);
+        }
+        _ => {}
     }
 }
 
 /// A list of rows in `format`: a table, a JSON/YAML array, or a TOML array of tables named
 /// `toml_key` (`[[toml_key]]`).
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "for the topic, partition and SPU lists to come")
-)]
 pub(crate) fn render_list<R: TableRow + Serialize>(
     rows: &[R],
     format: OutputFormat,
