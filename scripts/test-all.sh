@@ -20,6 +20,12 @@ cargo test --workspace --all-features
 step "flv trace check on the real-cluster traces"
 cargo run -q -p flv-cli --bin flv -- trace check tests/traces/*.trace | tail -n 1
 
+step "flv demo (embedded mock cluster, leader stopped halfway)"
+cargo run -q -p flv-cli --bin flv -- demo --records 20000 | tail -n 1
+
+step "Node.js binding (bindings/node: addon + node --test against the mock cluster)"
+bash bindings/node/ci.sh
+
 if [ "${FUZZ:-1}" != "0" ]; then
   step "fuzz smoke run (${FUZZ_SECONDS:-20}s per target)"
   if ! cargo fuzz --version >/dev/null 2>&1; then
