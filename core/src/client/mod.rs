@@ -102,9 +102,9 @@ pub use config::{
 };
 pub use error::{ClientError, ProduceError, SendError};
 pub use event::{
-    AdminCommand, ConnId, ConsumerEvent, ConsumerId, ConsumerRecord, Event, FetchOutput, FetchSpec,
-    FlushId, IoCommand, Metrics, OpId, OpOutput, Peer, ProducerId, RecordMetadata, SendId,
-    WatchEvent,
+    AdminCommand, BufferStats, ConnId, ConsumerEvent, ConsumerId, ConsumerRecord, Event,
+    FetchOutput, FetchSpec, FlushId, IoCommand, Metrics, OpId, OpOutput, Peer, ProducerId,
+    RecordMetadata, SendId, WatchEvent,
 };
 pub use metadata::{MetadataStore, Store, partition_key, split_partition_key};
 
@@ -257,6 +257,31 @@ impl Client {
         &self.metrics
     }
 
+    /// What the client buffers right now (for monitoring and for checking that memory
+    /// stays bounded by the configuration).
+    pub fn buffer_stats(&self) -> BufferStats {
+        let mut s = BufferStats {
+            events: self.events.len(),
+            ..BufferStats::default()
+        };
+        for c in self.conns.values() {
+            s.conn_in_bytes = s.conn_in_bytes.max(c.buffered_in());
+            s.conn_out_bytes += c.buffered_out();
+            s.pending_requests += c.waiting();
+        }
+        for p in self.producers.values() {
+            for q in p.parts.values() {
+                s.producer_batches = s.producer_batches.max(q.unresolved());
+            }
+        }
+        for c in self.consumers.values() {
+            for p in c.parts.values() {
+                s.consumer_bytes = s.consumer_bytes.max(p.buffered);
+            }
+        }
+        s
+    }
+
     fn next_id(&mut self) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
@@ -348,7 +373,9 @@ impl Client {
     pub fn handle_bytes(&mut self, conn: ConnId, data: &[u8], now: Instant) {
         self.metrics.bytes_in += data.len() as u64;
         if let Some(c) = self.conns.get_mut(&conn) {
+            let dropped = c.dropped;
             let out = c.handle_bytes(data, &self.settings, now);
+            self.metrics.unknown_responses += c.dropped.saturating_sub(dropped);
             self.process(conn, out, now);
         }
     }

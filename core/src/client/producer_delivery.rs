@@ -168,6 +168,7 @@ impl Client {
             partition,
             base_offset: base,
             sends: b.sends,
+            possible_duplicate: b.unknown,
         });
     }
 
