@@ -308,3 +308,15 @@ fn checker_counts_unresolved_sends_and_consumer_gaps() {
     let r = run.check();
     assert_eq!(r.lost, 1, "{r}");
 }
+
+// ---------------------------------------------------- regressions found by the matrix
+
+/// A read-committed SPU that times out waiting for replication has stored the records:
+/// `RequestTimedOut` is an ambiguous outcome, and the retry's duplicate must be flagged.
+#[test]
+fn timing_read_committed_follower_down_seed_2() {
+    let s = scenario("timing_read_committed_follower_down").unwrap();
+    let r = run_one(&s, 2);
+    assert!(r.passed(), "{r}");
+    assert!(r.duplicated > 0 && r.ambiguous > 0, "{r}");
+}
