@@ -320,3 +320,12 @@ fn timing_read_committed_follower_down_seed_2() {
     assert!(r.passed(), "{r}");
     assert!(r.duplicated > 0 && r.ambiguous > 0, "{r}");
 }
+
+/// A stream consumer of a deleted topic ends with `TopicNotFound` instead of waiting for
+/// a leader forever.
+#[test]
+fn consumer_topic_deleted_seed_0() {
+    let s = scenario("consumer_topic_deleted").unwrap();
+    let r = run_one(&s, 0);
+    assert!(r.passed(), "{r}");
+}

@@ -297,6 +297,16 @@ impl Client {
         let Some(p) = c.parts.get(&partition) else {
             return;
         };
+        // The topic was deleted: end the partition instead of waiting for a leader.
+        if p.phase != Phase::Done
+            && self.metadata.is_synced()
+            && self.metadata.topic(&topic).is_none()
+        {
+            let error = ClientError::TopicNotFound(topic);
+            self.part_finish(id, partition, ConsumerEvent::Error { partition, error });
+            self.check_consumer_end(id);
+            return;
+        }
         let leader = self.metadata.leader(&topic, partition);
         // A stream on an SPU that is no longer the leader will not make progress.
         if matches!(p.phase, Phase::FetchOffsets | Phase::Streaming)
