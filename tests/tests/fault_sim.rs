@@ -329,3 +329,14 @@ fn consumer_topic_deleted_seed_0() {
     let r = run_one(&s, 0);
     assert!(r.passed(), "{r}");
 }
+
+/// A stream restarted (after a reset) while the application does not poll must not start
+/// with a full buffer: every restart used to add up to `max_bytes` unpolled bytes.
+#[test]
+fn consumer_stream_killed_mid_batch_seed_71() {
+    let s = scenario("consumer_stream_killed_mid_batch").unwrap();
+    for seed in [71, 93, 366, 367] {
+        let r = run_one(&s, seed);
+        assert!(r.passed(), "seed {seed}: {r}");
+    }
+}

@@ -288,7 +288,7 @@ impl Client {
         }
     }
 
-    fn part_pump(&mut self, id: ConsumerId, partition: u32, now: Instant) {
+    pub(crate) fn part_pump(&mut self, id: ConsumerId, partition: u32, now: Instant) {
         let Some(c) = self.consumers.get(&id) else {
             return;
         };
@@ -319,6 +319,9 @@ impl Client {
             return;
         }
         let generation = p.generation;
+        // A full buffer starts no stream (its first response is not flow controlled):
+        // polling resumes it.
+        let full = p.buffered >= config.buffer_bytes;
         let (consumer_offset_done, resolved, next_offset, max_bytes) = (
             p.consumer_offset_done,
             p.resolved,
@@ -372,6 +375,9 @@ impl Client {
             let tag = consumer_tag(id, partition, generation, ConsumerReq::FetchOffsets);
             let body = AnyRequest::FetchOffsets(FetchOffsetsRequest::new(topic, partition));
             self.submit(conn, tag, body, false, now);
+            return;
+        }
+        if full {
             return;
         }
         self.set_phase(id, partition, Phase::Streaming, Some((leader, conn)));
