@@ -60,6 +60,11 @@ fn conn_half_open() {
 }
 
 #[test]
+fn conn_half_open_sc() {
+    broke_connections("conn_half_open_sc");
+}
+
+#[test]
 fn conn_short_writes() {
     let r = passes("conn_short_writes");
     assert_eq!(sum(&r, |r| r.metrics.connection_failures), 0);
@@ -339,4 +344,15 @@ fn consumer_stream_killed_mid_batch_seed_71() {
         let r = run_one(&s, seed);
         assert!(r.passed(), "seed {seed}: {r}");
     }
+}
+
+/// A half-open SC (no FIN, nothing answers) used to go unnoticed forever: the metadata
+/// watches answer only on changes, so the client never learned the leader elected after
+/// it healed. Connections carrying streams are now probed every `metadata_timeout`.
+#[test]
+fn conn_half_open_sc_seed_0() {
+    let s = scenario("conn_half_open_sc").unwrap();
+    let r = run_one(&s, 0);
+    assert!(r.passed(), "{r}");
+    assert!(r.metrics.connection_failures > 0, "{r}");
 }

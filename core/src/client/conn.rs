@@ -145,6 +145,12 @@ impl<T: Clone> Conn<T> {
         self.out.len()
     }
 
+    /// True when a stream is open: its responses have no deadline, so only a probe can
+    /// tell a silent stream from a dead peer.
+    pub fn has_open_stream(&self) -> bool {
+        self.state == ConnState::Ready && self.pending.values().any(|p| p.stream)
+    }
+
     /// Requests waiting for an answer or for the handshake.
     pub fn waiting(&self) -> usize {
         self.pending.len() + self.queued.len()

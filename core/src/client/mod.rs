@@ -119,6 +119,8 @@ use conn::{Conn, ConnOutput, ConnSettings, Outgoing};
 /// Who is waiting for a request's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Tag {
+    /// A liveness probe (ApiVersions) of a connection carrying streams.
+    Probe,
     /// A metadata watch of the client.
     MetaWatch,
     /// A watch of the application.
@@ -202,6 +204,8 @@ pub struct Client {
     io: VecDeque<IoCommand>,
     events: VecDeque<Event>,
     metrics: Metrics,
+    /// When to probe each ready connection that carries streams.
+    probes: BTreeMap<ConnId, Instant>,
 }
 
 impl Client {
@@ -237,6 +241,7 @@ impl Client {
             io: VecDeque::new(),
             events: VecDeque::new(),
             metrics: Metrics::default(),
+            probes: BTreeMap::new(),
         };
         client.connect_sc(now);
         client
@@ -347,6 +352,7 @@ impl Client {
             add(c.next_deadline());
         }
         add(self.admin.next_deadline());
+        add(self.probes.values().min().copied());
         t
     }
 
@@ -428,6 +434,36 @@ impl Client {
         self.producers_timeout(now);
         self.consumers_timeout(now);
         self.admin_timeout(now);
+        self.probe_streams(now);
+    }
+
+    /// Streams (metadata watches, stream fetches) answer only when something changes, so
+    /// a half-open peer (no FIN, nothing answers) would leave them silent forever: every
+    /// `metadata_timeout`, a connection carrying streams is asked for its ApiVersions,
+    /// answered within `request_timeout` or the connection is closed as broken (and its
+    /// streams restart elsewhere or after reconnecting).
+    fn probe_streams(&mut self, now: Instant) {
+        let due: Vec<ConnId> = self
+            .probes
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .map(|(c, _)| *c)
+            .collect();
+        for conn in due {
+            let Some(c) = self.conns.get(&conn) else {
+                self.probes.remove(&conn);
+                continue;
+            };
+            self.probes.insert(conn, now + self.config.metadata_timeout);
+            if c.has_open_stream() {
+                let body = AnyRequest::ApiVersions(crate::api_versions::ApiVersionsRequest {
+                    client_version: self.config.client_version.clone(),
+                    client_os: std::env::consts::OS.into(),
+                    client_arch: std::env::consts::ARCH.into(),
+                });
+                self.submit(conn, Tag::Probe, body, false, now);
+            }
+        }
     }
 
     // ------------------------------------------------------------ connections
@@ -597,6 +633,7 @@ impl Client {
         let Some(peer) = self.conns.get(&conn).map(|c| c.peer.clone()) else {
             return;
         };
+        self.probes.insert(conn, now + self.config.metadata_timeout);
         match peer {
             Peer::Sc => self.sc.backoff.reset(),
             Peer::Spu(id) => {
@@ -613,6 +650,7 @@ impl Client {
         let Some(c) = self.conns.remove(&conn) else {
             return;
         };
+        self.probes.remove(&conn);
         self.metrics.connection_failures += 1;
         self.io.push_back(IoCommand::Close { conn });
         match c.peer {
@@ -658,6 +696,7 @@ impl Client {
 
     fn on_response(&mut self, tag: Tag, body: AnyResponse, done: bool, now: Instant) {
         match tag {
+            Tag::Probe => {}
             Tag::MetaWatch => {
                 if let AnyResponse::Watch(update) = body {
                     self.metadata.apply(update);
@@ -687,7 +726,7 @@ impl Client {
 
     fn on_failed(&mut self, tag: Tag, error: ClientError, written: bool, now: Instant) {
         match tag {
-            Tag::MetaWatch => {}
+            Tag::MetaWatch | Tag::Probe => {}
             Tag::UserWatch(op) => self.on_user_watch_failed(op, error),
             Tag::Admin(op) | Tag::SpuAdmin(op) | Tag::Fetch(op) => self.on_admin_failed(op, error),
             Tag::Produce {

@@ -45,10 +45,11 @@ pub fn scenarios() -> Vec<Scenario> {
     use scenarios_cluster as c;
     use scenarios_consumer as k;
     use scenarios_net as n;
-    let list: [(&'static str, RunFn); 24] = [
+    let list: [(&'static str, RunFn); 25] = [
         ("conn_reset_mid_request", n::reset_mid_request),
         ("conn_reset_mid_response", n::reset_mid_response),
         ("conn_half_open", n::half_open),
+        ("conn_half_open_sc", n::half_open_sc),
         ("conn_short_writes", n::short_writes),
         ("spu_leader_killed", c::leader_killed),
         ("spu_follower_killed", c::follower_killed),

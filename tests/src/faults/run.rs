@@ -97,6 +97,9 @@ pub struct Run {
     pub lazy: bool,
     /// Problems seen while running (refused sends, hangs of the workload).
     pub notes: Vec<String>,
+    /// [`settle`](Self::settle) checks that the producers healed (off once the client
+    /// that owns them was replaced).
+    pub probe: bool,
     next_value: u64,
 }
 
@@ -158,6 +161,7 @@ impl Run {
             deleted_topics: Vec::new(),
             lazy: false,
             notes: Vec::new(),
+            probe: true,
             next_value: 0,
         }
     }
@@ -299,8 +303,38 @@ impl Run {
     }
 
     /// After the faults: runs until every send resolved and every consumer caught up (or
-    /// the longest delivery bound passed); lazy consumers are polled from now on.
+    /// the longest delivery bound passed); lazy consumers are polled from now on. Then
+    /// checks that the client healed: one more record per producer (of a live topic) must
+    /// be delivered, and reach the consumers.
     pub fn settle(&mut self) {
+        self.settle_once();
+        let live: Vec<ProducerId> = self
+            .producers
+            .iter()
+            .filter(|(_, p)| self.probe && !self.deleted_topics.contains(&p.topic))
+            .map(|(id, _)| *id)
+            .collect();
+        let mut probes = Vec::new();
+        for p in live {
+            self.next_value += 1;
+            let value = Bytes::from(format!("probe-{}:{}", p.0, self.next_value));
+            if let Some(id) = self.send_value(p, value) {
+                probes.push(id);
+            }
+        }
+        self.settle_once();
+        let outcomes = checker::resolutions(&self.sim.events);
+        for id in probes {
+            match outcomes.get(&id) {
+                Some((_, checker::Outcome::Acked { .. })) => {}
+                other => self.notes.push(format!(
+                    "not healed: the probe {id} after the faults got {other:?}"
+                )),
+            }
+        }
+    }
+
+    fn settle_once(&mut self) {
         self.lazy = false;
         let budget = self
             .producers

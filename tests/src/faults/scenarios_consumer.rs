@@ -143,6 +143,7 @@ pub(super) fn offset_commit_restart(seed: u64) -> Report {
     }
     // The client restarts (a new process): the consumer resumes after `last`.
     run.consumers[c].retired = true;
+    run.probe = false;
     let sc = run.sim.client.config().endpoint.clone();
     run.sim.restart_client(client_config(seed ^ 1, &sc));
     run.sim.ready();

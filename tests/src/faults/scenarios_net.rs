@@ -84,6 +84,24 @@ pub(super) fn half_open(seed: u64) -> Report {
     run.check()
 }
 
+/// The SC becomes a half-open peer for a seeded time; once it heals, the leader dies:
+/// the client must have noticed the dead SC connection to learn the new leader.
+pub(super) fn half_open_sc(seed: u64) -> Report {
+    let (mut run, p, _) = basic(seed, 1, 2, at_least_once());
+    let at = run.pick(3, 20) as usize;
+    let outage = run.pick_ms(500, 20_000);
+    produce(&mut run, p, 30, 40, &[at], |run| {
+        run.sim.black_hole(ServerId::Sc)
+    });
+    run.step_for(outage);
+    run.sim.heal(ServerId::Sc);
+    let spu = leader(&run, "t", 0);
+    run.sim.cluster.stop_spu(spu, run.sim.now);
+    produce(&mut run, p, 20, 40, &[], |_| {});
+    run.settle();
+    run.check()
+}
+
 /// Every byte chunk, both ways, arrives in pieces of a seeded 1 to 3 bytes.
 pub(super) fn short_writes(seed: u64) -> Report {
     let (mut run, p, _) = basic(seed, 2, 1, at_least_once());
