@@ -6,15 +6,22 @@
 //! [`Sim::run_until`] steps until a condition holds or a virtual time budget is spent.
 //! Every client event is recorded with its time and folded into [`Sim::digest`], so two
 //! runs with the same seed and script can be compared for equality.
+//!
+//! Network faults belong to the simulated network, not to the cluster: resets after a
+//! number of bytes in either direction ([`Sim::reset_after_to_cluster`],
+//! [`Sim::reset_after_to_client`]), half-open peers that swallow everything without a FIN
+//! ([`Sim::black_hole`]), short writes ([`Sim::chunking`]) and mangled response frames
+//! ([`Sim::mangle_response`]: duplicated, unknown correlation id, truncated, oversized
+//! length). [`Sim::peak`] keeps the largest [`BufferStats`] seen after any step.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use bytes::Bytes;
 use flv_core::client::{
-    AdminCommand, Client, ClientConfig, ConnId, ConsumerConfig, ConsumerEvent, ConsumerId,
-    ConsumerRecord, Event, IoCommand, OpId, OpOutput, ProducerConfig, ProducerId, SendError,
-    SendId,
+    AdminCommand, BufferStats, Client, ClientConfig, ConnId, ConsumerConfig, ConsumerEvent,
+    ConsumerId, ConsumerRecord, Event, IoCommand, OpId, OpOutput, ProducerConfig, ProducerId,
+    SendError, SendId,
 };
 use flv_core::sc::objects::ObjectSpec;
 use flv_core::sc::topic::TopicSpec;
@@ -41,6 +48,36 @@ enum Delivery {
     ClusterClosed { conn: MockConn },
 }
 
+/// How [`Sim::mangle_response`] spoils a response frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mangle {
+    /// The frame arrives twice.
+    Duplicate,
+    /// A copy with a correlation id nobody asked for arrives first, then the frame.
+    UnknownCorrelation,
+    /// Only the first half of the body arrives, with a length prefix that matches.
+    Truncate,
+    /// The length prefix claims 2 GiB.
+    OversizedLength,
+}
+
+/// Faults of the simulated network.
+#[derive(Debug, Default)]
+struct Net {
+    /// Largest piece a byte chunk is delivered in.
+    chunk: Option<usize>,
+    /// Bytes still delivered towards a server before its connection is reset.
+    reset_up: BTreeMap<ServerId, usize>,
+    /// Bytes still delivered from a server before its connection is reset.
+    reset_down: BTreeMap<ServerId, usize>,
+    /// Servers that accept nothing and answer nothing.
+    black_holed: BTreeSet<ServerId>,
+    /// Half-open connections: everything on them is lost, no FIN ever comes.
+    dead: BTreeSet<ConnId>,
+    /// Frames from a server to let through, then the mangling of the next one.
+    mangles: BTreeMap<ServerId, (usize, Mangle)>,
+}
+
 /// A client and a mock cluster in one virtual world.
 pub struct Sim {
     /// Current virtual time.
@@ -55,8 +92,12 @@ pub struct Sim {
     pub events: Vec<(Instant, Event)>,
     /// Every connect the client asked for.
     pub connects: Vec<IoCommand>,
+    /// The largest client buffers seen after any step.
+    pub peak: BufferStats,
     client_to_mock: BTreeMap<ConnId, MockConn>,
     mock_to_client: BTreeMap<MockConn, ConnId>,
+    conn_server: BTreeMap<ConnId, ServerId>,
+    net: Net,
     queue: BTreeMap<(Instant, u64), Delivery>,
     seq: u64,
     digest: u64,
@@ -91,8 +132,11 @@ impl Sim {
             latency: Duration::from_micros(200),
             events: Vec::new(),
             connects: Vec::new(),
+            peak: BufferStats::default(),
             client_to_mock: BTreeMap::new(),
             mock_to_client: BTreeMap::new(),
+            conn_server: BTreeMap::new(),
+            net: Net::default(),
             queue: BTreeMap::new(),
             seq: 0,
             digest: 0xcbf2_9ce4_8422_2325,
@@ -101,6 +145,25 @@ impl Sim {
         };
         sim.drain();
         sim
+    }
+
+    /// Replaces the client by a new one (a process restart): its connections vanish (the
+    /// cluster sees them close), bytes in flight are lost. Events stay recorded; the new
+    /// client's ids start again from 1.
+    pub fn restart_client(&mut self, config: ClientConfig) {
+        let now = self.now;
+        for (_, mock) in std::mem::take(&mut self.client_to_mock) {
+            self.cluster.handle_closed(mock, now);
+        }
+        self.mock_to_client.clear();
+        self.conn_server.clear();
+        self.net.dead.clear();
+        self.queue.clear();
+        self.client = Client::new(config, now);
+        let elapsed = i64::try_from(now.since_origin().as_millis()).unwrap_or(i64::MAX);
+        self.client
+            .handle_wall_clock(WALL_CLOCK_MS.saturating_add(elapsed), now);
+        self.drain();
     }
 
     /// A hash of every event and its time: equal for equal runs.
@@ -121,8 +184,136 @@ impl Sim {
     }
 
     fn schedule(&mut self, d: Delivery) {
+        let chunk = self.net.chunk.filter(|c| *c > 0);
+        match (d, chunk) {
+            (Delivery::ToCluster { conn, bytes }, Some(n)) if bytes.len() > n => {
+                for piece in bytes.chunks(n) {
+                    let bytes = bytes.slice_ref(piece);
+                    self.push(Delivery::ToCluster { conn, bytes });
+                }
+            }
+            (Delivery::ToClient { conn, bytes }, Some(n)) if bytes.len() > n => {
+                for piece in bytes.chunks(n) {
+                    let bytes = bytes.slice_ref(piece);
+                    self.push(Delivery::ToClient { conn, bytes });
+                }
+            }
+            (d, _) => self.push(d),
+        }
+    }
+
+    fn push(&mut self, d: Delivery) {
         self.seq += 1;
         self.queue.insert((self.now + self.latency, self.seq), d);
+    }
+
+    // ------------------------------------------------------------ network faults
+
+    /// Delivers every byte chunk (both directions) in pieces of at most `n` bytes, each
+    /// its own delivery (short reads and writes); `None` stops.
+    pub fn chunking(&mut self, n: Option<usize>) {
+        self.net.chunk = n;
+    }
+
+    /// Resets the connection (both sides see it close) carrying bytes towards `server`
+    /// once `after` more bytes reached it: a request cut mid-way.
+    pub fn reset_after_to_cluster(&mut self, server: ServerId, after: usize) {
+        self.net.reset_up.insert(server, after);
+    }
+
+    /// Resets the connection carrying bytes from `server` once `after` more bytes reached
+    /// the client: a response cut mid-way.
+    pub fn reset_after_to_client(&mut self, server: ServerId, after: usize) {
+        self.net.reset_down.insert(server, after);
+    }
+
+    /// Makes `server` a half-open peer: its open connections lose everything from now on
+    /// without any FIN, and new connects to it are never answered, until
+    /// [`heal`](Self::heal). Connections opened before stay dead after healing.
+    pub fn black_hole(&mut self, server: ServerId) {
+        self.net.black_holed.insert(server);
+        for (conn, s) in &self.conn_server {
+            if *s == server && self.client_to_mock.contains_key(conn) {
+                self.net.dead.insert(*conn);
+            }
+        }
+    }
+
+    /// New connections to `server` work again.
+    pub fn heal(&mut self, server: ServerId) {
+        self.net.black_holed.remove(&server);
+    }
+
+    /// Lets `skip` response frames from `server` through, then spoils the next one.
+    pub fn mangle_response(&mut self, server: ServerId, skip: usize, how: Mangle) {
+        self.net.mangles.insert(server, (skip, how));
+    }
+
+    fn server_of(&self, conn: ConnId) -> Option<ServerId> {
+        self.conn_server.get(&conn).copied()
+    }
+
+    /// Both sides of `conn` see it close (a TCP reset).
+    fn reset(&mut self, conn: ConnId) {
+        let now = self.now;
+        if let Some(mock) = self.client_to_mock.remove(&conn) {
+            self.mock_to_client.remove(&mock);
+            self.cluster.handle_closed(mock, now);
+            self.client.handle_closed(conn, now);
+        }
+    }
+
+    /// Takes `len` bytes from a reset budget; `Some(k)`: deliver `k` bytes, then reset.
+    fn take_budget(
+        budgets: &mut BTreeMap<ServerId, usize>,
+        server: ServerId,
+        len: usize,
+    ) -> Option<usize> {
+        let left = budgets.get_mut(&server)?;
+        if len < *left {
+            *left -= len;
+            return None;
+        }
+        let k = *left;
+        budgets.remove(&server);
+        Some(k)
+    }
+
+    /// The frames to deliver instead of `frame` from `server`.
+    fn mangle(&mut self, server: ServerId, frame: Bytes) -> Vec<Bytes> {
+        let Some((skip, how)) = self.net.mangles.get_mut(&server) else {
+            return vec![frame];
+        };
+        if *skip > 0 {
+            *skip -= 1;
+            return vec![frame];
+        }
+        let how = *how;
+        self.net.mangles.remove(&server);
+        if frame.len() < 8 {
+            return vec![frame];
+        }
+        match how {
+            Mangle::Duplicate => vec![frame.clone(), frame],
+            Mangle::UnknownCorrelation => {
+                let mut copy = frame.to_vec();
+                copy[4..8].copy_from_slice(&0x7ead_beef_i32.to_be_bytes());
+                vec![Bytes::from(copy), frame]
+            }
+            Mangle::Truncate => {
+                // Keep the correlation id and half of the rest.
+                let keep = 4 + (frame.len() - 8) / 2;
+                let mut copy = frame[..4 + keep].to_vec();
+                let len = i32::try_from(copy.len() - 4).unwrap_or(0);
+                copy[..4].copy_from_slice(&len.to_be_bytes());
+                vec![Bytes::from(copy)]
+            }
+            Mangle::OversizedLength => {
+                let mut copy = frame.to_vec();
+                copy[..4].copy_from_slice(&i32::MAX.to_be_bytes());
+                vec![Bytes::from(copy)]
+            }
+        }
     }
 
     /// Moves everything the two state machines want to output.
@@ -205,17 +396,34 @@ impl Sim {
             self.cluster.handle_timeout(now);
         }
         self.drain();
+        self.track_peak();
         true
+    }
+
+    fn track_peak(&mut self) {
+        let s = self.client.buffer_stats();
+        let p = &mut self.peak;
+        p.producer_batches = p.producer_batches.max(s.producer_batches);
+        p.consumer_bytes = p.consumer_bytes.max(s.consumer_bytes);
+        p.conn_in_bytes = p.conn_in_bytes.max(s.conn_in_bytes);
+        p.conn_out_bytes = p.conn_out_bytes.max(s.conn_out_bytes);
+        p.pending_requests = p.pending_requests.max(s.pending_requests);
+        p.events = p.events.max(s.events);
     }
 
     fn deliver(&mut self, d: Delivery) {
         let now = self.now;
         match d {
             Delivery::Accept { conn, server } => {
-                match server.and_then(|s| self.cluster.handle_accept(s, now)) {
-                    Some(mock) => {
+                if server.is_some_and(|s| self.net.black_holed.contains(&s)) {
+                    // The SYN is lost: the client's connect timeout must notice.
+                    return;
+                }
+                match server.and_then(|s| self.cluster.handle_accept(s, now).map(|m| (s, m))) {
+                    Some((s, mock)) => {
                         self.client_to_mock.insert(conn, mock);
                         self.mock_to_client.insert(mock, conn);
+                        self.conn_server.insert(conn, s);
                         self.client.handle_connected(conn, now);
                     }
                     None => {
@@ -225,16 +433,49 @@ impl Sim {
                 }
             }
             Delivery::ToCluster { conn, bytes } => {
-                if let Some(mock) = self.client_to_mock.get(&conn) {
-                    self.cluster.handle_bytes(*mock, &bytes, now);
+                if self.net.dead.contains(&conn) {
+                    return;
+                }
+                let Some(mock) = self.client_to_mock.get(&conn).copied() else {
+                    return;
+                };
+                let cut = self
+                    .server_of(conn)
+                    .and_then(|s| Self::take_budget(&mut self.net.reset_up, s, bytes.len()));
+                match cut {
+                    None => self.cluster.handle_bytes(mock, &bytes, now),
+                    Some(k) => {
+                        self.cluster.handle_bytes(mock, &bytes[..k], now);
+                        self.reset(conn);
+                    }
                 }
             }
             Delivery::ToClient { conn, bytes } => {
-                if let Some(c) = self.mock_to_client.get(&conn) {
-                    self.client.handle_bytes(*c, &bytes, now);
+                let Some(c) = self.mock_to_client.get(&conn).copied() else {
+                    return;
+                };
+                if self.net.dead.contains(&c) {
+                    return;
+                }
+                let Some(server) = self.server_of(c) else {
+                    return;
+                };
+                let frames = self.mangle(server, bytes);
+                for bytes in frames {
+                    if !self.client_to_mock.contains_key(&c) {
+                        return;
+                    }
+                    match Self::take_budget(&mut self.net.reset_down, server, bytes.len()) {
+                        None => self.client.handle_bytes(c, &bytes, now),
+                        Some(k) => {
+                            self.client.handle_bytes(c, &bytes[..k], now);
+                            self.reset(c);
+                        }
+                    }
                 }
             }
             Delivery::ClientClosed { conn } => {
+                self.net.dead.remove(&conn);
                 if let Some(mock) = self.client_to_mock.remove(&conn) {
                     self.mock_to_client.remove(&mock);
                     self.cluster.handle_closed(mock, now);
@@ -243,7 +484,9 @@ impl Sim {
             Delivery::ClusterClosed { conn } => {
                 if let Some(c) = self.mock_to_client.remove(&conn) {
                     self.client_to_mock.remove(&c);
-                    self.client.handle_closed(c, now);
+                    if !self.net.dead.contains(&c) {
+                        self.client.handle_closed(c, now);
+                    }
                 }
             }
         }
@@ -416,6 +659,7 @@ impl Sim {
                 partition,
                 base_offset,
                 sends,
+                ..
             } = e
             {
                 if *p == producer {

@@ -74,7 +74,9 @@ pub struct ClientConfig {
     /// as broken and closed, like upstream's stale sockets).
     pub request_timeout: Duration,
     /// Time allowed for the first response of a streaming request (watch, stream fetch
-    /// answers only when records exist, so later responses have no deadline).
+    /// answers only when records exist, so later responses have no deadline); also the
+    /// period of the liveness probe (an ApiVersions request) of connections carrying
+    /// streams, which detects half-open peers.
     pub metadata_timeout: Duration,
     /// Largest frame accepted from a server.
     pub max_frame_size: usize,

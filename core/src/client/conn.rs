@@ -111,6 +111,8 @@ pub(crate) struct Conn<T> {
     out: BytesMut,
     out_total: u64,
     flushed_total: u64,
+    /// Frames dropped because no request waits for their correlation id.
+    pub dropped: u64,
 }
 
 impl<T: Clone> Conn<T> {
@@ -129,7 +131,29 @@ impl<T: Clone> Conn<T> {
             out: BytesMut::new(),
             out_total: 0,
             flushed_total: 0,
+            dropped: 0,
         }
+    }
+
+    /// Received bytes not yet decoded into a frame.
+    pub fn buffered_in(&self) -> usize {
+        self.decoder.buffered()
+    }
+
+    /// Bytes waiting to be written.
+    pub fn buffered_out(&self) -> usize {
+        self.out.len()
+    }
+
+    /// True when a stream is open: its responses have no deadline, so only a probe can
+    /// tell a silent stream from a dead peer.
+    pub fn has_open_stream(&self) -> bool {
+        self.state == ConnState::Ready && self.pending.values().any(|p| p.stream)
+    }
+
+    /// Requests waiting for an answer or for the handshake.
+    pub fn waiting(&self) -> usize {
+        self.pending.len() + self.queued.len()
     }
 
     pub fn is_ready(&self) -> bool {
@@ -375,6 +399,7 @@ impl<T: Clone> Conn<T> {
         let server = self.server_kind();
         let Some(p) = self.pending.get_mut(&corr) else {
             // A late answer to a forgotten stream: drop it (as upstream does).
+            self.dropped += 1;
             return Vec::new();
         };
         let mut r = Reader::new(frame.slice(4..));

@@ -288,7 +288,7 @@ impl Client {
         }
     }
 
-    fn part_pump(&mut self, id: ConsumerId, partition: u32, now: Instant) {
+    pub(crate) fn part_pump(&mut self, id: ConsumerId, partition: u32, now: Instant) {
         let Some(c) = self.consumers.get(&id) else {
             return;
         };
@@ -297,6 +297,16 @@ impl Client {
         let Some(p) = c.parts.get(&partition) else {
             return;
         };
+        // The topic was deleted: end the partition instead of waiting for a leader.
+        if p.phase != Phase::Done
+            && self.metadata.is_synced()
+            && self.metadata.topic(&topic).is_none()
+        {
+            let error = ClientError::TopicNotFound(topic);
+            self.part_finish(id, partition, ConsumerEvent::Error { partition, error });
+            self.check_consumer_end(id);
+            return;
+        }
         let leader = self.metadata.leader(&topic, partition);
         // A stream on an SPU that is no longer the leader will not make progress.
         if matches!(p.phase, Phase::FetchOffsets | Phase::Streaming)
@@ -309,6 +319,9 @@ impl Client {
             return;
         }
         let generation = p.generation;
+        // A full buffer starts no stream (its first response is not flow controlled):
+        // polling resumes it.
+        let full = p.buffered >= config.buffer_bytes;
         let (consumer_offset_done, resolved, next_offset, max_bytes) = (
             p.consumer_offset_done,
             p.resolved,
@@ -362,6 +375,9 @@ impl Client {
             let tag = consumer_tag(id, partition, generation, ConsumerReq::FetchOffsets);
             let body = AnyRequest::FetchOffsets(FetchOffsetsRequest::new(topic, partition));
             self.submit(conn, tag, body, false, now);
+            return;
+        }
+        if full {
             return;
         }
         self.set_phase(id, partition, Phase::Streaming, Some((leader, conn)));

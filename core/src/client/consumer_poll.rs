@@ -65,6 +65,8 @@ impl Client {
                 }
             };
             self.maybe_ack(consumer, partition, now);
+            // A stream that waited for room starts again.
+            self.part_pump(consumer, partition, now);
             return Some(event);
         }
         let c = self.consumers.get_mut(&consumer)?;

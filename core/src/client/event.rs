@@ -110,6 +110,10 @@ pub enum Event {
         base_offset: i64,
         /// The records, in offset order.
         sends: Vec<SendId>,
+        /// An earlier attempt of these records was written and never answered (or timed
+        /// out on the SPU): they may also be stored at another offset (an at-least-once
+        /// duplicate).
+        possible_duplicate: bool,
     },
     /// A batch of records failed for good.
     SendFailed {
@@ -312,6 +316,28 @@ pub enum WatchEvent {
     },
     /// The watch failed for good.
     Error(ClientError),
+}
+
+/// What the client holds in memory right now (see
+/// [`Client::buffer_stats`](super::Client::buffer_stats)): every figure is bounded by the
+/// configuration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BufferStats {
+    /// Most unresolved batches (open, queued, in flight) of one producer partition
+    /// (bounded by `batch_queue_size`).
+    pub producer_batches: usize,
+    /// Most received, unpolled batch bytes of one consumer partition (bounded by
+    /// `buffer_bytes` + the partition's `max_bytes`).
+    pub consumer_bytes: usize,
+    /// Most received bytes of one connection not yet decoded into a frame (bounded by
+    /// `max_frame_size` + 4).
+    pub conn_in_bytes: usize,
+    /// Bytes waiting for the driver to write them, over every connection.
+    pub conn_out_bytes: usize,
+    /// Requests waiting for an answer or queued for a handshake, over every connection.
+    pub pending_requests: usize,
+    /// Application events not yet polled.
+    pub events: usize,
 }
 
 /// Counters of the client's activity.

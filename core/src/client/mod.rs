@@ -102,9 +102,9 @@ pub use config::{
 };
 pub use error::{ClientError, ProduceError, SendError};
 pub use event::{
-    AdminCommand, ConnId, ConsumerEvent, ConsumerId, ConsumerRecord, Event, FetchOutput, FetchSpec,
-    FlushId, IoCommand, Metrics, OpId, OpOutput, Peer, ProducerId, RecordMetadata, SendId,
-    WatchEvent,
+    AdminCommand, BufferStats, ConnId, ConsumerEvent, ConsumerId, ConsumerRecord, Event,
+    FetchOutput, FetchSpec, FlushId, IoCommand, Metrics, OpId, OpOutput, Peer, ProducerId,
+    RecordMetadata, SendId, WatchEvent,
 };
 pub use metadata::{MetadataStore, Store, partition_key, split_partition_key};
 
@@ -119,6 +119,8 @@ use conn::{Conn, ConnOutput, ConnSettings, Outgoing};
 /// Who is waiting for a request's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Tag {
+    /// A liveness probe (ApiVersions) of a connection carrying streams.
+    Probe,
     /// A metadata watch of the client.
     MetaWatch,
     /// A watch of the application.
@@ -202,6 +204,8 @@ pub struct Client {
     io: VecDeque<IoCommand>,
     events: VecDeque<Event>,
     metrics: Metrics,
+    /// When to probe each ready connection that carries streams.
+    probes: BTreeMap<ConnId, Instant>,
 }
 
 impl Client {
@@ -237,6 +241,7 @@ impl Client {
             io: VecDeque::new(),
             events: VecDeque::new(),
             metrics: Metrics::default(),
+            probes: BTreeMap::new(),
         };
         client.connect_sc(now);
         client
@@ -255,6 +260,31 @@ impl Client {
     /// Activity counters.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// What the client buffers right now (for monitoring and for checking that memory
+    /// stays bounded by the configuration).
+    pub fn buffer_stats(&self) -> BufferStats {
+        let mut s = BufferStats {
+            events: self.events.len(),
+            ..BufferStats::default()
+        };
+        for c in self.conns.values() {
+            s.conn_in_bytes = s.conn_in_bytes.max(c.buffered_in());
+            s.conn_out_bytes += c.buffered_out();
+            s.pending_requests += c.waiting();
+        }
+        for p in self.producers.values() {
+            for q in p.parts.values() {
+                s.producer_batches = s.producer_batches.max(q.unresolved());
+            }
+        }
+        for c in self.consumers.values() {
+            for p in c.parts.values() {
+                s.consumer_bytes = s.consumer_bytes.max(p.buffered);
+            }
+        }
+        s
     }
 
     fn next_id(&mut self) -> u64 {
@@ -322,6 +352,7 @@ impl Client {
             add(c.next_deadline());
         }
         add(self.admin.next_deadline());
+        add(self.probes.values().min().copied());
         t
     }
 
@@ -348,7 +379,9 @@ impl Client {
     pub fn handle_bytes(&mut self, conn: ConnId, data: &[u8], now: Instant) {
         self.metrics.bytes_in += data.len() as u64;
         if let Some(c) = self.conns.get_mut(&conn) {
+            let dropped = c.dropped;
             let out = c.handle_bytes(data, &self.settings, now);
+            self.metrics.unknown_responses += c.dropped.saturating_sub(dropped);
             self.process(conn, out, now);
         }
     }
@@ -401,6 +434,36 @@ impl Client {
         self.producers_timeout(now);
         self.consumers_timeout(now);
         self.admin_timeout(now);
+        self.probe_streams(now);
+    }
+
+    /// Streams (metadata watches, stream fetches) answer only when something changes, so
+    /// a half-open peer (no FIN, nothing answers) would leave them silent forever: every
+    /// `metadata_timeout`, a connection carrying streams is asked for its ApiVersions,
+    /// answered within `request_timeout` or the connection is closed as broken (and its
+    /// streams restart elsewhere or after reconnecting).
+    fn probe_streams(&mut self, now: Instant) {
+        let due: Vec<ConnId> = self
+            .probes
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .map(|(c, _)| *c)
+            .collect();
+        for conn in due {
+            let Some(c) = self.conns.get(&conn) else {
+                self.probes.remove(&conn);
+                continue;
+            };
+            self.probes.insert(conn, now + self.config.metadata_timeout);
+            if c.has_open_stream() {
+                let body = AnyRequest::ApiVersions(crate::api_versions::ApiVersionsRequest {
+                    client_version: self.config.client_version.clone(),
+                    client_os: std::env::consts::OS.into(),
+                    client_arch: std::env::consts::ARCH.into(),
+                });
+                self.submit(conn, Tag::Probe, body, false, now);
+            }
+        }
     }
 
     // ------------------------------------------------------------ connections
@@ -569,6 +632,7 @@ impl Client {
         let Some(peer) = self.conns.get(&conn).map(|c| c.peer) else {
             return;
         };
+        self.probes.insert(conn, now + self.config.metadata_timeout);
         match peer {
             Peer::Sc => self.sc.backoff.reset(),
             Peer::Spu(id) => {
@@ -585,6 +649,7 @@ impl Client {
         let Some(c) = self.conns.remove(&conn) else {
             return;
         };
+        self.probes.remove(&conn);
         self.metrics.connection_failures += 1;
         self.io.push_back(IoCommand::Close { conn });
         match c.peer {
@@ -630,6 +695,7 @@ impl Client {
 
     fn on_response(&mut self, tag: Tag, body: AnyResponse, done: bool, now: Instant) {
         match tag {
+            Tag::Probe => {}
             Tag::MetaWatch => {
                 if let AnyResponse::Watch(update) = body {
                     self.metadata.apply(update);
@@ -659,7 +725,7 @@ impl Client {
 
     fn on_failed(&mut self, tag: Tag, error: ClientError, written: bool, now: Instant) {
         match tag {
-            Tag::MetaWatch => {}
+            Tag::MetaWatch | Tag::Probe => {}
             Tag::UserWatch(op) => self.on_user_watch_failed(op, error),
             Tag::Admin(op) | Tag::SpuAdmin(op) | Tag::Fetch(op) => self.on_admin_failed(op, error),
             Tag::Produce {

@@ -8,6 +8,7 @@ use super::config::DeliverySemantic;
 use super::error::{ClientError, ProduceError};
 use super::event::{Event, ProducerId};
 use super::producer::{InFlight, PendingBatch};
+use crate::error_code::ErrorCode;
 use crate::message::AnyResponse;
 use crate::time::Instant;
 
@@ -109,7 +110,10 @@ impl Client {
             ClientError::Server(c) => Some(c.clone()),
             _ => None,
         };
-        if reached && server_code.is_none() {
+        // Unanswered, or answered "timed out" (a read-committed SPU stores the records
+        // and then gives up waiting for replication): the records may be stored.
+        let timed_out = matches!(server_code, Some(ErrorCode::RequestTimedOut { .. }));
+        if reached && (server_code.is_none() || timed_out) {
             b.unknown = true;
         }
         let retriable = error.is_retriable();
@@ -168,6 +172,7 @@ impl Client {
             partition,
             base_offset: base,
             sends: b.sends,
+            possible_duplicate: b.unknown,
         });
     }
 

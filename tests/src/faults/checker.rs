@@ -1,0 +1,509 @@
+//! The checker run after every scenario run, in Jepsen's vocabulary.
+//!
+//! The history is what the application saw: every accepted send, its resolution
+//! (`Delivered` with its offset, or `SendFailed` with its error) and every record a
+//! consumer handed over. The ground truth is the cluster's log, read directly from the
+//! mock (not through the client under test). Judged:
+//!
+//! - **lost**: an acknowledged record that is not in the log at its acknowledged offset;
+//!   a consumer that skipped an offset, handed over a wrong value, started later than
+//!   expected or stopped short of the log end.
+//! - **duplicated**: extra copies of a record in the log (counted); each must belong to a
+//!   send reported *ambiguous* — `OutcomeUnknown`, or `Delivered` with
+//!   `possible_duplicate` — otherwise it is a violation. A consumer handing over an offset
+//!   twice is a violation too.
+//! - **reordered**: per producer and partition, acknowledged records whose first copy in
+//!   the log comes before the first copy of a record sent earlier.
+//! - **unresolved**: a send without an outcome at the end, or resolved later than its
+//!   bound ([`resolution_bound`]); a consumer expected to end that did not.
+//! - **memory**: the client's peak buffers ([`Sim::peak`]) within the configured bounds.
+//! - other violations: a send resolved twice, a send reported failed for sure (not
+//!   ambiguous) whose record is stored anyway, a consumer error where none is allowed,
+//!   and anything the workload noted (refused sends).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use flv_core::client::{ClientConfig, ConsumerEvent, Event, Metrics, ProduceError, SendId};
+use flv_core::record::DEFAULT_MAX_DECOMPRESSED;
+use flv_core::spu::Isolation;
+use flv_core::time::Instant;
+
+use super::run::{ProducerInfo, Run, Track};
+use crate::sim::Sim;
+
+/// The outcome of one send as the application saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored at this partition and offset; `ambiguous` when an earlier attempt may
+    /// have stored it too.
+    Acked {
+        /// Partition.
+        partition: u32,
+        /// Offset.
+        offset: i64,
+        /// `possible_duplicate` of the event.
+        ambiguous: bool,
+    },
+    /// Failed; `ambiguous` for `OutcomeUnknown` (it may be stored).
+    Failed {
+        /// The outcome is unknown.
+        ambiguous: bool,
+    },
+}
+
+/// The verdict on one run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Sends acknowledged as delivered.
+    pub acked: usize,
+    /// Sends resolved as ambiguous (outcome unknown, or delivered after an unanswered
+    /// attempt).
+    pub ambiguous: usize,
+    /// Lost acknowledged records (and consumer gaps).
+    pub lost: usize,
+    /// Extra copies in the log.
+    pub duplicated: usize,
+    /// Reordered acknowledged records.
+    pub reordered: usize,
+    /// Sends (or consumers expected to end) without an outcome in time.
+    pub unresolved: usize,
+    /// Every other broken promise, described.
+    pub violations: Vec<String>,
+    /// The client's counters at the end (evidence that the fault happened).
+    pub metrics: Metrics,
+}
+
+impl Report {
+    /// True when the run kept every promise.
+    pub fn passed(&self) -> bool {
+        self.lost == 0 && self.reordered == 0 && self.unresolved == 0 && self.violations.is_empty()
+    }
+
+    /// A failed report for a run that panicked.
+    pub fn panicked(message: String) -> Self {
+        Self {
+            unresolved: 1,
+            violations: vec![format!("panic: {message}")],
+            ..Self::default()
+        }
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "acked {} ambiguous {} lost {} duplicated {} reordered {} unresolved {}",
+            self.acked, self.ambiguous, self.lost, self.duplicated, self.reordered, self.unresolved
+        )?;
+        for v in self.violations.iter().take(10) {
+            write!(f, "\n  violation: {v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every resolved send with its outcome and time; a second resolution of a send is
+/// kept as a separate entry in the returned list of doubles.
+pub fn resolutions(events: &[(Instant, Event)]) -> BTreeMap<SendId, (Instant, Outcome)> {
+    resolutions_and_doubles(events).0
+}
+
+fn resolutions_and_doubles(
+    events: &[(Instant, Event)],
+) -> (BTreeMap<SendId, (Instant, Outcome)>, Vec<SendId>) {
+    let mut out = BTreeMap::new();
+    let mut doubles = Vec::new();
+    for (t, e) in events {
+        match e {
+            Event::Delivered {
+                partition,
+                base_offset,
+                sends,
+                possible_duplicate,
+                ..
+            } => {
+                for (i, s) in sends.iter().enumerate() {
+                    let o = Outcome::Acked {
+                        partition: *partition,
+                        offset: base_offset + i as i64,
+                        ambiguous: *possible_duplicate,
+                    };
+                    if out.insert(*s, (*t, o)).is_some() {
+                        doubles.push(*s);
+                    }
+                }
+            }
+            Event::SendFailed { sends, error, .. } => {
+                let ambiguous = matches!(error, ProduceError::OutcomeUnknown(_));
+                for s in sends {
+                    if out
+                        .insert(*s, (*t, Outcome::Failed { ambiguous }))
+                        .is_some()
+                    {
+                        doubles.push(*s);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (out, doubles)
+}
+
+/// The latest a send may resolve after `send` accepted it: its delivery timeout, plus a
+/// request that was queued behind a connect (connect timeout) and then written just
+/// before the deadline (request timeout), plus a second of slack.
+pub fn resolution_bound(p: &ProducerInfo, client: &ClientConfig) -> Duration {
+    p.max_delivery() + client.connect_timeout + client.request_timeout + Duration::from_secs(1)
+}
+
+/// The log of a partition as (offset, value), read from the mock; `None` when the
+/// partition does not exist.
+pub fn log(sim: &Sim, topic: &str, partition: u32) -> Option<Vec<(i64, Bytes)>> {
+    let set = sim.cluster.stream_read(topic, partition, 0, i32::MAX)?;
+    let mut out = Vec::new();
+    for batch in &set.batches {
+        let Ok(records) = batch.records_with_limit(DEFAULT_MAX_DECOMPRESSED) else {
+            continue;
+        };
+        for r in records {
+            out.push((batch.record_offset(&r), r.value));
+        }
+    }
+    Some(out)
+}
+
+/// Partitions of a topic in the mock.
+fn partitions(sim: &Sim, topic: &str) -> Vec<u32> {
+    (0u32..)
+        .take_while(|p| sim.cluster.log_end_offset(topic, *p).is_some())
+        .collect()
+}
+
+/// The offset a consumer should have read up to on a partition.
+fn readable_end(sim: &Sim, t: &Track, partition: u32) -> Option<i64> {
+    match t.config.isolation {
+        Isolation::ReadCommitted => sim.cluster.high_watermark(&t.config.topic, partition),
+        Isolation::ReadUncommitted => sim.cluster.log_end_offset(&t.config.topic, partition),
+    }
+}
+
+/// The partitions a consumer reads.
+fn consumed_partitions(sim: &Sim, t: &Track) -> Vec<u32> {
+    if t.config.partitions.is_empty() {
+        partitions(sim, &t.config.topic)
+    } else {
+        t.config.partitions.clone()
+    }
+}
+
+/// How many readable records a consumer has not handed over yet (0 for ended partitions
+/// and deleted topics).
+pub fn behind(sim: &Sim, t: &Track, deleted: &[String]) -> usize {
+    if deleted.contains(&t.config.topic) {
+        return 0;
+    }
+    let mut n = 0;
+    for p in consumed_partitions(sim, t) {
+        let ended = t.others.iter().any(|e| {
+            matches!(e, ConsumerEvent::Error { partition, .. } | ConsumerEvent::PartitionEnd { partition } if *partition == p)
+        });
+        if ended {
+            continue;
+        }
+        let Some(end) = readable_end(sim, t, p) else {
+            continue;
+        };
+        let next = t
+            .records
+            .iter()
+            .filter(|r| r.0 == p)
+            .map(|r| r.1 + 1)
+            .max()
+            .or_else(|| t.start.get(&p).copied())
+            .unwrap_or(0);
+        n += usize::try_from(end - next).unwrap_or(0);
+    }
+    n
+}
+
+/// Judges a run.
+pub fn check(run: &Run) -> Report {
+    let sim = &run.sim;
+    let mut r = Report {
+        metrics: sim.client.metrics().clone(),
+        ..Report::default()
+    };
+    r.violations.extend(run.notes.iter().cloned());
+    let (outcomes, doubles) = resolutions_and_doubles(&sim.events);
+    for d in doubles {
+        r.violations.push(format!("{d} resolved twice"));
+    }
+
+    // The logs of every produced-to topic, and where each value sits.
+    let mut logs: BTreeMap<(String, u32), Vec<(i64, Bytes)>> = BTreeMap::new();
+    for info in run.producers.values() {
+        if run.deleted_topics.contains(&info.topic) {
+            continue;
+        }
+        for p in partitions(sim, &info.topic) {
+            if let Some(l) = log(sim, &info.topic, p) {
+                logs.entry((info.topic.clone(), p)).or_insert(l);
+            }
+        }
+    }
+    let mut where_is: BTreeMap<&Bytes, Vec<(&str, u32, usize)>> = BTreeMap::new();
+    for ((topic, p), l) in &logs {
+        for (pos, (_, v)) in l.iter().enumerate() {
+            where_is.entry(v).or_default().push((topic, *p, pos));
+        }
+    }
+
+    // Producers.
+    let config = sim.client.config();
+    let mut order: BTreeMap<(u64, u32), Vec<(SendId, usize)>> = BTreeMap::new();
+    let mut counted = std::collections::BTreeSet::new();
+    for s in &run.sends {
+        let Some(info) = run.producers.get(&s.producer) else {
+            continue;
+        };
+        let deleted = run.deleted_topics.contains(&info.topic);
+        let Some((at, outcome)) = outcomes.get(&s.id) else {
+            r.unresolved += 1;
+            r.violations
+                .push(format!("{} ({:?}) never resolved", s.id, s.value));
+            continue;
+        };
+        let bound = resolution_bound(info, config);
+        if at.saturating_since(s.at) > bound {
+            r.unresolved += 1;
+            r.violations.push(format!(
+                "{} resolved after {:?} (bound {bound:?})",
+                s.id,
+                at.saturating_since(s.at)
+            ));
+        }
+        let copies = where_is.get(&s.value).map_or(0, Vec::len);
+        let ambiguous = match outcome {
+            Outcome::Acked { ambiguous, .. } | Outcome::Failed { ambiguous } => *ambiguous,
+        };
+        if ambiguous {
+            r.ambiguous += 1;
+        }
+        if copies > 1 {
+            if counted.insert(&s.value) {
+                r.duplicated += copies - 1;
+            }
+            if !ambiguous {
+                r.violations.push(format!(
+                    "{} stored {copies} times but not reported ambiguous",
+                    s.id
+                ));
+            }
+        }
+        match outcome {
+            Outcome::Acked {
+                partition, offset, ..
+            } => {
+                r.acked += 1;
+                if deleted {
+                    continue;
+                }
+                let stored = logs
+                    .get(&(info.topic.clone(), *partition))
+                    .and_then(|l| l.iter().find(|(o, _)| o == offset))
+                    .map(|(_, v)| v);
+                if stored != Some(&s.value) {
+                    r.lost += 1;
+                    r.violations.push(format!(
+                        "{} acked at {}-{partition}@{offset} but the log has {stored:?}",
+                        s.id, info.topic
+                    ));
+                    continue;
+                }
+                let first = where_is.get(&s.value).and_then(|w| {
+                    w.iter()
+                        .filter(|(_, p, _)| p == partition)
+                        .map(|(_, _, pos)| *pos)
+                        .min()
+                });
+                if let Some(pos) = first {
+                    order
+                        .entry((s.producer.0, *partition))
+                        .or_default()
+                        .push((s.id, pos));
+                }
+            }
+            Outcome::Failed { ambiguous: false } if copies > 0 && !deleted => {
+                r.violations.push(format!(
+                    "{} reported not stored, but it is in the log",
+                    s.id
+                ));
+            }
+            Outcome::Failed { .. } => {}
+        }
+    }
+    for ((producer, partition), mut seq) in order {
+        seq.sort();
+        let mut max = None;
+        for (id, pos) in seq {
+            if max.is_some_and(|m| pos < m) {
+                r.reordered += 1;
+                r.violations.push(format!(
+                    "producer#{producer} partition {partition}: {id} stored before an earlier send"
+                ));
+            }
+            max = max.max(Some(pos));
+        }
+    }
+
+    // Consumers.
+    for t in &run.consumers {
+        check_consumer(sim, t, &run.deleted_topics, &mut r);
+    }
+
+    check_memory(run, &mut r);
+    r
+}
+
+fn check_consumer(sim: &Sim, t: &Track, deleted: &[String], r: &mut Report) {
+    let topic = &t.config.topic;
+    let gone = deleted.contains(topic);
+    let mut by_part: BTreeMap<u32, Vec<(i64, &Bytes)>> = BTreeMap::new();
+    for (p, o, v) in &t.records {
+        by_part.entry(*p).or_default().push((*o, v));
+    }
+    for (p, recs) in &by_part {
+        let log = if gone { None } else { log(sim, topic, *p) };
+        let mut prev: Option<i64> = None;
+        if let (Some(start), Some((first, _))) = (t.start.get(p), recs.first()) {
+            if first != start {
+                r.lost += usize::try_from(first - start).unwrap_or(0);
+                r.violations.push(format!(
+                    "{}: partition {p} started at {first}, expected {start}",
+                    t.id
+                ));
+            }
+        }
+        for (o, v) in recs {
+            if let Some(prev) = prev {
+                if *o <= prev {
+                    r.violations.push(format!(
+                        "{}: offset {o} of partition {p} handed over again",
+                        t.id
+                    ));
+                } else if *o > prev + 1 {
+                    r.lost += usize::try_from(o - prev - 1).unwrap_or(0);
+                    r.violations
+                        .push(format!("{}: partition {p} skipped {}..{o}", t.id, prev + 1));
+                }
+            }
+            if let Some(l) = &log {
+                let stored = l.iter().find(|(x, _)| x == o).map(|(_, v)| v);
+                if stored != Some(*v) {
+                    r.lost += 1;
+                    r.violations
+                        .push(format!("{}: {p}@{o} differs from the log", t.id));
+                }
+            }
+            prev = Some(prev.map_or(*o, |x| x.max(*o)));
+        }
+    }
+    let errors: Vec<&ConsumerEvent> = t
+        .others
+        .iter()
+        .filter(|e| matches!(e, ConsumerEvent::Error { .. } | ConsumerEvent::Failed(_)))
+        .collect();
+    if !errors.is_empty() && !t.errors_allowed {
+        r.violations
+            .push(format!("{}: unexpected errors {errors:?}", t.id));
+    }
+    if t.retired {
+        return;
+    }
+    if t.expect_end && !t.ended() {
+        r.unresolved += 1;
+        r.violations.push(format!("{}: never ended", t.id));
+    }
+    let missing = behind(sim, t, deleted);
+    if missing > 0 && !t.ended() {
+        r.lost += missing;
+        r.violations.push(format!(
+            "{}: {missing} readable records never handed over",
+            t.id
+        ));
+    }
+}
+
+fn check_memory(run: &Run, r: &mut Report) {
+    let peak = run.sim.peak;
+    let config = run.sim.client.config();
+    let queue = run
+        .producers
+        .values()
+        .map(|p| p.config.batch_queue_size)
+        .max()
+        .unwrap_or(0);
+    if peak.producer_batches > queue {
+        r.violations.push(format!(
+            "memory: {} batches in a producer partition (batch_queue_size {queue})",
+            peak.producer_batches
+        ));
+    }
+    // Unpolled bytes stay below `buffer_bytes` before an acknowledgement, and one
+    // response adds at most `max_bytes` (raised to the largest batch when one does not
+    // fit).
+    let consumer = run
+        .consumers
+        .iter()
+        .map(|t| {
+            let largest = partitions(&run.sim, &t.config.topic)
+                .into_iter()
+                .filter_map(|p| run.sim.cluster.batch_layout(&t.config.topic, p))
+                .flatten()
+                .map(|b| b.2)
+                .max()
+                .unwrap_or(0);
+            let max_bytes = usize::try_from(t.config.max_bytes).unwrap_or(0);
+            t.config.buffer_bytes + max_bytes.max(largest)
+        })
+        .max()
+        .unwrap_or(0);
+    if peak.consumer_bytes > consumer {
+        r.violations.push(format!(
+            "memory: {} bytes buffered in a consumer partition (bound {consumer})",
+            peak.consumer_bytes
+        ));
+    }
+    if peak.conn_in_bytes > config.max_frame_size + 4 {
+        r.violations.push(format!(
+            "memory: {} undecoded bytes on a connection",
+            peak.conn_in_bytes
+        ));
+    }
+    // Requests: per producer partition `max_in_flight` (plus one failing), per consumer
+    // partition a stream, an ack and an offset flush, the SC's watches and a few admin
+    // requests.
+    let partitions = |topic: &str| partitions(&run.sim, topic).len().max(1);
+    let producers: usize = run
+        .producers
+        .values()
+        .map(|p| partitions(&p.topic) * (p.config.max_in_flight + 1))
+        .sum();
+    let consumers: usize = run
+        .consumers
+        .iter()
+        .map(|t| partitions(&t.config.topic) * 4)
+        .sum();
+    let bound = producers + consumers + 16;
+    if peak.pending_requests > bound {
+        r.violations.push(format!(
+            "memory: {} requests pending (bound {bound})",
+            peak.pending_requests
+        ));
+    }
+}
