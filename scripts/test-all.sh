@@ -20,6 +20,9 @@ cargo test --workspace --all-features
 step "flv trace check on the real-cluster traces"
 cargo run -q -p flv-cli --bin flv -- trace check tests/traces/*.trace | tail -n 1
 
+step "fault matrix (deterministic simulation, 300 seeds per scenario)"
+cargo run -q --release -p flv-tests --bin fault-matrix -- --seeds 300 | tail -n 3
+
 step "flv demo (embedded mock cluster, leader stopped halfway)"
 cargo run -q -p flv-cli --bin flv -- demo --records 20000 | tail -n 1
 
