@@ -222,6 +222,13 @@ fn ten_thousand_records_keyed_and_unkeyed_round_trip() {
         for (p, _, k, _) in &produced {
             if let Some(k) = k {
                 assert_eq!(*key_part.entry(k.clone()).or_insert(*p), *p);
+                // ... and exactly where flv's partitioner puts it: the official crate's
+                // partitioner (crate-private upstream) is the oracle here.
+                assert_eq!(
+                    flv_core::producer::partitioner::partition_for_key(k.as_bytes(), 3),
+                    *p,
+                    "key {k}"
+                );
             }
         }
         for (p, expected) in &parts {
@@ -572,5 +579,44 @@ fn consumer_resumes_after_leader_stops_mid_stream() {
         server.restart_spu(leader);
         assert_eq!(server.partition_leader("fo", 0), Some(new_leader));
         assert_eq!(server.high_watermark("fo", 0), Some(300));
+    });
+}
+
+#[test]
+fn official_partitioner_agrees_with_ours_on_10000_keys() {
+    // The official client's partitioner is crate-private, so its choices are observed on
+    // the wire: 10,000 distinct keys sent to a 7-partition topic land exactly where flv's
+    // partitioner puts them.
+    let server = start();
+    run(60, async {
+        let fluvio = connect(&server).await;
+        create_topic(&fluvio, "keys7", 7, 1).await;
+        let recs: Vec<(Option<String>, String)> = (0..10_000)
+            .map(|i| {
+                (
+                    Some(format!("user-{i}-{}", i * 7919 % 10_007)),
+                    format!("v{i}"),
+                )
+            })
+            .collect();
+        let produced = produce(
+            &fluvio,
+            "keys7",
+            TopicProducerConfigBuilder::default(),
+            &recs,
+        )
+        .await;
+        assert_eq!(produced.len(), 10_000);
+        let mut used = std::collections::BTreeSet::new();
+        for (p, _, k, _) in &produced {
+            let k = k.as_ref().expect("keyed");
+            assert_eq!(
+                flv_core::producer::partitioner::partition_for_key(k.as_bytes(), 7),
+                *p,
+                "key {k}"
+            );
+            used.insert(*p);
+        }
+        assert_eq!(used.len(), 7, "keys spread over every partition");
     });
 }
