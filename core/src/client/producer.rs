@@ -116,6 +116,16 @@ pub(crate) struct Producer {
     pub(crate) flushes: Vec<Flush>,
     pub(crate) blocked: bool,
     pub(crate) closing: bool,
+    /// The topic's partition count and online partitions, as of a metadata generation
+    /// (looked up once per metadata change instead of once per record).
+    partitions: Option<PartitionCache>,
+}
+
+#[derive(Debug)]
+struct PartitionCache {
+    generation: u64,
+    count: u32,
+    online: Vec<u32>,
 }
 
 impl Producer {
@@ -211,6 +221,7 @@ impl Client {
                 flushes: Vec::new(),
                 blocked: false,
                 closing: false,
+                partitions: None,
             },
         );
         self.finish_create(id);
@@ -274,28 +285,32 @@ impl Client {
         now: Instant,
     ) -> Result<SendId, SendError> {
         let wall = self.wall_ms(now);
-        let count = {
-            let Some(p) = self.producers.get(&producer) else {
-                return Err(SendError::Closed);
-            };
-            if p.closing {
-                return Err(SendError::Closed);
-            }
-            if !matches!(p.state, State::Ready) {
-                return Err(SendError::NotReady);
-            }
-            self.metadata.partition_count(&p.topic)
-        };
-        let online = self
-            .producers
-            .get(&producer)
-            .map(|p| self.metadata.online_partitions(&p.topic))
-            .unwrap_or_default();
+        match self.producers.get(&producer) {
+            None => return Err(SendError::Closed),
+            Some(p) if p.closing => return Err(SendError::Closed),
+            Some(p) if !matches!(p.state, State::Ready) => return Err(SendError::NotReady),
+            Some(_) => {}
+        }
         let send_id = SendId(self.next_id());
         let Some(p) = self.producers.get_mut(&producer) else {
             return Err(SendError::Closed);
         };
-        let partition = p.partitioner.partition(key.as_deref(), count, &online);
+        let generation = self.metadata.generation();
+        if p.partitions
+            .as_ref()
+            .is_none_or(|c| c.generation != generation)
+        {
+            p.partitions = Some(PartitionCache {
+                generation,
+                count: self.metadata.partition_count(&p.topic),
+                online: self.metadata.online_partitions(&p.topic),
+            });
+        }
+        let (count, online) = match &p.partitions {
+            Some(c) => (c.count, c.online.as_slice()),
+            None => (0, &[][..]),
+        };
+        let partition = p.partitioner.partition(key.as_deref(), count, online);
         if partition >= count {
             return Err(SendError::PartitionNotFound(partition));
         }
