@@ -13,17 +13,18 @@ use futures_util::StreamExt;
 use super::stats::{self, Cpu, Progress};
 use super::{ConsumeOut, LatencyOut, ProduceSpec, RunOut, Side};
 
-/// flv on its own tokio runtime (worker threads `flv-tokio`).
+/// flv on its own tokio runtime.
 pub struct FlvSide {
     rt: tokio::runtime::Runtime,
 }
 
 impl FlvSide {
-    /// A two-worker runtime (the machine the numbers are quoted for has two cores).
-    pub fn new() -> Result<Self> {
+    /// A two-worker runtime (the machine the numbers are quoted for has two cores) with
+    /// threads named `thread_name`.
+    pub fn new(thread_name: &str) -> Result<Self> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
-            .thread_name("flv-tokio")
+            .thread_name(thread_name)
             .enable_all()
             .build()?;
         Ok(Self { rt })

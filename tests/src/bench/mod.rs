@@ -215,13 +215,14 @@ pub struct Bench {
 impl Bench {
     /// Connects the admin client.
     pub fn new(opts: Options) -> Result<Self> {
-        let flv = FlvSide::new()?;
+        // The admin client and the loader run on their own runtime (`bench-admin` threads).
+        let flv = FlvSide::new("bench-admin")?;
         let admin = flv.block_on(flv.connect(&opts.cluster))?;
         let mut sides: Vec<Box<dyn Side>> = Vec::new();
         for name in ["flv", "official"] {
             if opts.clients.is_empty() || opts.clients.iter().any(|c| c == name) {
                 sides.push(match name {
-                    "flv" => Box::new(FlvSide::new()?),
+                    "flv" => Box::new(FlvSide::new("flv-tokio")?),
                     _ => Box::new(OfficialSide),
                 });
             }
