@@ -30,7 +30,7 @@ struct Args {
     /// (5 KiB: N/50, 100 B: N/5).
     #[arg(long)]
     records: Option<u64>,
-    /// A short run for CI (under a minute): 2 runs, 50,000 records, 1 s latency runs.
+    /// A short run for CI (well under a minute): 2 runs, 200,000 records, 1 s latency runs.
     #[arg(long)]
     quick: bool,
     /// Latency rate in records/s (repeatable); default: half of each client's max rate.
@@ -66,7 +66,7 @@ fn main() -> anyhow::Result<()> {
         runs: args.runs.unwrap_or(if args.quick { 2 } else { 3 }),
         records: args
             .records
-            .unwrap_or(if args.quick { 50_000 } else { 1_000_000 }),
+            .unwrap_or(if args.quick { 200_000 } else { 1_000_000 }),
         rates: args.rate,
         latency_secs: args
             .latency_secs
