@@ -23,7 +23,7 @@ use super::event::{ConnId, Event, FlushId, ProducerId, SendId};
 use super::{Client, SpuWait, Tag};
 use crate::message::AnyRequest;
 use crate::producer::partitioner::Partitioner;
-use crate::record::{Batch, BatchBuilder, Compression, NO_TIMESTAMP, Record};
+use crate::record::{BATCH_FIXED_SIZE, Batch, BatchBuilder, Compression, NO_TIMESTAMP, Record};
 use crate::sc::topic::CompressionAlgorithm;
 use crate::spu::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
 use crate::time::Instant;
@@ -161,6 +161,9 @@ impl Producer {
         }
     }
 }
+
+/// The uncompressed size of a batch without records (header and record count).
+const EMPTY_BATCH_SIZE: usize = BATCH_FIXED_SIZE + 4;
 
 /// The codec a producer uses, given the topic's rule (upstream
 /// `determine_producer_compression_algo`).
@@ -314,13 +317,14 @@ impl Client {
         if partition >= count {
             return Err(SendError::PartitionNotFound(partition));
         }
-        let record = Record {
+        let mut record = Record {
             key,
             value,
             ..Record::default()
         };
-        // A record alone must fit in a request.
-        let alone = BatchBuilder::new(Compression::None, 0).encoded_size_with(&record);
+        // A record alone (deltas 0) must fit in a request. Sizes are computed on the
+        // record itself, its deltas set as they would be: no builder, no clone per send.
+        let alone = EMPTY_BATCH_SIZE + record.encoded_size();
         if alone > p.config.max_request_size {
             return Err(SendError::RecordTooLarge {
                 size: alone,
@@ -336,13 +340,18 @@ impl Client {
             Some(w) if first_ts != NO_TIMESTAMP => w.saturating_sub(first_ts).max(0),
             _ => 0,
         };
-        let fits = q.queue.back().is_some_and(|b| {
-            b.builder.as_ref().is_some_and(|builder| {
-                let mut probe = record.clone();
-                probe.timestamp_delta = delta(b.first_ts);
-                builder.encoded_size_with(&probe) <= batch_size
-            })
-        });
+        let fits = match q.queue.back() {
+            Some(PendingBatch {
+                builder: Some(builder),
+                first_ts,
+                ..
+            }) => {
+                record.offset_delta = i64::try_from(builder.len()).unwrap_or(i64::MAX);
+                record.timestamp_delta = delta(*first_ts);
+                builder.encoded_size() + record.encoded_size() <= batch_size
+            }
+            _ => false,
+        };
         if !fits {
             if q.unresolved() >= queue_size {
                 p.blocked = true;
@@ -368,7 +377,6 @@ impl Client {
         let Some(batch) = q.queue.back_mut() else {
             return Err(SendError::Closed);
         };
-        let mut record = record;
         record.timestamp_delta = delta(batch.first_ts);
         let Some(builder) = batch.builder.as_mut() else {
             return Err(SendError::Closed);
@@ -662,5 +670,26 @@ impl Client {
         };
         self.submit(conn, tag, AnyRequest::Produce(body), false, now);
         true
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn empty_batch_size_matches_the_builder() {
+        assert_eq!(
+            EMPTY_BATCH_SIZE,
+            BatchBuilder::new(Compression::None, 0).encoded_size()
+        );
+        let record = Record {
+            value: Bytes::from_static(b"value"),
+            ..Record::default()
+        };
+        assert_eq!(
+            EMPTY_BATCH_SIZE + record.encoded_size(),
+            BatchBuilder::new(Compression::None, 0).encoded_size_with(&record)
+        );
     }
 }
