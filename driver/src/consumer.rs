@@ -105,7 +105,7 @@ impl ConsumerStream {
         if self.ended {
             return Poll::Ready(None);
         }
-        let polled = {
+        let (polled, wake) = {
             let mut st = self.inner.lock();
             if st.closed || self.closed {
                 self.ended = true;
@@ -122,7 +122,7 @@ impl ConsumerStream {
                     let _ = st.client.offset_flush(self.id, now);
                 }
             }
-            loop {
+            let polled = loop {
                 match st.client.poll_consumer(self.id, now) {
                     Some(ConsumerEvent::Records {
                         partition,
@@ -151,10 +151,13 @@ impl ConsumerStream {
                         return Poll::Pending;
                     }
                 }
-            }
+            };
+            (polled, st.needs_drive())
         };
         // Taking records may have freed buffer room: the driver sends the flow-control ack.
-        self.inner.wake();
+        if wake {
+            self.inner.wake();
+        }
         Poll::Ready(polled)
     }
 

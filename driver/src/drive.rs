@@ -133,6 +133,7 @@ pub(crate) async fn run<R: Runtime>(
                 .into_iter()
                 .flatten()
                 .min();
+            st.driver_deadline = deadline;
             (deadline, exit)
         };
         if exit {

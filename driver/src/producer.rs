@@ -159,6 +159,7 @@ impl TopicProducer {
 
     /// Tries to queue a record; `track` registers its outcome for a [`ProduceOutput`].
     fn attempt(&self, key: &Option<Bytes>, value: &Bytes, track: bool) -> Result<Attempt> {
+        let mut wake = false;
         let attempt = {
             let mut st = self.inner.lock();
             if st.closed || self.closed {
@@ -170,6 +171,7 @@ impl TopicProducer {
                     if track {
                         st.sends.insert(send);
                     }
+                    wake = st.needs_drive();
                     Attempt::Queued(send)
                 }
                 Err(SendError::QueueFull { .. }) => {
@@ -178,7 +180,7 @@ impl TopicProducer {
                 Err(e) => return Err(e.into()),
             }
         };
-        if matches!(attempt, Attempt::Queued(_)) {
+        if wake {
             self.inner.wake();
         }
         Ok(attempt)

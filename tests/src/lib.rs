@@ -1,6 +1,7 @@
 //! Shared helpers of flv's integration tests.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod faults;
 pub mod sim;
 pub mod suite;

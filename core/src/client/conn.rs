@@ -304,6 +304,11 @@ impl<T: Clone> Conn<T> {
         self.queued.retain(|q| !tag_matches(&q.tag));
     }
 
+    /// Whether [`poll_transmit`](Self::poll_transmit) has bytes to give.
+    pub fn has_transmit(&self) -> bool {
+        !self.out.is_empty() && !matches!(self.state, ConnState::Connecting | ConnState::Closed)
+    }
+
     /// Bytes to write, if any.
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
         if self.out.is_empty() || matches!(self.state, ConnState::Connecting | ConnState::Closed) {

@@ -98,6 +98,8 @@ pub struct MetadataStore {
     spus: Store<SpuSpec>,
     partitions: Store<PartitionSpec>,
     topics: Store<TopicSpec>,
+    /// Bumped by every change, so that users can cache what they derive from the stores.
+    generation: u64,
 }
 
 /// The key of partition `partition` of `topic`: `topic-partition`.
@@ -132,8 +134,14 @@ impl MetadataStore {
         self.spus.synced && self.partitions.synced && self.topics.synced
     }
 
+    /// A number that changes whenever the stores change (for caches of derived values).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// Applies a watch response; returns false for a kind the client does not keep.
     pub(crate) fn apply(&mut self, update: ObjectWatchResponse) -> bool {
+        self.generation = self.generation.wrapping_add(1);
         match update {
             ObjectWatchResponse::Spu(u) => self.spus.apply(u),
             ObjectWatchResponse::Partition(u) => self.partitions.apply(u),
@@ -144,6 +152,7 @@ impl MetadataStore {
     }
 
     pub(crate) fn unsync(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
         self.spus.unsync();
         self.partitions.unsync();
         self.topics.unsync();

@@ -324,6 +324,16 @@ impl Client {
         None
     }
 
+    /// Whether [`poll_io`](Self::poll_io), [`poll_transmit`](Self::poll_transmit) or
+    /// [`poll_event`](Self::poll_event) have something to give: a driver woken by user
+    /// calls can skip a turn when this is false and [`poll_timeout`](Self::poll_timeout)
+    /// did not move earlier.
+    pub fn has_output(&self) -> bool {
+        !self.io.is_empty()
+            || !self.events.is_empty()
+            || self.conns.values().any(|c| c.has_transmit())
+    }
+
     /// The next application event.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()

@@ -23,7 +23,7 @@ use super::event::{ConnId, Event, FlushId, ProducerId, SendId};
 use super::{Client, SpuWait, Tag};
 use crate::message::AnyRequest;
 use crate::producer::partitioner::Partitioner;
-use crate::record::{Batch, BatchBuilder, Compression, NO_TIMESTAMP, Record};
+use crate::record::{BATCH_FIXED_SIZE, Batch, BatchBuilder, Compression, NO_TIMESTAMP, Record};
 use crate::sc::topic::CompressionAlgorithm;
 use crate::spu::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
 use crate::time::Instant;
@@ -116,6 +116,16 @@ pub(crate) struct Producer {
     pub(crate) flushes: Vec<Flush>,
     pub(crate) blocked: bool,
     pub(crate) closing: bool,
+    /// The topic's partition count and online partitions, as of a metadata generation
+    /// (looked up once per metadata change instead of once per record).
+    partitions: Option<PartitionCache>,
+}
+
+#[derive(Debug)]
+struct PartitionCache {
+    generation: u64,
+    count: u32,
+    online: Vec<u32>,
 }
 
 impl Producer {
@@ -151,6 +161,9 @@ impl Producer {
         }
     }
 }
+
+/// The uncompressed size of a batch without records (header and record count).
+const EMPTY_BATCH_SIZE: usize = BATCH_FIXED_SIZE + 4;
 
 /// The codec a producer uses, given the topic's rule (upstream
 /// `determine_producer_compression_algo`).
@@ -211,6 +224,7 @@ impl Client {
                 flushes: Vec::new(),
                 blocked: false,
                 closing: false,
+                partitions: None,
             },
         );
         self.finish_create(id);
@@ -274,38 +288,43 @@ impl Client {
         now: Instant,
     ) -> Result<SendId, SendError> {
         let wall = self.wall_ms(now);
-        let count = {
-            let Some(p) = self.producers.get(&producer) else {
-                return Err(SendError::Closed);
-            };
-            if p.closing {
-                return Err(SendError::Closed);
-            }
-            if !matches!(p.state, State::Ready) {
-                return Err(SendError::NotReady);
-            }
-            self.metadata.partition_count(&p.topic)
-        };
-        let online = self
-            .producers
-            .get(&producer)
-            .map(|p| self.metadata.online_partitions(&p.topic))
-            .unwrap_or_default();
+        match self.producers.get(&producer) {
+            None => return Err(SendError::Closed),
+            Some(p) if p.closing => return Err(SendError::Closed),
+            Some(p) if !matches!(p.state, State::Ready) => return Err(SendError::NotReady),
+            Some(_) => {}
+        }
         let send_id = SendId(self.next_id());
         let Some(p) = self.producers.get_mut(&producer) else {
             return Err(SendError::Closed);
         };
-        let partition = p.partitioner.partition(key.as_deref(), count, &online);
+        let generation = self.metadata.generation();
+        if p.partitions
+            .as_ref()
+            .is_none_or(|c| c.generation != generation)
+        {
+            p.partitions = Some(PartitionCache {
+                generation,
+                count: self.metadata.partition_count(&p.topic),
+                online: self.metadata.online_partitions(&p.topic),
+            });
+        }
+        let (count, online) = match &p.partitions {
+            Some(c) => (c.count, c.online.as_slice()),
+            None => (0, &[][..]),
+        };
+        let partition = p.partitioner.partition(key.as_deref(), count, online);
         if partition >= count {
             return Err(SendError::PartitionNotFound(partition));
         }
-        let record = Record {
+        let mut record = Record {
             key,
             value,
             ..Record::default()
         };
-        // A record alone must fit in a request.
-        let alone = BatchBuilder::new(Compression::None, 0).encoded_size_with(&record);
+        // A record alone (deltas 0) must fit in a request. Sizes are computed on the
+        // record itself, its deltas set as they would be: no builder, no clone per send.
+        let alone = EMPTY_BATCH_SIZE + record.encoded_size();
         if alone > p.config.max_request_size {
             return Err(SendError::RecordTooLarge {
                 size: alone,
@@ -321,13 +340,18 @@ impl Client {
             Some(w) if first_ts != NO_TIMESTAMP => w.saturating_sub(first_ts).max(0),
             _ => 0,
         };
-        let fits = q.queue.back().is_some_and(|b| {
-            b.builder.as_ref().is_some_and(|builder| {
-                let mut probe = record.clone();
-                probe.timestamp_delta = delta(b.first_ts);
-                builder.encoded_size_with(&probe) <= batch_size
-            })
-        });
+        let fits = match q.queue.back() {
+            Some(PendingBatch {
+                builder: Some(builder),
+                first_ts,
+                ..
+            }) => {
+                record.offset_delta = i64::try_from(builder.len()).unwrap_or(i64::MAX);
+                record.timestamp_delta = delta(*first_ts);
+                builder.encoded_size() + record.encoded_size() <= batch_size
+            }
+            _ => false,
+        };
         if !fits {
             if q.unresolved() >= queue_size {
                 p.blocked = true;
@@ -353,7 +377,6 @@ impl Client {
         let Some(batch) = q.queue.back_mut() else {
             return Err(SendError::Closed);
         };
-        let mut record = record;
         record.timestamp_delta = delta(batch.first_ts);
         let Some(builder) = batch.builder.as_mut() else {
             return Err(SendError::Closed);
@@ -647,5 +670,26 @@ impl Client {
         };
         self.submit(conn, tag, AnyRequest::Produce(body), false, now);
         true
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn empty_batch_size_matches_the_builder() {
+        assert_eq!(
+            EMPTY_BATCH_SIZE,
+            BatchBuilder::new(Compression::None, 0).encoded_size()
+        );
+        let record = Record {
+            value: Bytes::from_static(b"value"),
+            ..Record::default()
+        };
+        assert_eq!(
+            EMPTY_BATCH_SIZE + record.encoded_size(),
+            BatchBuilder::new(Compression::None, 0).encoded_size_with(&record)
+        );
     }
 }

@@ -1,0 +1,100 @@
+//! `flv-bench`: flv against the official `fluvio` 0.50 client, same workloads, same
+//! cluster, alternating runs. See `flv_tests::bench` for the workloads and measurements.
+//!
+//! ```text
+//! cargo run --release -p flv-tests --bin flv-bench -- [--quick] [--runs N] [--records N]
+//!     [--cluster HOST:PORT] [--rate R]... [--only WORKLOAD]... [--client flv|official]...
+//! ```
+//!
+//! Without `--cluster` it starts an embedded mock cluster (3 SPUs, loopback). The last
+//! line is `bench: produce-ratio <x> consume-ratio <y>`: flv ÷ official median records/s of
+//! the 5 KiB produce and of the 1 KiB catch-up consume, one partition each.
+
+use clap::Parser;
+use flv_mock_cluster::{MockClusterServer, ServerOptions};
+use flv_tests::bench::{Bench, Options};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "flv-bench",
+    about = "flv vs the official fluvio client, alternating runs"
+)]
+struct Args {
+    /// SC address of a cluster (a real Fluvio cluster too); default: an embedded mock cluster.
+    #[arg(long, value_name = "HOST:PORT")]
+    cluster: Option<String>,
+    /// Runs per client and workload.
+    #[arg(long)]
+    runs: Option<usize>,
+    /// Records of the catch-up consume (1 KiB each); the produce counts derive from it
+    /// (5 KiB: N/50, 100 B: N/5).
+    #[arg(long)]
+    records: Option<u64>,
+    /// A short run for CI (well under a minute): 2 runs, 200,000 records, 1 s latency runs.
+    #[arg(long)]
+    quick: bool,
+    /// Latency rate in records/s (repeatable); default: half of each client's max rate.
+    #[arg(long)]
+    rate: Vec<f64>,
+    /// Seconds per latency run.
+    #[arg(long)]
+    latency_secs: Option<f64>,
+    /// Only these workloads: produce-5k, produce-100b, produce-1mib, latency, consume.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Only these clients: flv, official.
+    #[arg(long = "client", value_delimiter = ',')]
+    clients: Vec<String>,
+    /// Only these partition counts (default 1 and 3).
+    #[arg(long, value_delimiter = ',')]
+    partitions: Vec<u32>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let mock = match &args.cluster {
+        Some(_) => None,
+        None => Some(MockClusterServer::start(ServerOptions::default())?),
+    };
+    let cluster = match (&args.cluster, &mock) {
+        (Some(c), _) => c.clone(),
+        (None, Some(m)) => m.sc_addr().to_string(),
+        (None, None) => unreachable!("a mock cluster is started without --cluster"),
+    };
+    let opts = Options {
+        cluster: cluster.clone(),
+        runs: args.runs.unwrap_or(if args.quick { 2 } else { 3 }),
+        records: args
+            .records
+            .unwrap_or(if args.quick { 200_000 } else { 1_000_000 }),
+        rates: args.rate,
+        latency_secs: args
+            .latency_secs
+            .unwrap_or(if args.quick { 1.0 } else { 5.0 }),
+        only: args.only,
+        clients: args.clients,
+        partitions: args.partitions,
+    };
+    println!(
+        "flv-bench: cluster {cluster}{}, {} run(s) per client, {} records (catch-up consume); {} cpu(s)",
+        if mock.is_some() {
+            " (embedded mock cluster: its threads share the process; `cpu-s/GB thr` counts only the other threads)"
+        } else {
+            ""
+        },
+        opts.runs,
+        opts.records,
+        std::thread::available_parallelism().map_or(0, usize::from),
+    );
+    let mut bench = Bench::new(opts)?;
+    bench.run()?;
+    let fmt = |r: Option<f64>| r.map_or_else(|| "n/a".to_string(), |r| format!("{r:.2}"));
+    println!(
+        "bench: produce-ratio {} consume-ratio {}",
+        fmt(bench.ratio("produce 5 KiB p1")),
+        fmt(bench.ratio("consume 1 KiB p1"))
+    );
+    drop(bench);
+    drop(mock);
+    Ok(())
+}
