@@ -112,7 +112,10 @@ pub async fn leader_stopped_mid_stream<R: Runtime>(rt: R) {
         .iter()
         .filter(|r| !acked.contains(&r.offset))
         .count();
-    let in_flight_limit = ProducerConfig::default().max_in_flight * 1_000;
+    // At most what the requests in flight can carry: `max_in_flight` requests of at most
+    // `max_request_size` bytes, each record taking at least its value plus 8 bytes.
+    let cfg = ProducerConfig::default();
+    let in_flight_limit = cfg.max_in_flight * cfg.max_request_size / (value(0).len() + 8);
     assert!(copies <= in_flight_limit, "{copies} unacknowledged copies");
     let m = fluvio.metrics();
     assert!(
