@@ -23,6 +23,9 @@ cargo run -q -p flv-cli --bin flv -- trace check tests/traces/*.trace | tail -n 
 step "fault matrix (deterministic simulation, 300 seeds per scenario)"
 cargo run -q --release -p flv-tests --bin fault-matrix -- --seeds 300 | tail -n 3
 
+step "flv-bench --quick (flv vs the official client; prints numbers, asserts nothing)"
+cargo run -q --release -p flv-tests --bin flv-bench -- --quick | tail -n 12
+
 step "flv demo (embedded mock cluster, leader stopped halfway)"
 cargo run -q -p flv-cli --bin flv -- demo --records 20000 | tail -n 1
 
