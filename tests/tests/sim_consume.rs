@@ -281,3 +281,35 @@ fn auto_offsets_are_flushed_periodically_and_on_close() {
     ));
     assert_eq!(sim.cluster.consumer_offset("a", "auto", 0), Some(20));
 }
+
+#[test]
+fn offsets_flush_on_close_after_the_end_of_a_bounded_read() {
+    // disable_continuous: the partition ends, and closing the consumer must still store the
+    // committed offset at once on the stream's session (it used to wait for the request
+    // timeout, as the partition had already dropped its session).
+    let mut sim = Sim::new(28);
+    fill(&mut sim, "bounded", 1, 30, 10, 16_384);
+    let c = sim.consumer(ConsumerConfig {
+        consumer_id: Some("b".into()),
+        offset_management: OffsetManagement::Manual,
+        disable_continuous: true,
+        ..ConsumerConfig::new("bounded", Offset::beginning())
+    });
+    let (records, _) = sim.consume(c, 30, Duration::from_secs(5));
+    assert_eq!(records.len(), 30);
+    sim.run_for(Duration::from_millis(100));
+    sim.client.offset_commit_record(c, 0, 29).unwrap();
+    let from = sim.events.len();
+    let op = sim.client.close_consumer(c, sim.now).unwrap().unwrap();
+    sim.drain();
+    let e = sim.wait_event_for(
+        from,
+        Duration::from_secs(1),
+        |e| matches!(e, Event::OffsetsFlushed { op: o, .. } if *o == op),
+    );
+    assert!(
+        matches!(e, Some(Event::OffsetsFlushed { result: Ok(()), .. })),
+        "{e:?}"
+    );
+    assert_eq!(sim.cluster.consumer_offset("b", "bounded", 0), Some(29));
+}

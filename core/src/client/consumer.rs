@@ -484,12 +484,16 @@ impl Client {
 
     /// Marks a partition finished with a final event.
     fn part_finish(&mut self, id: ConsumerId, partition: u32, event: ConsumerEvent) {
+        // A partition that reached its end keeps its stream's connection and session, so
+        // that committed offsets can still be flushed (UpdateConsumerOffset names the session).
+        let ended = matches!(event, ConsumerEvent::PartitionEnd { .. });
         let old = match self.part_mut(id, partition) {
             Some(p) if p.phase != Phase::Done => {
                 p.phase = Phase::Done;
                 p.restart_at = None;
                 p.items.push_back(Item::Event(event));
-                p.conn.take().map(|c| (c.1, p.generation))
+                let conn = if ended { p.conn } else { p.conn.take() };
+                conn.map(|c| (c.1, p.generation))
             }
             _ => return,
         };

@@ -194,7 +194,9 @@ impl Client {
         let Some(p) = c.parts.get(&partition) else {
             return;
         };
-        let (Some(session), Some((_, conn)), Phase::Streaming) = (p.session, p.conn, p.phase)
+        // A partition that ended (bounded read) still has its session: flush on it.
+        let (Some(session), Some((_, conn)), Phase::Streaming | Phase::Done) =
+            (p.session, p.conn, p.phase)
         else {
             return;
         };
