@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod faults;
+pub mod proxy;
 pub mod sim;
 pub mod suite;
 
