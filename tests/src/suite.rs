@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 mod admin;
 mod data;
 mod failover;
+mod sockets;
 mod tls;
 
 use flv_driver::config::ClusterConfig;
@@ -199,6 +200,7 @@ pub async fn producer<R: Runtime>(
 pub use admin::*;
 pub use data::*;
 pub use failover::*;
+pub use sockets::*;
 pub use tls::*;
 
 /// Defines one `#[test]` per suite case, each run through `$run`, a function that runs an
@@ -226,6 +228,10 @@ macro_rules! api_suite {
             drop_flushes_and_closes,
             connect_refused,
             leader_stopped_mid_stream,
+            socket_reset_mid_stream,
+            socket_sc_half_open,
+            socket_short_writes,
+            socket_slow_spu,
             tls_verified_round_trip,
             tls_wrong_ca,
             tls_wrong_server_name,
