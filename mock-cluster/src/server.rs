@@ -256,6 +256,21 @@ impl MockClusterServer {
         self.with_cluster(|c, _| c.stall_replication(spu, stalled));
     }
 
+    /// Swaps the TLS server certificate and key (PEM): connections accepted from now on
+    /// present the new certificate, existing connections keep theirs. Fails on a server
+    /// started without TLS, or on an unusable certificate or key.
+    pub fn rotate_tls(&self, cert_pem: &str, key_pem: &str) -> Result<(), MockError> {
+        let tls = self
+            .shared
+            .tls
+            .as_ref()
+            .ok_or_else(|| MockError::Tls("the server was started without TLS".into()))?;
+        tls.rotate(&TlsOptions {
+            cert_pem: cert_pem.to_owned(),
+            key_pem: key_pem.to_owned(),
+        })
+    }
+
     /// See [`MockCluster::partition_leader`].
     pub fn partition_leader(&self, topic: &str, partition: u32) -> Option<i32> {
         self.with_cluster(|c, _| c.partition_leader(topic, partition))

@@ -30,7 +30,7 @@ pub(crate) use enabled::TlsAcceptor;
 mod enabled {
     use std::io::{self, ErrorKind, Read, Write};
     use std::net::TcpStream;
-    use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+    use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
     use rustls::ServerConnection;
     use rustls::pki_types::pem::PemObject;
@@ -39,14 +39,33 @@ mod enabled {
     use super::{Pair, TlsOptions};
     use crate::MockError;
 
-    /// Wraps accepted sockets in TLS.
+    /// Wraps accepted sockets in TLS. The server certificate can be swapped at runtime
+    /// ([`rotate`](Self::rotate)): new connections use the new one, existing ones keep theirs.
     #[derive(Debug)]
     pub(crate) struct TlsAcceptor {
-        config: Arc<rustls::ServerConfig>,
+        config: RwLock<Arc<rustls::ServerConfig>>,
+        client_ca: Option<String>,
     }
 
     impl TlsAcceptor {
         pub(crate) fn new(opts: &TlsOptions, client_ca: Option<&str>) -> Result<Self, MockError> {
+            Ok(Self {
+                config: RwLock::new(Self::config(opts, client_ca)?),
+                client_ca: client_ca.map(str::to_owned),
+            })
+        }
+
+        /// Serves `opts` to the connections accepted from now on.
+        pub(crate) fn rotate(&self, opts: &TlsOptions) -> Result<(), MockError> {
+            let config = Self::config(opts, self.client_ca.as_deref())?;
+            *self.config.write().unwrap_or_else(PoisonError::into_inner) = config;
+            Ok(())
+        }
+
+        fn config(
+            opts: &TlsOptions,
+            client_ca: Option<&str>,
+        ) -> Result<Arc<rustls::ServerConfig>, MockError> {
             let tls = |e: &dyn std::fmt::Display| MockError::Tls(e.to_string());
             let certs = CertificateDer::pem_slice_iter(opts.cert_pem.as_bytes())
                 .collect::<Result<Vec<_>, _>>()
@@ -74,14 +93,12 @@ mod enabled {
                 }
             };
             let config = builder.with_single_cert(certs, key).map_err(|e| tls(&e))?;
-            Ok(Self {
-                config: Arc::new(config),
-            })
+            Ok(Arc::new(config))
         }
 
         pub(crate) fn wrap(&self, read: TcpStream, write: TcpStream) -> Result<Pair, MockError> {
-            let conn = ServerConnection::new(Arc::clone(&self.config))
-                .map_err(|e| MockError::Tls(e.to_string()))?;
+            let config = Arc::clone(&self.config.read().unwrap_or_else(PoisonError::into_inner));
+            let conn = ServerConnection::new(config).map_err(|e| MockError::Tls(e.to_string()))?;
             let conn = Arc::new(Mutex::new(conn));
             let handshake = write.try_clone()?;
             Ok((
@@ -172,6 +189,10 @@ pub(crate) struct TlsAcceptor {}
 #[cfg(not(feature = "tls"))]
 impl TlsAcceptor {
     pub(crate) fn new(_opts: &TlsOptions, _client_ca: Option<&str>) -> Result<Self, MockError> {
+        Err(MockError::Tls("built without the `tls` feature".into()))
+    }
+
+    pub(crate) fn rotate(&self, _opts: &TlsOptions) -> Result<(), MockError> {
         Err(MockError::Tls("built without the `tls` feature".into()))
     }
 
