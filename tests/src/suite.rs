@@ -237,6 +237,8 @@ macro_rules! api_suite {
             tls_wrong_server_name,
             tls_missing_client_certificate,
             tls_client_certificate_rejected,
+            tls_certificate_rotation,
+            tls_rotation_to_unknown_ca,
         );
     };
     (@each $run:path; $($name:ident),* $(,)?) => {

@@ -5,12 +5,13 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use flv_driver::config::ClusterConfig;
+use flv_driver::config::{ClusterConfig, TlsCerts, TlsConfig, TlsPolicy};
+use flv_driver::testing::{DOMAIN, Pki};
 use flv_driver::{
-    ClientConfig, ConsumerConfig, Fluvio, Offset, ProducerConfig, RecordKey, RecordMetadata,
-    Runtime, TopicSpec,
+    ClientConfig, ConsumerConfig, Error, Fluvio, Offset, ProducerConfig, RecordKey, RecordMetadata,
+    Runtime, TlsFailure, TopicSpec,
 };
-use flv_mock_cluster::ServerId;
+use flv_mock_cluster::{MockClusterServer, ServerId, ServerOptions, TlsOptions};
 
 use super::{
     STEP, client_config, cluster, connect, connect_to, consume, consumer, create_topic, index_of,
@@ -220,4 +221,137 @@ pub async fn socket_slow_spu<R: Runtime>(rt: R) {
     with_timeout(&rt, STEP, "ack after recovery", out.wait())
         .await
         .expect("stored once the SPU is fast again");
+}
+
+/// A mutual-TLS mock cluster of two SPUs serving `pki`'s server certificate.
+fn tls_cluster(pki: &Pki) -> MockClusterServer {
+    MockClusterServer::start(ServerOptions {
+        spus: 2,
+        tls: Some(TlsOptions {
+            cert_pem: pki.server_cert.clone(),
+            key_pem: pki.server_key.clone(),
+        }),
+        tls_client_ca: Some(pki.ca.clone()),
+        ..ServerOptions::default()
+    })
+    .expect("TLS mock cluster starts")
+}
+
+/// `pki`'s client certificate, trusting the CAs in `ca_pem`.
+fn client_tls(pki: &Pki, ca_pem: &str) -> TlsPolicy {
+    TlsPolicy::Verified(TlsConfig::Inline(TlsCerts {
+        domain: DOMAIN.to_owned(),
+        key: pki.client_key.clone(),
+        cert: pki.client_cert.clone(),
+        ca_cert: ca_pem.to_owned(),
+    }))
+}
+
+/// Drops every SC and SPU connection of `server`.
+fn drop_all(server: &MockClusterServer) {
+    server.drop_connections(ServerId::Sc);
+    for id in [5001, 5002] {
+        server.drop_connections(ServerId::Spu(id));
+    }
+}
+
+/// The cluster rotates its server certificate to one of a CA the client trusts (a CA
+/// roll-over: the client's bundle holds the old and the new CA) while an mTLS client
+/// produces; every connection is dropped; the client reconnects, verifying the new
+/// certificate, and every acknowledged record is read back. A client trusting only the
+/// new CA can connect after the rotation, one trusting only the old CA cannot.
+pub async fn tls_certificate_rotation<R: Runtime>(rt: R) {
+    let old = Pki::generate_with_ca_name("flv old CA");
+    let new = Pki::generate_with_ca_name("flv new CA");
+    let server = tls_cluster(&old);
+    let bundle = format!("{}\n{}", old.ca, new.ca);
+    let cluster = ClusterConfig::new(server.sc_addr()).with_tls(client_tls(&old, &bundle));
+    let fluvio = connect_to(&rt, &cluster).await;
+    create_topic(&rt, &fluvio, "rotated", 2, 1).await;
+    let p = producer(&rt, &fluvio, "rotated", ProducerConfig::default()).await;
+    let mut acks = produce(&rt, &p, 500, false).await;
+    server
+        .rotate_tls(&new.server_cert, &new.server_key)
+        .expect("rotation");
+    drop_all(&server);
+    acks.extend(produce(&rt, &p, 500, false).await);
+    assert_eq!(acks.len(), 1_000);
+    let mut stream = consumer(
+        &rt,
+        &fluvio,
+        ConsumerConfig::new("rotated", Offset::beginning()),
+    )
+    .await;
+    let records = consume(&rt, &mut stream, 1_000).await;
+    let mut got: Vec<usize> = records.iter().map(|r| index_of(&r.value)).collect();
+    got.sort_unstable();
+    let mut expected: Vec<usize> = (0..500).chain(0..500).collect();
+    expected.sort_unstable();
+    assert_eq!(got, expected, "every acknowledged record read back");
+    let m = fluvio.metrics();
+    assert!(m.client.connection_failures >= 1, "{m:?}");
+    // The new certificate is the one served now.
+    let only_new = ClusterConfig::new(server.sc_addr()).with_tls(client_tls(&old, &new.ca));
+    let fresh = connect_to(&rt, &only_new).await;
+    with_timeout(&rt, STEP, "close", fresh.close())
+        .await
+        .expect("close");
+    let only_old = ClusterConfig::new(server.sc_addr()).with_tls(client_tls(&old, &old.ca));
+    let err = connect_err(&rt, &only_old).await;
+    assert_eq!(err.tls_failure(), Some(&TlsFailure::UnknownCa), "{err:?}");
+}
+
+/// Connects to `cluster` and returns the error.
+async fn connect_err<R: Runtime>(rt: &R, cluster: &ClusterConfig) -> Error {
+    match with_timeout(
+        rt,
+        STEP,
+        "failing connect",
+        Fluvio::connect_with_client_config(rt.clone(), cluster, short_timeouts()),
+    )
+    .await
+    {
+        Ok(_) => panic!("connected to a certificate of an unknown CA"),
+        Err(e) => e,
+    }
+}
+
+/// The cluster rotates to a certificate of a CA the client does not trust: once the
+/// connections drop, the connected client's requests fail instead of hanging, and a
+/// reconnect fails with the TLS error `UnknownCa`.
+pub async fn tls_rotation_to_unknown_ca<R: Runtime>(rt: R) {
+    let pki = Pki::generate();
+    let rogue = Pki::generate_with_ca_name("rogue CA");
+    let server = tls_cluster(&pki);
+    let cluster = ClusterConfig::new(server.sc_addr()).with_tls(client_tls(&pki, &pki.ca));
+    let fluvio = with_timeout(
+        &rt,
+        STEP,
+        "connect",
+        Fluvio::connect_with_client_config(rt.clone(), &cluster, short_timeouts()),
+    )
+    .await
+    .expect("connects");
+    create_topic(&rt, &fluvio, "rogue", 1, 1).await;
+    server
+        .rotate_tls(&rogue.server_cert, &rogue.server_key)
+        .expect("rotation");
+    drop_all(&server);
+    let result = with_timeout(
+        &rt,
+        STEP,
+        "create after rotation",
+        fluvio
+            .admin()
+            .create("refused", false, TopicSpec::computed(1, 1)),
+    )
+    .await;
+    assert!(result.is_err(), "{result:?}");
+    let err = connect_err(&rt, &cluster).await;
+    assert_eq!(err.tls_failure(), Some(&TlsFailure::UnknownCa), "{err:?}");
+    assert!(matches!(err, Error::Tls { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("not signed by the configured CA"),
+        "{err}"
+    );
 }
