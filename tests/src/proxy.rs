@@ -196,6 +196,10 @@ fn pump(inner: &Inner, mut from: TcpStream, mut to: TcpStream, down: bool) {
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(_) => break,
         };
+        // Bytes read just as the black hole opened are held until it closes.
+        while inner.black_hole.load(Ordering::SeqCst) && !inner.shutdown.load(Ordering::SeqCst) {
+            std::thread::sleep(POLL);
+        }
         let data = &buf[..n];
         let ok = if down {
             let delay = inner.delay_ms.load(Ordering::SeqCst);

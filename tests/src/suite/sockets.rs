@@ -52,11 +52,16 @@ pub async fn socket_reset_mid_stream<R: Runtime>(rt: R) {
     let leader = server.partition_leader("reset", 0).expect("leader");
     let p = producer(&rt, &fluvio, "reset", ProducerConfig::default()).await;
     let (done_tx, done_rx) = async_channel::bounded(1);
+    let (go_tx, go_rx) = async_channel::bounded::<()>(1);
     {
         let rt2 = rt.clone();
         rt.spawn(async move {
             let mut outs = Vec::new();
             for i in 0..N {
+                if i == N / 2 {
+                    // The second half goes out after the reset.
+                    let _ = go_rx.recv().await;
+                }
                 let out = with_timeout(&rt2, STEP, "send", p.send(RecordKey::NULL, value(i)))
                     .await
                     .expect("send");
@@ -77,6 +82,7 @@ pub async fn socket_reset_mid_stream<R: Runtime>(rt: R) {
     .await;
     let mut records = consume(&rt, &mut stream, 500).await;
     server.drop_connections(ServerId::Spu(leader));
+    go_tx.send(()).await.expect("producer running");
     let acks = with_timeout(&rt, STEP * 2, "producer", done_rx.recv())
         .await
         .expect("acks");
