@@ -200,3 +200,81 @@ impl TlsAcceptor {
         Err(MockError::Tls("built without the `tls` feature".into()))
     }
 }
+
+#[cfg(all(test, feature = "tls"))]
+mod rotation_tests {
+    use std::net::TcpStream;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    use rustls::pki_types::{CertificateDer, ServerName};
+
+    use crate::{MockClusterServer, ServerOptions, TlsOptions};
+
+    fn leaf(issuer: &Issuer<'_, KeyPair>) -> (String, String, CertificateDer<'static>) {
+        let params = CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
+        let key = KeyPair::generate().expect("key");
+        let cert = params.signed_by(&key, issuer).expect("leaf");
+        (cert.pem(), key.serialize_pem(), cert.der().clone())
+    }
+
+    /// Completes a TLS handshake with `addr`, trusting `ca`; returns the connection (kept
+    /// open) and the certificate the server presented.
+    fn handshake(
+        addr: &str,
+        ca: &CertificateDer<'static>,
+    ) -> (rustls::ClientConnection, TcpStream, CertificateDer<'static>) {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(ca.clone()).expect("root");
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let name = ServerName::try_from("localhost").expect("name");
+        let mut conn = rustls::ClientConnection::new(Arc::new(config), name).expect("client");
+        let mut sock = TcpStream::connect(addr).expect("connect");
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        while conn.is_handshaking() {
+            conn.complete_io(&mut sock).expect("handshake");
+        }
+        let presented = conn.peer_certificates().expect("server certificate")[0].clone();
+        (conn, sock, presented)
+    }
+
+    /// New connections get the rotated certificate (signed by the same CA); a connection
+    /// made before the rotation keeps the certificate it was given.
+    #[test]
+    fn rotate_tls_serves_the_new_certificate_to_new_connections() {
+        let mut params = CertificateParams::new(Vec::new()).expect("params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca_key = KeyPair::generate().expect("key");
+        let ca = params.self_signed(&ca_key).expect("ca").der().clone();
+        let issuer = Issuer::new(params, ca_key);
+        let (a_pem, a_key, a_der) = leaf(&issuer);
+        let (b_pem, b_key, b_der) = leaf(&issuer);
+        let server = MockClusterServer::start(ServerOptions {
+            spus: 1,
+            tls: Some(TlsOptions {
+                cert_pem: a_pem,
+                key_pem: a_key,
+            }),
+            ..ServerOptions::default()
+        })
+        .expect("server");
+        let (old_conn, _old_sock, first) = handshake(server.sc_addr(), &ca);
+        assert_eq!(first, a_der);
+        server.rotate_tls(&b_pem, &b_key).expect("rotation");
+        let (_c, _s, second) = handshake(server.sc_addr(), &ca);
+        assert_eq!(second, b_der, "new connections get the new certificate");
+        let spu = server.spu_addr(5001).expect("spu").to_owned();
+        let (_c, _s, on_spu) = handshake(&spu, &ca);
+        assert_eq!(on_spu, b_der, "on every listener");
+        assert_eq!(old_conn.peer_certificates().expect("cert")[0], a_der);
+        assert!(server.rotate_tls("nope", "nope").is_err());
+    }
+}
