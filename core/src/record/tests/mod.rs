@@ -4,7 +4,6 @@ mod reuse;
 mod traces;
 
 use std::io::Write;
-use std::time::Instant;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -314,28 +313,20 @@ fn gzip_zero_bomb(size: usize) -> Bytes {
 fn decompression_bombs_stop_at_the_limit() {
     const LIMIT: usize = 16 << 20;
     for codec in ALL_COMPRESSIONS.into_iter().skip(1) {
-        let t = Instant::now();
+        // 1 GiB of zeros once decompressed; refused at the limit, never allocated.
         let bomb = zero_bomb(codec, 1 << 30);
-        let built = t.elapsed();
         let h = BatchHeader {
             attributes: codec.apply_to(0),
             last_offset_delta: 0,
             ..BatchHeader::default()
         };
         let wire = encode_to_bytes(&Batch::from_raw_parts(h, bomb.clone()), 0).unwrap();
-        let t = Instant::now();
         let batch = decode_batch(wire).unwrap();
         assert_eq!(
             batch.records_with_limit(LIMIT),
             Err(DecodeError::DecompressedTooLarge { limit: LIMIT }),
             "{codec}"
         );
-        let took = t.elapsed();
-        eprintln!(
-            "{codec}: bomb {} bytes built in {built:?}, rejected in {took:?}",
-            bomb.len()
-        );
-        assert!(took.as_secs() < 5, "{codec} took {took:?}");
     }
 }
 
