@@ -1,10 +1,12 @@
 //! The SC: ApiVersions and the admin API (Create, Delete, List, Watch, Update,
 //! Mirroring), answered the way the real 0.50.2 SC answers (see the traces).
 
+use crate::store::{Store, Stores};
 use flv_core::api_versions::{ApiVersionKey, ApiVersionsResponse};
 use flv_core::error_code::ErrorCode;
 use flv_core::header::RequestHeader;
 use flv_core::message::{AnyRequest, AnyResponse};
+use flv_core::sc::MetadataUpdate;
 use flv_core::sc::spu::CustomSpuKey;
 use flv_core::sc::topic::{ReplicaSpec, TopicSpec, UpdateTopicAction};
 use flv_core::sc::{
@@ -117,6 +119,24 @@ impl MockCluster {
         self.respond(conn, cid, version, resp);
     }
 
+    /// Stores a new object with a default status and tells the watchers.
+    fn store_new<S: flv_core::sc::Spec>(
+        &mut self,
+        name: String,
+        spec: S,
+        store: impl FnOnce(&mut Stores) -> &mut Store<S>,
+        wrap: impl FnOnce(MetadataUpdate<S>) -> ObjectWatchResponse,
+    ) {
+        let m = Metadata {
+            name,
+            spec,
+            status: Default::default(),
+        };
+        if let Some(u) = store(&mut self.stores).upsert(m) {
+            self.broadcast(wrap(u));
+        }
+    }
+
     fn sc_create(&mut self, req: ObjectCreateRequest) -> Status {
         let name = req.common.name;
         let dry_run = req.common.dry_run;
@@ -156,40 +176,26 @@ impl MockCluster {
                     );
                 }
                 if !dry_run {
-                    let m = Metadata {
-                        name: name.clone(),
+                    self.store_new(
+                        name.clone(),
                         spec,
-                        status: Default::default(),
-                    };
-                    if let Some(u) = self.stores.spg.upsert(m) {
-                        self.broadcast(ObjectWatchResponse::SpuGroup(u));
-                    }
+                        |s| &mut s.spg,
+                        ObjectWatchResponse::SpuGroup,
+                    );
                 }
                 ok(name)
             }
             ObjectSpec::SmartModule(spec) => {
                 if !dry_run {
-                    let m = Metadata {
-                        name: name.clone(),
-                        spec,
-                        status: Default::default(),
-                    };
-                    if let Some(u) = self.stores.smartmodule.upsert(m) {
-                        self.broadcast(ObjectWatchResponse::SmartModule(u));
-                    }
+                    let wrap = ObjectWatchResponse::SmartModule;
+                    self.store_new(name.clone(), spec, |s| &mut s.smartmodule, wrap);
                 }
                 ok(name)
             }
             ObjectSpec::TableFormat(spec) => {
                 if !dry_run {
-                    let m = Metadata {
-                        name: name.clone(),
-                        spec,
-                        status: Default::default(),
-                    };
-                    if let Some(u) = self.stores.tableformat.upsert(m) {
-                        self.broadcast(ObjectWatchResponse::TableFormat(u));
-                    }
+                    let wrap = ObjectWatchResponse::TableFormat;
+                    self.store_new(name.clone(), spec, |s| &mut s.tableformat, wrap);
                 }
                 ok(name)
             }
