@@ -85,7 +85,18 @@ pub struct MockCluster {
     last_due: BTreeMap<ConnId, Instant>,
     closes: VecDeque<ConnId>,
     log: VecDeque<String>,
+    /// Partition status changes that only moved offsets wait until then (see
+    /// [`STATUS_INTERVAL`]).
+    status_sync_after: Instant,
+    /// Such a change is waiting.
+    status_dirty: bool,
 }
+
+/// Least time between two partition watch updates that only move offsets (end offset,
+/// high watermark, size) after produce requests: a real SC also publishes the status its
+/// SPUs report in batches, not one update per produce request. Anything else (leaders,
+/// resolution, replicas, new or deleted partitions) and any SC request publish at once.
+pub(crate) const STATUS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl MockCluster {
     /// A cluster with `cfg.spus` SPUs, all up, and the system topic `consumer-offset`.
@@ -118,6 +129,8 @@ impl MockCluster {
             last_due: BTreeMap::new(),
             closes: VecDeque::new(),
             log: VecDeque::new(),
+            status_sync_after: now,
+            status_dirty: false,
         };
         if cluster.cfg.system_topic {
             cluster.create_system_topic();
@@ -167,6 +180,7 @@ impl MockCluster {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
+        let throttle = matches!(c.server, ServerId::Spu(_));
         c.decoder.handle_bytes(bytes);
         while let Some(c) = self.conns.get_mut(&conn) {
             let server = c.server;
@@ -194,7 +208,7 @@ impl MockCluster {
                 }
             }
         }
-        self.settle();
+        self.settle_with(throttle);
     }
 
     /// The client closed `conn` (or it broke).
@@ -207,6 +221,9 @@ impl MockCluster {
     /// replication.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.advance(now);
+        if self.status_dirty && self.status_sync_after <= self.now {
+            self.settle();
+        }
         self.expire_pending();
         self.release_delayed();
     }
@@ -226,10 +243,8 @@ impl MockCluster {
     pub fn poll_timeout(&self) -> Option<Instant> {
         let delayed = self.delayed.keys().next().map(|(due, _)| *due);
         let pending = self.pending.iter().map(|p| p.deadline).min();
-        match (delayed, pending) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let status = self.status_dirty.then_some(self.status_sync_after);
+        [delayed, pending, status].into_iter().flatten().min()
     }
 
     /// The cluster's seeded random generator (for fault schedules in simulations).
@@ -525,11 +540,17 @@ impl MockCluster {
     /// stores (and watch streams), produce requests waiting for replication, streams
     /// with records to push.
     pub(crate) fn settle(&mut self) {
+        self.settle_with(false);
+    }
+
+    /// [`settle`](Self::settle); with `throttle`, a partition status change that only
+    /// moves offsets may wait (see [`STATUS_INTERVAL`]).
+    fn settle_with(&mut self, throttle: bool) {
         if self.sc_running {
             self.elect();
         }
         self.replicate();
-        self.sync_stores();
+        self.sync_stores(throttle);
         self.complete_pending();
         self.push_streams();
     }
@@ -552,7 +573,7 @@ impl MockCluster {
     }
 
     /// Recomputes the SC's derived stores and sends the changes to watchers.
-    fn sync_stores(&mut self) {
+    fn sync_stores(&mut self, throttle: bool) {
         let spus: BTreeMap<_, _> = self
             .spus
             .values()
@@ -583,8 +604,17 @@ impl MockCluster {
         if let Some(u) = self.stores.topic.sync(topics) {
             updates.push(ObjectWatchResponse::Topic(u));
         }
-        if let Some(u) = self.stores.partition.sync(partitions) {
-            updates.push(ObjectWatchResponse::Partition(u));
+        let wait = throttle
+            && self.now < self.status_sync_after
+            && self.stores.partition.offsets_only(&partitions);
+        if wait {
+            self.status_dirty = true;
+        } else {
+            self.status_dirty = false;
+            if let Some(u) = self.stores.partition.sync(partitions) {
+                updates.push(ObjectWatchResponse::Partition(u));
+                self.status_sync_after = self.now + STATUS_INTERVAL;
+            }
         }
         for u in updates {
             self.broadcast(u);

@@ -1,12 +1,16 @@
 //! A driver serving a [`MockCluster`] over loopback TCP with std threads (no async
 //! runtime): an acceptor per listener, a reader and a writer per connection, and a
 //! timer thread for delayed frames and produce timeouts.
+//!
+//! A reader writes the answers to what it read itself, once the cluster lock is released
+//! (one thread hop less per request); the writer thread only writes frames other threads
+//! queue (watch updates, delayed frames, answers parked on replication). The timer thread
+//! is woken only when the cluster's next deadline moves before the one it sleeps until.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -55,14 +59,127 @@ impl Default for ServerOptions {
     }
 }
 
+/// Most bytes gathered into one write.
+const WRITE_GATHER: usize = 256 * 1024;
+
 struct Writer {
-    tx: Sender<Bytes>,
+    out: Arc<Outbox>,
     sock: TcpStream,
+}
+
+/// The frames waiting for one connection, and the write half of its socket.
+struct Outbox {
+    queue: Mutex<OutQueue>,
+    ready: Condvar,
+    io: Mutex<Box<dyn Write + Send>>,
+}
+
+#[derive(Default)]
+struct OutQueue {
+    frames: VecDeque<Bytes>,
+    /// The writer thread sleeps on `ready`.
+    waiting: bool,
+    closed: bool,
+}
+
+impl Outbox {
+    fn new(io: Box<dyn Write + Send>) -> Self {
+        Self {
+            queue: Mutex::new(OutQueue::default()),
+            ready: Condvar::new(),
+            io: Mutex::new(io),
+        }
+    }
+
+    fn queue(&self) -> MutexGuard<'_, OutQueue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues `frame`; with `notify`, wakes the writer thread to write it.
+    fn push(&self, frame: Bytes, notify: bool) {
+        let mut q = self.queue();
+        q.frames.push_back(frame);
+        if notify && q.waiting {
+            self.ready.notify_one();
+        }
+    }
+
+    /// Ends the writer thread.
+    fn close(&self) {
+        let mut q = self.queue();
+        q.closed = true;
+        self.ready.notify_one();
+    }
+
+    /// Writes every queued frame, in order (the write half is held throughout).
+    fn pump(&self, batch: &mut Vec<Bytes>, buf: &mut Vec<u8>) -> std::io::Result<()> {
+        let mut io = self.io.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            batch.clear();
+            {
+                let mut q = self.queue();
+                let mut len = 0;
+                while len < WRITE_GATHER {
+                    let Some(frame) = q.frames.pop_front() else {
+                        break;
+                    };
+                    len += frame.len();
+                    batch.push(frame);
+                }
+            }
+            match batch.as_slice() {
+                [] => return Ok(()),
+                [one] => io.write_all(one)?,
+                many => {
+                    buf.clear();
+                    for frame in many {
+                        buf.extend_from_slice(frame);
+                    }
+                    io.write_all(buf)?;
+                }
+            }
+            io.flush()?;
+        }
+    }
+
+    /// The writer thread: writes what other threads queue, until closed.
+    fn writer_loop(&self) {
+        let (mut batch, mut buf) = (Vec::new(), Vec::new());
+        loop {
+            {
+                let mut q = self.queue();
+                while q.frames.is_empty() && !q.closed {
+                    q.waiting = true;
+                    q = self.ready.wait(q).unwrap_or_else(PoisonError::into_inner);
+                    q.waiting = false;
+                }
+                if q.frames.is_empty() {
+                    return;
+                }
+            }
+            if self.pump(&mut batch, &mut buf).is_err() {
+                return;
+            }
+        }
+    }
 }
 
 struct State {
     cluster: MockCluster,
     writers: HashMap<ConnId, Writer>,
+    /// When the timer thread wakes up next.
+    timer_due: Option<Instant>,
+}
+
+impl State {
+    /// Whether the cluster's next deadline comes before the timer thread wakes up.
+    fn timer_late(&self) -> bool {
+        match (self.cluster.poll_timeout(), self.timer_due) {
+            (Some(t), Some(d)) => t < d,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
 }
 
 struct Shared {
@@ -93,18 +210,25 @@ impl Shared {
     }
 }
 
-/// Hands the cluster's output to the connection writers and drops closed connections.
-fn flush(state: &mut State) {
+/// Hands the cluster's output to the connections (the writer threads of all but `own`,
+/// whose reader writes itself) and drops closed connections.
+fn flush(state: &mut State, own: Option<ConnId>) {
     while let Some((conn, frame)) = state.cluster.poll_transmit() {
         if let Some(w) = state.writers.get(&conn) {
-            let _ = w.tx.send(frame);
+            w.out.push(frame, Some(conn) != own);
         }
     }
     while let Some(conn) = state.cluster.poll_close() {
         if let Some(w) = state.writers.remove(&conn) {
-            let _ = w.sock.shutdown(Shutdown::Both);
+            close(&w);
         }
     }
+}
+
+/// Shuts a connection's socket and ends its writer thread.
+fn close(w: &Writer) {
+    let _ = w.sock.shutdown(Shutdown::Both);
+    w.out.close();
 }
 
 /// A [`MockCluster`] served on loopback TCP: the SC and every SPU on their own port.
@@ -164,6 +288,7 @@ impl MockClusterServer {
             state: Mutex::new(State {
                 cluster,
                 writers: HashMap::new(),
+                timer_due: None,
             }),
             wake: Condvar::new(),
             shutdown: AtomicBool::new(false),
@@ -210,7 +335,7 @@ impl MockClusterServer {
         let now = self.shared.now();
         let mut state = self.shared.lock();
         let out = f(&mut state.cluster, now);
-        flush(&mut state);
+        flush(&mut state, None);
         drop(state);
         self.shared.wake.notify_all();
         out
@@ -293,7 +418,7 @@ impl Drop for MockClusterServer {
         {
             let mut state = self.shared.lock();
             for (_, w) in state.writers.drain() {
-                let _ = w.sock.shutdown(Shutdown::Both);
+                close(&w);
             }
         }
         for handle in self.acceptors.drain(..) {
@@ -359,29 +484,28 @@ fn accept(shared: &Arc<Shared>, sock: TcpStream, server: ServerId) {
         let _ = ctl_sock.shutdown(Shutdown::Both);
         return;
     };
-    let (tx, rx) = channel::<Bytes>();
-    state.writers.insert(conn, Writer { tx, sock: ctl_sock });
+    let out = Arc::new(Outbox::new(writer));
+    state.writers.insert(
+        conn,
+        Writer {
+            out: Arc::clone(&out),
+            sock: ctl_sock,
+        },
+    );
     drop(state);
-    let mut writer = writer;
+    let writer_out = Arc::clone(&out);
     shared.spawn(format!("mock-write-{conn}"), move || {
-        for frame in rx {
-            if writer
-                .write_all(&frame)
-                .and_then(|()| writer.flush())
-                .is_err()
-            {
-                break;
-            }
-        }
+        writer_out.writer_loop()
     });
     let reader_shared = Arc::clone(shared);
     shared.spawn(format!("mock-read-{conn}"), move || {
-        read_loop(&reader_shared, conn, reader);
+        read_loop(&reader_shared, conn, reader, &out);
     });
 }
 
-fn read_loop(shared: &Shared, conn: ConnId, mut reader: Box<dyn Read + Send>) {
+fn read_loop(shared: &Shared, conn: ConnId, mut reader: Box<dyn Read + Send>, out: &Outbox) {
     let mut buf = vec![0u8; 64 * 1024];
+    let (mut batch, mut gather) = (Vec::new(), Vec::new());
     loop {
         let n = match reader.read(&mut buf) {
             Ok(0) | Err(_) => 0,
@@ -392,15 +516,20 @@ fn read_loop(shared: &Shared, conn: ConnId, mut reader: Box<dyn Read + Send>) {
         if n == 0 {
             state.cluster.handle_closed(conn, now);
             if let Some(w) = state.writers.remove(&conn) {
-                let _ = w.sock.shutdown(Shutdown::Both);
+                close(&w);
             }
-            flush(&mut state);
+            flush(&mut state, None);
             break;
         }
         state.cluster.handle_bytes(conn, &buf[..n], now);
-        flush(&mut state);
+        flush(&mut state, Some(conn));
+        let timer_late = state.timer_late();
         drop(state);
-        shared.wake.notify_all();
+        if timer_late {
+            shared.wake.notify_all();
+        }
+        // A failed write ends the connection: the next read sees it.
+        let _ = out.pump(&mut batch, &mut gather);
     }
     shared.wake.notify_all();
 }
@@ -413,12 +542,13 @@ fn timer_loop(shared: &Shared) {
         }
         let now = shared.now();
         state.cluster.handle_timeout(now);
-        flush(&mut state);
+        flush(&mut state, None);
         let wait = state
             .cluster
             .poll_timeout()
             .map_or(Duration::from_secs(1), |due| due.saturating_since(now))
             .clamp(Duration::from_micros(100), Duration::from_secs(1));
+        state.timer_due = Some(now + wait);
         state = shared
             .wake
             .wait_timeout(state, wait)

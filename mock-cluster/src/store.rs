@@ -13,6 +13,30 @@ use flv_core::sc::tableformat::TableFormatSpec;
 use flv_core::sc::topic::TopicSpec;
 use flv_core::sc::{Message, Metadata, MetadataUpdate, MsgType, ObjectKind, ObjectWatchResponse};
 
+impl Store<PartitionSpec> {
+    /// Whether `desired` has the same partitions as the store, differing at most in the
+    /// offsets of their status (end offsets, high watermarks, size).
+    pub(crate) fn offsets_only(&self, desired: &BTreeMap<String, Metadata<PartitionSpec>>) -> bool {
+        self.items.len() == desired.len()
+            && desired.iter().all(|(name, new)| {
+                self.items.get(name).is_some_and(|old| {
+                    let (a, b) = (&old.status, &new.status);
+                    old.spec == new.spec
+                        && a.resolution == b.resolution
+                        && a.leader.spu == b.leader.spu
+                        && a.lsr == b.lsr
+                        && a.is_being_deleted == b.is_being_deleted
+                        && a.base_offset == b.base_offset
+                        && a.replicas.len() == b.replicas.len()
+                        && a.replicas
+                            .iter()
+                            .zip(&b.replicas)
+                            .all(|(x, y)| x.spu == y.spu)
+                })
+            })
+    }
+}
+
 /// Objects of one kind, by name, and the epoch of their last change.
 #[derive(Debug, Clone)]
 pub(crate) struct Store<S: flv_core::sc::Spec> {

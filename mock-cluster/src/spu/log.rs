@@ -14,11 +14,16 @@ struct Stored {
     size: usize,
 }
 
+/// Batches per chunk of a log.
+const CHUNK: usize = 4096;
+
 /// The log of one partition (shared by its replicas: a follower's copy is the prefix
-/// up to its log end offset).
+/// up to its log end offset). Stored in fixed-size chunks, so that an append never moves
+/// the batches already stored (a growing `Vec` of millions of batches would stall every
+/// request for milliseconds each time it doubles).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Log {
-    batches: Vec<Stored>,
+    chunks: Vec<Vec<Stored>>,
     end: i64,
     size: u64,
 }
@@ -41,7 +46,13 @@ impl Log {
         let count = i64::try_from(batch.records_count()).unwrap_or(i64::MAX);
         let next = base.saturating_add(count.max(1));
         let size = batch.encoded_size();
-        self.batches.push(Stored {
+        if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        let Some(chunk) = self.chunks.last_mut() else {
+            return base;
+        };
+        chunk.push(Stored {
             batch,
             base,
             next,
@@ -56,16 +67,27 @@ impl Log {
 
     /// Every stored batch as (base offset, next offset, bytes).
     pub(crate) fn layout(&self) -> Vec<(i64, i64, usize)> {
-        self.batches
+        self.chunks
             .iter()
+            .flatten()
             .map(|b| (b.base, b.next, b.size))
             .collect()
     }
 
-    /// Index of the batch that contains `offset` (the first batch for offsets before it).
-    fn index_of(&self, offset: i64) -> Option<usize> {
-        let i = self.batches.partition_point(|b| b.next <= offset);
-        (i < self.batches.len()).then_some(i)
+    /// The stored batches from the one that contains `offset` (from the first batch for
+    /// offsets before it) to the end.
+    fn from_offset(&self, offset: i64) -> impl Iterator<Item = &Stored> {
+        let c = self
+            .chunks
+            .partition_point(|c| c.last().is_some_and(|b| b.next <= offset));
+        let (first, rest) = match self.chunks.get(c) {
+            Some(chunk) => (
+                &chunk[chunk.partition_point(|b| b.next <= offset)..],
+                &self.chunks[c + 1..],
+            ),
+            None => (&[][..], &[][..]),
+        };
+        first.iter().chain(rest.iter().flatten())
     }
 
     /// Reads from the batch containing `offset` up to `limit` (exclusive, a batch
@@ -74,11 +96,8 @@ impl Log {
     /// `max_bytes` even inside a batch: the last batch then arrives truncated.
     pub(crate) fn read(&self, offset: i64, limit: i64, max_bytes: i32) -> RecordSet {
         let mut set = RecordSet::default();
-        let Some(start) = self.index_of(offset) else {
-            return set;
-        };
         let mut budget = usize::try_from(max_bytes).unwrap_or(0);
-        for stored in &self.batches[start..] {
+        for stored in self.from_offset(offset) {
             if stored.next > limit {
                 break;
             }
@@ -140,5 +159,26 @@ mod tests {
         // Limit at the high watermark.
         assert_eq!(log.read(0, 5, i32::MAX).batches.len(), 2);
         assert!(log.read(9, 9, i32::MAX).batches.is_empty());
+    }
+
+    #[test]
+    fn reads_cross_chunks() {
+        let mut log = Log::default();
+        for i in 0..(2 * CHUNK + 3) {
+            assert_eq!(log.append(batch(2)), i64::try_from(2 * i).unwrap());
+        }
+        assert_eq!(log.chunks.len(), 3);
+        let end = log.end();
+        assert_eq!(end, i64::try_from(2 * (2 * CHUNK + 3)).unwrap());
+        // From the last batch of the first chunk on: every later batch, across chunks.
+        let from = i64::try_from(2 * CHUNK - 1).unwrap();
+        let set = log.read(from, end, i32::MAX);
+        assert_eq!(set.batches.len(), CHUNK + 4);
+        assert_eq!(set.base_offset(), Some(from - 1));
+        // At a chunk boundary, and past the end.
+        let at = i64::try_from(4 * CHUNK).unwrap();
+        assert_eq!(log.read(at, end, i32::MAX).base_offset(), Some(at));
+        assert!(log.read(end, end, i32::MAX).batches.is_empty());
+        assert_eq!(log.layout().len(), 2 * CHUNK + 3);
     }
 }
