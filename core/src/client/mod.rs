@@ -206,6 +206,10 @@ pub struct Client {
     metrics: Metrics,
     /// When to probe each ready connection that carries streams.
     probes: BTreeMap<ConnId, Instant>,
+    /// Partitions whose sends wait for the next drain to go out (see
+    /// [`Client::send`]), and the time of the last such send.
+    deferred: Vec<(ProducerId, u32)>,
+    deferred_at: Instant,
 }
 
 impl Client {
@@ -242,6 +246,8 @@ impl Client {
             events: VecDeque::new(),
             metrics: Metrics::default(),
             probes: BTreeMap::new(),
+            deferred: Vec::new(),
+            deferred_at: now,
         };
         client.connect_sc(now);
         client
@@ -310,11 +316,13 @@ impl Client {
 
     /// The next socket command for the driver.
     pub fn poll_io(&mut self) -> Option<IoCommand> {
+        self.run_deferred();
         self.io.pop_front()
     }
 
     /// The next bytes to write, with their connection.
     pub fn poll_transmit(&mut self) -> Option<(ConnId, Bytes)> {
+        self.run_deferred();
         for (id, conn) in self.conns.iter_mut() {
             if let Some(bytes) = conn.poll_transmit() {
                 self.metrics.bytes_out += bytes.len() as u64;
@@ -330,12 +338,14 @@ impl Client {
     /// did not move earlier.
     pub fn has_output(&self) -> bool {
         !self.io.is_empty()
+            || !self.deferred.is_empty()
             || !self.events.is_empty()
             || self.conns.values().any(|c| c.has_transmit())
     }
 
     /// The next application event.
     pub fn poll_event(&mut self) -> Option<Event> {
+        self.run_deferred();
         self.events.pop_front()
     }
 

@@ -279,7 +279,9 @@ impl Client {
     }
 
     /// Queues a record; `Ok` carries its id, resolved later by [`Event::Delivered`] or
-    /// [`Event::SendFailed`].
+    /// [`Event::SendFailed`]. What may be sent goes out at the next drain of the outputs
+    /// ([`poll_io`](Self::poll_io), [`poll_transmit`](Self::poll_transmit),
+    /// [`poll_event`](Self::poll_event)), with every record queued by then.
     pub fn send(
         &mut self,
         producer: ProducerId,
@@ -388,8 +390,24 @@ impl Client {
             });
         }
         batch.sends.push(send_id);
-        self.pump_partition(producer, partition, now);
+        // The request is built when the driver next drains the client, so that records
+        // sent until then join the batch: batching grows with the load, with no linger.
+        if !self.deferred.contains(&(producer, partition)) {
+            self.deferred.push((producer, partition));
+        }
+        self.deferred_at = self.deferred_at.max(now);
         Ok(send_id)
+    }
+
+    /// Sends what the partitions written to since the last drain may send.
+    pub(crate) fn run_deferred(&mut self) {
+        if self.deferred.is_empty() {
+            return;
+        }
+        let now = self.deferred_at;
+        for (producer, partition) in std::mem::take(&mut self.deferred) {
+            self.pump_partition(producer, partition, now);
+        }
     }
 
     /// Sends every queued record now; [`Event::Flushed`] reports when all records sent
