@@ -1,25 +1,29 @@
 //! The driver task: owns the sockets and runs the core's drive loop.
 //!
-//! One task per client runs [`run`]. It waits for the first of: an input on its channel
-//! (bytes or a close from a reader task, a dial result, a wake from a user handle) or the
-//! core's next deadline; then takes every other input already queued, feeds them all to the
-//! core under one lock, and drains the core's outputs: socket commands (dials are spawned,
-//! closes drop the connection's tasks), bytes (queued to the connection's writer task) and
-//! events (completing the futures and waking the streams of the user handles).
+//! One task per client runs [`run`], in turns. A turn feeds the core, under one lock,
+//! everything that happened since the last one (bytes read, connections ended, dial
+//! results, wakes from the user handles, the core's deadline), then drains the core's
+//! outputs: socket commands (dials are spawned, closes drop the connection), bytes
+//! (queued on their connection) and events (completing the futures and waking the
+//! streams of the user handles). Between turns the task polls, without the lock, every
+//! connection itself (writes the queued frames with vectored writes, reads into the
+//! connection's buffer), its input channel and its timer, until one of them has news.
+//! No reader or writer tasks: a request costs no task hop between the core and the
+//! socket.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
-use std::io;
-use std::pin::pin;
+use std::io::{self, IoSlice};
+use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use flv_core::client::{ConnId, Event, IoCommand, Peer, RecordMetadata};
+use flv_core::client::{ConnId, Event, IoCommand, Peer};
 use flv_core::time::Instant as CoreInstant;
+use futures_core::Stream;
 use futures_io::{AsyncRead, AsyncWrite};
-use futures_util::future::{Either, select};
-use futures_util::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::error::{Error, TransportFailure};
 use crate::runtime::Runtime;
@@ -27,10 +31,10 @@ use crate::shared::{Input, Phase, Shared, State};
 use crate::tls::TlsConnector;
 use crate::transport::{Transport, connect_with};
 
-/// Bytes read per read call.
-const READ_BUF: usize = 64 * 1024;
-/// Most bytes a writer gathers into one write.
-const WRITE_GATHER: usize = 256 * 1024;
+/// Bytes read per read call (one buffer per connection).
+const READ_BUF: usize = 128 * 1024;
+/// Most frames handed to one vectored write.
+const MAX_IOV: usize = 64;
 /// How long a shutdown waits for producers to flush and consumers to store offsets.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// How often the wall clock is handed to the core again.
@@ -38,11 +42,113 @@ const WALL_CLOCK_REFRESH: Duration = Duration::from_secs(60);
 
 type Tx<R> = async_channel::Sender<Input<Transport<<R as Runtime>::Tcp>>>;
 
-/// The tasks of one connection: dropping this stops them and closes the socket.
-struct ConnIo {
+/// One connected socket, polled by the driver task itself.
+struct Conn<T> {
     peer: Peer,
-    writer: async_channel::Sender<Bytes>,
-    _stop: async_channel::Sender<()>,
+    io: T,
+    /// Frames not fully written yet; `written` bytes of the first one are.
+    out: VecDeque<Bytes>,
+    written: usize,
+    /// Bytes were written since the last flush.
+    unflushed: bool,
+    buf: Box<[u8]>,
+    /// Bytes read into `buf`, not fed to the core yet.
+    filled: usize,
+    /// The connection ended: end of stream (`None`) or an I/O error.
+    ended: Option<Option<io::Error>>,
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> Conn<T> {
+    fn new(peer: Peer, io: T) -> Self {
+        Self {
+            peer,
+            io,
+            out: VecDeque::new(),
+            written: 0,
+            unflushed: false,
+            buf: vec![0u8; READ_BUF].into_boxed_slice(),
+            filled: 0,
+            ended: None,
+        }
+    }
+
+    /// Writes queued frames until done or the socket is full (then `cx` is woken when
+    /// it has room), and flushes.
+    fn poll_send(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        while !self.out.is_empty() {
+            let mut slices = [IoSlice::new(&[]); MAX_IOV];
+            let mut n = 0;
+            for (i, frame) in self.out.iter().take(MAX_IOV).enumerate() {
+                let from = if i == 0 { self.written } else { 0 };
+                slices[i] = IoSlice::new(&frame[from..]);
+                n = i + 1;
+            }
+            match Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..n]) {
+                Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+                Poll::Ready(Ok(mut done)) => {
+                    self.unflushed = true;
+                    while done > 0 {
+                        let Some(front) = self.out.front() else {
+                            break;
+                        };
+                        let left = front.len() - self.written;
+                        if done >= left {
+                            done -= left;
+                            self.written = 0;
+                            self.out.pop_front();
+                        } else {
+                            self.written += done;
+                            done = 0;
+                        }
+                    }
+                }
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(e)) => return Err(e),
+                Poll::Pending => return Ok(()),
+            }
+        }
+        if self.unflushed {
+            match Pin::new(&mut self.io).poll_flush(cx) {
+                Poll::Ready(Ok(())) => self.unflushed = false,
+                Poll::Ready(Err(e)) => return Err(e),
+                Poll::Pending => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes, then reads into the buffer if it is free; `true` if the connection has news
+    /// for the core (bytes, or its end).
+    fn poll_io(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.ended.is_some() {
+            return true;
+        }
+        if let Err(e) = self.poll_send(cx) {
+            self.ended = Some(Some(e));
+            return true;
+        }
+        if self.filled > 0 {
+            return true;
+        }
+        loop {
+            match Pin::new(&mut self.io).poll_read(cx, &mut self.buf) {
+                Poll::Ready(Ok(0)) => self.ended = Some(None),
+                Poll::Ready(Ok(n)) => self.filled = n,
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Poll::Ready(Err(e)) => self.ended = Some(Some(e)),
+                Poll::Pending => return false,
+            }
+            return true;
+        }
+    }
+
+    /// Starts closing the socket (best effort: a TLS close_notify, a TCP FIN) before it
+    /// is dropped.
+    fn close(mut self) {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let _ = self.poll_send(&mut cx);
+        let _ = Pin::new(&mut self.io).poll_close(&mut cx);
+    }
 }
 
 /// Milliseconds since the Unix epoch now.
@@ -61,11 +167,12 @@ pub(crate) async fn run<R: Runtime>(
     tls: Option<Arc<TlsConnector>>,
 ) {
     let mut dialing: HashMap<ConnId, Peer> = HashMap::new();
-    let mut conns: HashMap<ConnId, ConnIo> = HashMap::new();
+    let mut conns: HashMap<ConnId, Conn<Transport<R::Tcp>>> = HashMap::new();
     let mut inputs: Vec<Input<Transport<R::Tcp>>> = Vec::new();
     let mut sleep: Option<(CoreInstant, R::Sleep)> = None;
     let mut shutdown_at: Option<CoreInstant> = None;
     let mut wall_at = rt.now();
+    let mut rx = pin!(rx);
     loop {
         shared.clear_wake();
         let mut commands = Vec::new();
@@ -83,8 +190,7 @@ pub(crate) async fn run<R: Runtime>(
                     Input::Wake => {}
                     Input::Dialed(conn, Ok(transport)) => match dialing.remove(&conn) {
                         Some(peer) => {
-                            let io = start_conn::<R>(&rt, conn, peer, transport, &tx);
-                            conns.insert(conn, io);
+                            conns.insert(conn, Conn::new(peer, transport));
                             st.client.handle_connected(conn, now);
                         }
                         None => drop(transport),
@@ -97,25 +203,32 @@ pub(crate) async fn run<R: Runtime>(
                             st.client.handle_connect_failed(conn, reason, now);
                         }
                     }
-                    Input::Bytes(conn, bytes) => {
-                        if conns.contains_key(&conn) {
-                            st.client.handle_bytes(conn, &bytes, now);
-                        }
-                    }
-                    Input::Closed(conn, error) => {
-                        if let Some(io) = conns.remove(&conn) {
-                            if let Some(e) = error {
-                                st.failures.insert(io.peer, TransportFailure::from_io(e));
-                            }
-                            st.client.handle_closed(conn, now);
-                        }
-                    }
                     Input::Shutdown => {
                         if shutdown_at.is_none() {
                             st.closing = true;
                             shutdown_at = Some(now + SHUTDOWN_GRACE);
                         }
                     }
+                }
+            }
+            // What the connections read, then how they ended.
+            for (id, c) in &mut conns {
+                if c.filled > 0 {
+                    st.client.handle_bytes(*id, &c.buf[..c.filled], now);
+                    c.filled = 0;
+                }
+            }
+            let ended: Vec<ConnId> = conns
+                .iter()
+                .filter(|(_, c)| c.ended.is_some())
+                .map(|(id, _)| *id)
+                .collect();
+            for id in ended {
+                if let Some(c) = conns.remove(&id) {
+                    if let Some(Some(e)) = c.ended {
+                        st.failures.insert(c.peer, TransportFailure::from_io(e));
+                    }
+                    st.client.handle_closed(id, now);
                 }
             }
             if st.client.poll_timeout().is_some_and(|t| t <= now) {
@@ -137,7 +250,9 @@ pub(crate) async fn run<R: Runtime>(
             (deadline, exit)
         };
         if exit {
-            // Dropping the connections stops their tasks and closes the sockets.
+            for (_, c) in conns.drain() {
+                c.close();
+            }
             return;
         }
         for cmd in commands {
@@ -158,44 +273,63 @@ pub(crate) async fn run<R: Runtime>(
                 }
                 IoCommand::Close { conn } => {
                     dialing.remove(&conn);
-                    conns.remove(&conn);
+                    if let Some(c) = conns.remove(&conn) {
+                        c.close();
+                    }
                 }
             }
         }
-        // Wait for an input or the deadline.
-        let first = match deadline {
-            None => rx.recv().await.ok(),
-            Some(d) => {
-                if sleep.as_ref().map(|s| s.0) != Some(d) {
-                    let at = shared.lock().clock.to_std(d);
-                    sleep = Some((d, rt.sleep_until(at)));
-                }
-                match sleep.as_mut() {
-                    Some((_, timer)) => match select(pin!(rx.recv()), timer).await {
-                        Either::Left((input, _)) => input.ok(),
-                        Either::Right(((), _)) => {
-                            sleep = None;
-                            Some(Input::Wake)
-                        }
-                    },
-                    None => rx.recv().await.ok(),
+        match deadline {
+            Some(d) if sleep.as_ref().map(|s| s.0) != Some(d) => {
+                let at = shared.lock().clock.to_std(d);
+                sleep = Some((d, rt.sleep_until(at)));
+            }
+            Some(_) => {}
+            None => sleep = None,
+        }
+        // Poll the sockets, the channel and the timer until one of them has news.
+        let senders_gone = std::future::poll_fn(|cx| {
+            let mut news = false;
+            for c in conns.values_mut() {
+                news |= c.poll_io(cx);
+            }
+            loop {
+                match rx.as_mut().poll_next(cx) {
+                    Poll::Ready(Some(input)) => {
+                        inputs.push(input);
+                        news = true;
+                    }
+                    Poll::Ready(None) => return Poll::Ready(true),
+                    Poll::Pending => break,
                 }
             }
-        };
-        let Some(first) = first else {
+            if let Some((_, timer)) = sleep.as_mut() {
+                if Pin::new(timer).poll(cx).is_ready() {
+                    sleep = None;
+                    news = true;
+                }
+            }
+            if news {
+                Poll::Ready(false)
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        if senders_gone {
             shared.lock().fail_all();
             return;
-        };
-        inputs.push(first);
-        while let Ok(more) = rx.try_recv() {
-            inputs.push(more);
         }
     }
 }
 
 /// Drains the core: socket commands (returned), bytes (to the writers), events (to the
 /// handles).
-fn drain(st: &mut State, conns: &mut HashMap<ConnId, ConnIo>, commands: &mut Vec<IoCommand>) {
+fn drain<T: AsyncRead + AsyncWrite + Unpin>(
+    st: &mut State,
+    conns: &mut HashMap<ConnId, Conn<T>>,
+    commands: &mut Vec<IoCommand>,
+) {
     loop {
         let mut progress = false;
         while let Some(cmd) = st.client.poll_io() {
@@ -206,15 +340,17 @@ fn drain(st: &mut State, conns: &mut HashMap<ConnId, ConnIo>, commands: &mut Vec
                 }
             }
             if let IoCommand::Close { conn } = &cmd {
-                // Drop the writer now so later bytes for this id go nowhere.
-                conns.remove(conn);
+                // Drop the connection now so later bytes for this id go nowhere.
+                if let Some(c) = conns.remove(conn) {
+                    c.close();
+                }
             }
             commands.push(cmd);
         }
         while let Some((conn, bytes)) = st.client.poll_transmit() {
             progress = true;
-            if let Some(io) = conns.get(&conn) {
-                let _ = io.writer.try_send(bytes);
+            if let Some(c) = conns.get_mut(&conn) {
+                c.out.push_back(bytes);
             }
         }
         while let Some(event) = st.client.poll_event() {
@@ -249,24 +385,35 @@ fn dispatch(st: &mut State, event: Event) {
             }
         }
         Event::Delivered {
+            producer,
             partition,
             base_offset,
             sends,
             ..
         } => {
-            for (i, send) in sends.into_iter().enumerate() {
-                let offset = base_offset.saturating_add(i64::try_from(i).unwrap_or(i64::MAX));
-                st.sends
-                    .complete(send, Ok(RecordMetadata { partition, offset }));
+            if let Some(d) = st.deliveries.get(&producer) {
+                d.resolve(&sends, partition, base_offset, None);
             }
         }
-        Event::SendFailed { sends, error, .. } => {
-            for send in sends {
-                st.sends.complete(send, Err(Error::from(error.clone())));
+        Event::SendFailed {
+            producer,
+            partition,
+            sends,
+            error,
+        } => {
+            if let Some(d) = st.deliveries.get(&producer) {
+                d.resolve(&sends, partition, 0, Some(&error));
             }
         }
-        Event::Flushed { flush, result, .. } => {
-            st.closing_flushes.remove(&flush);
+        Event::Flushed {
+            producer,
+            flush,
+            result,
+        } => {
+            if st.closing_flushes.remove(&flush) {
+                // The closing flush: every record of the producer is resolved.
+                st.deliveries.remove(&producer);
+            }
             st.flushes.complete(flush, result.map_err(Error::from));
         }
         Event::ConsumerReady { consumer } => {
@@ -300,91 +447,6 @@ fn dispatch(st: &mut State, event: Event) {
         }
         _ => {}
     }
-}
-
-/// Starts the reader and writer tasks of a connected transport.
-fn start_conn<R: Runtime>(
-    rt: &R,
-    conn: ConnId,
-    peer: Peer,
-    transport: Transport<R::Tcp>,
-    tx: &Tx<R>,
-) -> ConnIo {
-    let (read, write) = transport.split();
-    let (writer, writer_rx) = async_channel::unbounded();
-    let (stop, stop_rx) = async_channel::bounded::<()>(1);
-    rt.spawn(read_loop(read, conn, tx.clone(), stop_rx));
-    rt.spawn(write_loop(write, conn, tx.clone(), writer_rx));
-    ConnIo {
-        peer,
-        writer,
-        _stop: stop,
-    }
-}
-
-/// Forwards what a connection reads, then its end, to the driver.
-async fn read_loop<Rd: AsyncRead + Unpin, T>(
-    mut read: Rd,
-    conn: ConnId,
-    tx: async_channel::Sender<Input<T>>,
-    stop: async_channel::Receiver<()>,
-) {
-    let mut buf = vec![0u8; READ_BUF];
-    loop {
-        let result = {
-            let read_fut = pin!(read.read(&mut buf));
-            let stop_fut = pin!(stop.recv());
-            match select(read_fut, stop_fut).await {
-                Either::Left((r, _)) => r,
-                // Stopped: the driver dropped the connection.
-                Either::Right(_) => return,
-            }
-        };
-        let input = match result {
-            Ok(0) => Input::Closed(conn, None),
-            Ok(n) => Input::Bytes(conn, buf[..n].to_vec()),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => Input::Closed(conn, Some(e)),
-        };
-        let end = matches!(input, Input::Closed(..));
-        if tx.send(input).await.is_err() || end {
-            return;
-        }
-    }
-}
-
-/// Writes what the driver queues for a connection, gathering queued frames into one write.
-async fn write_loop<W: AsyncWrite + Unpin, T>(
-    mut write: W,
-    conn: ConnId,
-    tx: async_channel::Sender<Input<T>>,
-    rx: async_channel::Receiver<Bytes>,
-) {
-    let mut buf: Vec<u8> = Vec::new();
-    while let Ok(first) = rx.recv().await {
-        let result = if rx.is_empty() {
-            write.write_all(&first).await
-        } else {
-            buf.clear();
-            buf.extend_from_slice(&first);
-            while buf.len() < WRITE_GATHER {
-                match rx.try_recv() {
-                    Ok(more) => buf.extend_from_slice(&more),
-                    Err(_) => break,
-                }
-            }
-            write.write_all(&buf).await
-        };
-        let result = match result {
-            Ok(()) => write.flush().await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = result {
-            let _ = tx.send(Input::Closed(conn, Some(e))).await;
-            return;
-        }
-    }
-    let _ = write.close().await;
 }
 
 /// A future that is ready once the initial connection is up (or failed).

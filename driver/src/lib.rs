@@ -72,6 +72,7 @@ pub use futures_rustls::rustls;
 mod admin;
 pub mod config;
 mod consumer;
+mod delivery;
 mod drive;
 mod error;
 mod fluvio;

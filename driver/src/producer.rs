@@ -4,8 +4,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use std::sync::Arc;
+
 use flv_core::client::{FlushId, ProducerConfig, ProducerId, RecordMetadata, SendError, SendId};
 
+use crate::delivery::Deliveries;
 use crate::error::{Error, Result};
 use crate::shared::{Inner, SlotFuture};
 
@@ -79,13 +82,28 @@ impl From<Bytes> for RecordData {
 #[derive(Debug)]
 #[must_use = "a record's outcome is only known by waiting for it (or flushing)"]
 pub struct ProduceOutput {
-    fut: SlotFuture<SendId, RecordMetadata>,
+    deliveries: Arc<Deliveries>,
+    id: SendId,
+    done: bool,
 }
 
 impl ProduceOutput {
     /// Waits until the record is stored (its partition and offset) or failed for good.
-    pub async fn wait(self) -> Result<RecordMetadata> {
-        self.fut.await
+    pub async fn wait(mut self) -> Result<RecordMetadata> {
+        std::future::poll_fn(|cx| {
+            let r = self.deliveries.poll(self.id, cx);
+            self.done = r.is_ready();
+            r
+        })
+        .await
+    }
+}
+
+impl Drop for ProduceOutput {
+    fn drop(&mut self) {
+        if !self.done {
+            self.deliveries.forget(self.id);
+        }
     }
 }
 
@@ -106,6 +124,7 @@ impl ProduceOutput {
 pub struct TopicProducer {
     inner: Inner,
     id: ProducerId,
+    deliveries: Arc<Deliveries>,
     topic: String,
     closed: bool,
     sink_pending: Option<(Option<Bytes>, Bytes)>,
@@ -124,6 +143,7 @@ impl TopicProducer {
         topic: String,
         config: ProducerConfig,
     ) -> Result<Self> {
+        let deliveries = Arc::new(Deliveries::default());
         let id = {
             let mut st = inner.lock();
             if st.closed {
@@ -137,12 +157,14 @@ impl TopicProducer {
             st.created.insert(id);
             st.live_producers.insert(id);
             st.producers.insert(id, Default::default());
+            st.deliveries.insert(id, Arc::clone(&deliveries));
             id
         };
         inner.wake();
         let producer = Self {
             inner: inner.clone(),
             id,
+            deliveries,
             topic,
             closed: false,
             sink_pending: None,
@@ -169,7 +191,7 @@ impl TopicProducer {
             match st.client.send(self.id, key.clone(), value.clone(), now) {
                 Ok(send) => {
                     if track {
-                        st.sends.insert(send);
+                        self.deliveries.register(send);
                     }
                     wake = st.needs_drive();
                     Attempt::Queued(send)
@@ -212,9 +234,11 @@ impl TopicProducer {
         let (key, value) = (key.into().0, value.into().0);
         loop {
             match self.attempt(&key, &value, true)? {
-                Attempt::Queued(send) => {
+                Attempt::Queued(id) => {
                     return Ok(ProduceOutput {
-                        fut: SlotFuture::new(self.inner.clone(), send, |s| &mut s.sends),
+                        deliveries: Arc::clone(&self.deliveries),
+                        id,
+                        done: false,
                     });
                 }
                 Attempt::Full(generation) => {
@@ -261,6 +285,9 @@ impl TopicProducer {
             }
             .map_err(|e| st.error(e))?;
             st.flushes.insert(flush);
+            if close {
+                st.closing_flushes.insert(flush);
+            }
             flush
         };
         self.inner.wake();

@@ -10,11 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use flv_core::client::{
-    Client, ConsumerId, FlushId, OpId, OpOutput, Peer, ProducerId, RecordMetadata, SendId,
-};
+use flv_core::client::{Client, ConsumerId, FlushId, OpId, OpOutput, Peer, ProducerId};
 use flv_core::time::Instant as CoreInstant;
 
+use crate::delivery::Deliveries;
 use crate::error::{Error, TransportFailure, from_client};
 use crate::runtime::Clock;
 
@@ -167,7 +166,9 @@ pub(crate) struct State {
     pub(crate) client: Client,
     pub(crate) clock: Clock,
     pub(crate) phase: Phase,
-    pub(crate) sends: Slots<SendId, Result<RecordMetadata, Error>>,
+    /// Outcome slots of the records of each producer (see [`Deliveries`]); dropped after
+    /// the producer's closing flush.
+    pub(crate) deliveries: HashMap<ProducerId, Arc<Deliveries>>,
     pub(crate) flushes: Slots<FlushId, Result<(), Error>>,
     pub(crate) created: Slots<ProducerId, Result<(), Error>>,
     pub(crate) ops: Slots<OpId, Result<OpOutput, Error>>,
@@ -204,7 +205,7 @@ impl State {
             client,
             clock,
             phase: Phase::Connecting(None),
-            sends: Slots::default(),
+            deliveries: HashMap::new(),
             flushes: Slots::default(),
             created: Slots::default(),
             ops: Slots::default(),
@@ -253,7 +254,9 @@ impl State {
     /// Fails everything still waiting: the client is gone.
     pub(crate) fn fail_all(&mut self) {
         self.closed = true;
-        self.sends.fail_all(|| Err(Error::Closed));
+        for d in self.deliveries.values() {
+            d.fail_all();
+        }
         self.flushes.fail_all(|| Err(Error::Closed));
         self.created.fail_all(|| Err(Error::Closed));
         self.ops.fail_all(|| Err(Error::Closed));
@@ -322,10 +325,6 @@ pub(crate) enum Input<T> {
         flv_core::client::ConnId,
         Result<T, crate::transport::ConnectError>,
     ),
-    /// Bytes arrived.
-    Bytes(flv_core::client::ConnId, Vec<u8>),
-    /// The connection ended (with the I/O error, if any).
-    Closed(flv_core::client::ConnId, Option<std::io::Error>),
     /// Every handle is gone, or `close` was called.
     Shutdown,
 }

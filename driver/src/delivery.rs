@@ -1,0 +1,227 @@
+//! Where the outcomes of one producer's records wait for their [`ProduceOutput`]s.
+//!
+//! A record's outcome slot lives in its producer's [`Deliveries`], a queue ordered by
+//! [`SendId`] (the core hands them out in increasing order) behind the producer's own
+//! lock, not the client's: queuing a record appends a slot, the driver fills the slots of
+//! a whole batch at once, and waiting for an outcome never touches the client's lock. No
+//! hash map per record, nothing rehashed with a million records waiting.
+//!
+//! [`ProduceOutput`]: crate::ProduceOutput
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use flv_core::client::{ProduceError, RecordMetadata, SendId};
+
+use crate::error::Error;
+
+/// The outcome of one record, as stored.
+#[derive(Debug)]
+enum Slot {
+    /// Not resolved yet (with the waker of the task waiting for it).
+    Waiting(Option<Waker>),
+    /// Resolved, not taken yet.
+    Done(Result<RecordMetadata, Failure>),
+    /// Taken, or nobody waits for it any more.
+    Gone,
+}
+
+/// Why a record failed; boxed, so that a slot stays small.
+#[derive(Debug)]
+enum Failure {
+    Produce(Box<ProduceError>),
+    Closed,
+}
+
+impl From<Failure> for Error {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Produce(e) => Error::from(*e),
+            Failure::Closed => Error::Closed,
+        }
+    }
+}
+
+/// The outcome slots of one producer's records, oldest first.
+#[derive(Debug, Default)]
+pub(crate) struct Deliveries {
+    slots: Mutex<VecDeque<(SendId, Slot)>>,
+}
+
+impl Deliveries {
+    fn lock(&self) -> MutexGuard<'_, VecDeque<(SendId, Slot)>> {
+        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts waiting for `id` (greater than every id registered before).
+    pub(crate) fn register(&self, id: SendId) {
+        self.lock().push_back((id, Slot::Waiting(None)));
+    }
+
+    /// Resolves `ids` (increasing): a record stored at `first_offset + i` for the `i`-th,
+    /// or the failure. Ids nobody waits for are skipped.
+    pub(crate) fn resolve(
+        &self,
+        ids: &[SendId],
+        partition: u32,
+        first_offset: i64,
+        error: Option<&ProduceError>,
+    ) {
+        let Some(first) = ids.first() else {
+            return;
+        };
+        let mut slots = self.lock();
+        let mut at = slots.partition_point(|(id, _)| id < first);
+        for (i, id) in ids.iter().enumerate() {
+            while slots.get(at).is_some_and(|(s, _)| s < id) {
+                at += 1;
+            }
+            let Some((s, slot)) = slots.get_mut(at) else {
+                break;
+            };
+            if s != id {
+                continue;
+            }
+            if let Slot::Waiting(waker) = slot {
+                let waker = waker.take();
+                let offset = first_offset.saturating_add(i64::try_from(i).unwrap_or(i64::MAX));
+                *slot = Slot::Done(match error {
+                    None => Ok(RecordMetadata { partition, offset }),
+                    Some(e) => Err(Failure::Produce(Box::new(e.clone()))),
+                });
+                if let Some(w) = waker {
+                    w.wake();
+                }
+            }
+        }
+    }
+
+    /// Fails every record still waiting with [`Error::Closed`] (the client closed).
+    pub(crate) fn fail_all(&self) {
+        for (_, slot) in self.lock().iter_mut() {
+            if let Slot::Waiting(waker) = slot {
+                let waker = waker.take();
+                *slot = Slot::Done(Err(Failure::Closed));
+                if let Some(w) = waker {
+                    w.wake();
+                }
+            }
+        }
+    }
+
+    /// Takes the outcome of `id`, or registers `cx`'s waker.
+    pub(crate) fn poll(
+        &self,
+        id: SendId,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<RecordMetadata, Error>> {
+        let mut slots = self.lock();
+        let Ok(at) = slots.binary_search_by_key(&id, |(s, _)| *s) else {
+            return Poll::Ready(Err(Error::Closed));
+        };
+        let slot = &mut slots[at].1;
+        match slot {
+            Slot::Waiting(waker) => {
+                match waker {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    _ => *waker = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+            Slot::Done(_) => {
+                let Slot::Done(result) = std::mem::replace(slot, Slot::Gone) else {
+                    return Poll::Ready(Err(Error::Closed));
+                };
+                Self::trim(&mut slots);
+                Poll::Ready(result.map_err(Error::from))
+            }
+            Slot::Gone => Poll::Ready(Err(Error::Closed)),
+        }
+    }
+
+    /// Nobody waits for `id` any more.
+    pub(crate) fn forget(&self, id: SendId) {
+        let mut slots = self.lock();
+        if let Ok(at) = slots.binary_search_by_key(&id, |(s, _)| *s) {
+            slots[at].1 = Slot::Gone;
+            Self::trim(&mut slots);
+        }
+    }
+
+    /// Drops the gone slots at the front.
+    fn trim(slots: &mut VecDeque<(SendId, Slot)>) {
+        while matches!(slots.front(), Some((_, Slot::Gone))) {
+            slots.pop_front();
+        }
+    }
+
+    /// Slots held (for tests).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cx() -> Context<'static> {
+        Context::from_waker(Waker::noop())
+    }
+
+    #[test]
+    fn outcomes_by_id_across_interleaved_batches() {
+        let d = Deliveries::default();
+        for id in 1..=6 {
+            d.register(SendId(id));
+        }
+        // Two partitions, records alternating: batch of partition 0 is 1, 3, 5.
+        d.resolve(&[SendId(1), SendId(3), SendId(5)], 0, 100, None);
+        assert!(d.poll(SendId(2), &mut cx()).is_pending());
+        let r = d.poll(SendId(3), &mut cx());
+        assert!(matches!(
+            r,
+            Poll::Ready(Ok(RecordMetadata {
+                partition: 0,
+                offset: 101
+            }))
+        ));
+        let error = ProduceError::Rejected(flv_core::error_code::ErrorCode::NotLeaderForPartition);
+        d.resolve(&[SendId(2), SendId(4), SendId(6)], 1, 7, Some(&error));
+        assert!(matches!(
+            d.poll(SendId(4), &mut cx()),
+            Poll::Ready(Err(Error::Produce(_)))
+        ));
+        // Taken twice: gone.
+        assert!(matches!(
+            d.poll(SendId(3), &mut cx()),
+            Poll::Ready(Err(Error::Closed))
+        ));
+        for id in [1, 2, 5, 6] {
+            d.forget(SendId(id));
+        }
+        assert_eq!(d.len(), 0, "every slot taken or forgotten is dropped");
+    }
+
+    #[test]
+    fn unknown_ids_are_skipped_and_close_fails_the_rest() {
+        let d = Deliveries::default();
+        d.register(SendId(10));
+        d.register(SendId(12));
+        // 11 was sent untracked (a sink send).
+        d.resolve(&[SendId(11), SendId(12)], 2, 40, None);
+        let r = d.poll(SendId(12), &mut cx());
+        assert!(matches!(
+            r,
+            Poll::Ready(Ok(RecordMetadata { offset: 41, .. }))
+        ));
+        d.fail_all();
+        assert!(matches!(
+            d.poll(SendId(10), &mut cx()),
+            Poll::Ready(Err(Error::Closed))
+        ));
+        assert_eq!(d.len(), 0);
+    }
+}
