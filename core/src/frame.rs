@@ -26,10 +26,15 @@ pub enum FrameError {
     },
 }
 
+/// Most bytes a [`FrameDecoder`] reserves ahead of what it received.
+pub const RESERVE_AHEAD: usize = 8 * 1024 * 1024;
+
 /// Splits a byte stream, fed in arbitrary chunks, into whole frames.
 ///
 /// The length is checked against the maximum *before* any buffer is reserved for the
-/// frame, so a hostile length cannot cause a large allocation.
+/// frame, and at most [`RESERVE_AHEAD`] bytes are reserved ahead of the bytes received,
+/// so a hostile length cannot cause a large allocation: a long frame costs the memory of
+/// the bytes actually sent.
 #[derive(Debug)]
 pub struct FrameDecoder {
     buf: BytesMut,
@@ -85,8 +90,10 @@ impl FrameDecoder {
             }));
         }
         if self.buf.len() < 4 + len {
-            // Reserve what the frame still needs, which is now known to be bounded.
-            self.buf.reserve(4 + len - self.buf.len());
+            // Reserve what the frame still needs (bounded by the maximum), up to
+            // RESERVE_AHEAD at a time: beyond that the buffer grows as bytes arrive.
+            self.buf
+                .reserve((4 + len - self.buf.len()).min(RESERVE_AHEAD));
             return Ok(None);
         }
         self.buf.advance(4);
@@ -164,6 +171,27 @@ mod tests {
         let mut d = FrameDecoder::new(1024);
         d.handle_bytes(&[0xff, 0xff, 0xff, 0xfe]);
         assert_eq!(d.poll_frame(), Err(FrameError::NegativeLength(-2)));
+    }
+
+    #[test]
+    fn a_long_declared_frame_reserves_only_a_bounded_amount() {
+        let mut d = FrameDecoder::new(1 << 30);
+        d.handle_bytes(&(1i32 << 29).to_be_bytes());
+        d.handle_bytes(&[7; 100]);
+        assert_eq!(d.poll_frame().unwrap(), None);
+        assert!(
+            d.buf.capacity() <= RESERVE_AHEAD + 4096,
+            "{}",
+            d.buf.capacity()
+        );
+        // A frame longer than the reservation still arrives whole.
+        let mut d = FrameDecoder::new(1 << 30);
+        let body = vec![3u8; RESERVE_AHEAD * 2 + 5];
+        let wire = frames(&body);
+        for chunk in wire.chunks(1 << 20) {
+            d.handle_bytes(chunk);
+        }
+        assert_eq!(d.poll_frame().unwrap().as_deref(), Some(&body[..]));
     }
 
     #[test]

@@ -25,11 +25,19 @@ pub struct MockConfig {
     /// Wall-clock time at [`Instant::ZERO`](flv_core::time::Instant::ZERO), in milliseconds
     /// since the Unix epoch (used for consumer offset modification times).
     pub wall_clock_ms: u64,
-    /// Largest request frame accepted; a longer one closes the connection.
+    /// Largest request frame accepted; a longer one closes the connection. Default
+    /// [`MOCK_MAX_FRAME_SIZE`]: a real SPU reads frames of any `i32` length, and the
+    /// official client sends produce requests longer than its own `max_request_size`
+    /// (measured: 70 to 86 MB with 32 MiB batches of 1 MiB on flush).
     pub max_frame_size: usize,
     /// Create the system topic `consumer-offset` (as a real cluster has) at start.
     pub system_topic: bool,
 }
+
+/// The mock's default frame limit, 1 GiB: far above what clients send, and still a
+/// limit (memory is only spent on bytes actually received, see
+/// [`FrameDecoder`](flv_core::frame::FrameDecoder)).
+pub const MOCK_MAX_FRAME_SIZE: usize = 1 << 30;
 
 impl Default for MockConfig {
     fn default() -> Self {
@@ -40,7 +48,7 @@ impl Default for MockConfig {
             sc_addr: "127.0.0.1:9003".into(),
             spu_addrs: Vec::new(),
             wall_clock_ms: 1_796_000_000_000,
-            max_frame_size: flv_core::frame::DEFAULT_MAX_FRAME_SIZE,
+            max_frame_size: MOCK_MAX_FRAME_SIZE,
             system_topic: true,
         }
     }

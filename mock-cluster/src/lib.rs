@@ -37,7 +37,9 @@ mod store;
 mod tls;
 
 pub use cluster::MockCluster;
-pub use config::{CONSUMER_OFFSET_TOPIC, ConnId, MockConfig, PLATFORM_VERSION, ServerId};
+pub use config::{
+    CONSUMER_OFFSET_TOPIC, ConnId, MOCK_MAX_FRAME_SIZE, MockConfig, PLATFORM_VERSION, ServerId,
+};
 pub use flv_core as core;
 pub use server::{MockClusterServer, ServerOptions};
 pub use tls::TlsOptions;

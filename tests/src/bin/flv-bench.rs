@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p flv-tests --bin flv-bench -- [--quick] [--runs N] [--records N]
 //!     [--cluster HOST:PORT] [--rate R]... [--only WORKLOAD]... [--client flv|official]...
+//!     [--mock-log]
 //! ```
 //!
 //! Without `--cluster` it starts an embedded mock cluster (3 SPUs, loopback). The last
@@ -48,6 +49,9 @@ struct Args {
     /// Only these partition counts (default 1 and 3).
     #[arg(long, value_delimiter = ',')]
     partitions: Vec<u32>,
+    /// Print the embedded mock cluster's log (malformed input, faults) at the end.
+    #[arg(long)]
+    mock_log: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -95,6 +99,11 @@ fn main() -> anyhow::Result<()> {
         fmt(bench.ratio("consume 1 KiB p1"))
     );
     drop(bench);
+    if let (Some(m), true) = (&mock, args.mock_log) {
+        for line in m.with_cluster(|c, _| c.drain_log()) {
+            eprintln!("mock: {line}");
+        }
+    }
     drop(mock);
     Ok(())
 }
