@@ -34,10 +34,12 @@ pub struct MockConfig {
     pub system_topic: bool,
 }
 
-/// The mock's default frame limit, 1 GiB: far above what clients send, and still a
-/// limit (memory is only spent on bytes actually received, see
-/// [`FrameDecoder`](flv_core::frame::FrameDecoder)).
-pub const MOCK_MAX_FRAME_SIZE: usize = 1 << 30;
+/// The mock's default frame limit, 256 MiB: well above what clients send, still a limit
+/// (memory is only spent on bytes actually received, see
+/// [`FrameDecoder`](flv_core::frame::FrameDecoder)), and below the 352 MiB that a TLS
+/// ClientHello reads as, so a TLS client on a plain port is cut off at once instead of
+/// waiting for a frame that never comes.
+pub const MOCK_MAX_FRAME_SIZE: usize = 256 << 20;
 
 impl Default for MockConfig {
     fn default() -> Self {
