@@ -277,11 +277,20 @@ fn running_crc_equals_the_crc_of_the_whole_batch() {
     // CRC-32C of its bytes from the attributes on, computed here in one pass.
     let mut b = BatchBuilder::with_capacity(Compression::None, 5, 1 << 14);
     let mut out = BytesMut::new();
-    for (n, size) in [(0, 0), (1, 10), (3, 3000), (9, 1000), (40, 1024), (7, 9000), (200, 97)] {
+    for (n, size) in [
+        (0, 0),
+        (1, 10),
+        (3, 3000),
+        (9, 1000),
+        (40, 1024),
+        (7, 9000),
+        (200, 97),
+    ] {
         for take in [true, false] {
             for i in 0..n {
                 let value = vec![u8::try_from((i * 31 + size) % 251).unwrap(); size];
-                b.push_slices(None, &value, i64::try_from(i).unwrap()).unwrap();
+                b.push_slices(None, &value, i64::try_from(i).unwrap())
+                    .unwrap();
             }
             let wire = if take {
                 encode_to_bytes(&b.take().unwrap(), 0).unwrap()
