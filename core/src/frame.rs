@@ -26,6 +26,9 @@ pub enum FrameError {
     },
 }
 
+/// Least bytes a [`FrameDecoder`] adds to its buffer when it grows.
+pub const BLOCK: usize = 1024 * 1024;
+
 /// Most bytes a [`FrameDecoder`] reserves ahead of what it received.
 pub const RESERVE_AHEAD: usize = 8 * 1024 * 1024;
 
@@ -59,8 +62,16 @@ impl FrameDecoder {
     }
 
     /// Appends bytes received from the peer.
+    ///
+    /// The buffer grows by blocks of at least [`BLOCK`] bytes: frames are handed out as
+    /// slices of these blocks, so a block is freed once its frames are, and freed blocks
+    /// all fit the next ones (buffers sized to each frame left the allocator with holes
+    /// that fitted nothing, and a long-running server kept growing).
     pub fn handle_bytes(&mut self, chunk: &[u8]) {
         if self.poisoned.is_none() {
+            if self.buf.capacity() - self.buf.len() < chunk.len() {
+                self.buf.reserve(chunk.len().max(BLOCK));
+            }
             self.buf.extend_from_slice(chunk);
         }
     }
