@@ -266,29 +266,66 @@ fn pipelining_keeps_order() {
     let spu = leader(&sim, "pipe", 0);
     sim.cluster
         .delay_responses(ServerId::Spu(spu), Duration::from_millis(5));
+    // One record per batch: every batch is full when the next record arrives.
     let p = sim.producer(
         "pipe",
         ProducerConfig {
             max_in_flight: 5,
+            batch_size: 1,
             ..ProducerConfig::default()
         },
     );
+    let before = sim.client.metrics().requests;
     let mut ids = Vec::new();
     for i in 0..50u32 {
         ids.push(sim.send(p, None, &i.to_be_bytes()));
         sim.run_for(Duration::from_millis(1));
     }
+    let requests = sim.client.metrics().requests - before;
     sim.flush(p).unwrap();
     let d = sim.delivered(p);
     let offsets: Vec<i64> = ids.iter().map(|i| d[i].1).collect();
     assert_eq!(offsets, (0..50).collect::<Vec<_>>());
-    // Several requests shared the 5 ms round trips.
-    let deliveries = sim
+    // Several requests shared the 5 ms round trips: one at a time, 50 ms would have
+    // carried about 10.
+    assert!(requests > 20, "{requests}");
+}
+
+#[test]
+fn without_linger_records_sent_during_a_round_trip_travel_together() {
+    let mut sim = Sim::new(9);
+    sim.create_topic("nagle", 1, 1);
+    let spu = leader(&sim, "nagle", 0);
+    sim.cluster
+        .delay_responses(ServerId::Spu(spu), Duration::from_millis(5));
+    let p = sim.producer("nagle", ProducerConfig::default());
+    // Connected to the leader (the handshake also takes a delayed round trip).
+    let warm = sim.send(p, None, b"warm");
+    sim.flush(p).unwrap();
+    assert_eq!(sim.delivered(p)[&warm].1, 0);
+    let before = sim.client.metrics().requests;
+    let first_sent = sim.now;
+    let mut ids = Vec::new();
+    for i in 0..50u32 {
+        ids.push(sim.send(p, None, &i.to_be_bytes()));
+        sim.run_for(Duration::from_millis(1));
+    }
+    let requests = sim.client.metrics().requests - before;
+    sim.flush(p).unwrap();
+    let d = sim.delivered(p);
+    let offsets: Vec<i64> = ids.iter().map(|i| d[i].1).collect();
+    assert_eq!(offsets, (1..51).collect::<Vec<_>>());
+    // About one request per 5 ms round trip, not one per record...
+    assert!((8..=14).contains(&requests), "{requests}");
+    // ...and the first record, sent to an idle partition, went out at once.
+    let first = sim
         .events
         .iter()
-        .filter(|(_, e)| matches!(e, Event::Delivered { .. }))
-        .count();
-    assert!(deliveries > 20, "{deliveries}");
+        .find(|(_, e)| matches!(e, Event::Delivered { sends, .. } if sends.contains(&ids[0])))
+        .map(|(at, _)| *at)
+        .unwrap();
+    let took = first.saturating_since(first_sent);
+    assert!(took < Duration::from_millis(6), "{took:?}");
 }
 
 #[test]

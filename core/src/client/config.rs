@@ -145,7 +145,10 @@ pub struct ProducerConfig {
     /// Most unresolved batches (open, queued or in flight) per partition; beyond it
     /// `send` returns `QueueFull` until [`Event::ProducerReady`](super::Event::ProducerReady).
     pub batch_queue_size: usize,
-    /// Time from a batch's first record until it is sent.
+    /// Time from a batch's first record until it is sent. Zero (the default, as
+    /// upstream's): a batch goes out at once when its partition has no request in
+    /// flight, else it takes the records sent until the partition is idle or the batch
+    /// is full (full batches are pipelined up to `max_in_flight`).
     pub linger: Duration,
     /// How records are spread over partitions.
     pub partitioner: PartitionerKind,
@@ -157,7 +160,8 @@ pub struct ProducerConfig {
     pub isolation: Isolation,
     /// At-most-once or at-least-once with a retry policy.
     pub delivery_semantic: DeliverySemantic,
-    /// Produce requests in flight per partition (pipelining on the one SPU connection).
+    /// Produce requests in flight per partition (pipelining on the one SPU connection);
+    /// see `linger` for batches that are not full.
     pub max_in_flight: usize,
     /// Time a record may stay unresolved (queued, waiting for a leader, retried) before
     /// it fails; at-least-once also stops at its policy's `timeout`.

@@ -2,7 +2,11 @@
 //!
 //! Each partition keeps a queue of batches in creation order (`seq`). The last batch
 //! is open for records until it is taken into a request; it is *ready* once full, once
-//! its linger expired, or when a flush asks for it. Up to `max_in_flight` produce
+//! its linger expired, or when a flush asks for it. With no linger a batch that is not
+//! full goes out at once when its partition has no request in flight, and otherwise
+//! keeps taking records until it is full or the partition is idle again: under load
+//! the records sent during a round trip travel together (as Nagle's algorithm does
+//! for bytes), at no cost to latency when idle; full batches are pipelined as usual. Up to `max_in_flight` produce
 //! requests per partition travel on the one connection to the leader SPU, which
 //! processes them in order. After a retriable failure the partition stops sending
 //! until every request in flight is resolved, puts the failed batches back at the front
@@ -45,9 +49,12 @@ pub(crate) struct PendingBatch {
     pub(crate) sends: Vec<SendId>,
     pub(crate) created: Instant,
     pub(crate) deadline: Instant,
-    /// May be sent (linger expired, flushed, or no linger); records may still be
-    /// appended until it is taken into a request.
+    /// May be sent (linger expired, or flushed); records may still be appended until it
+    /// is taken into a request.
     pub(crate) ready: bool,
+    /// No linger: may be sent as soon as its partition has no request in flight (see
+    /// the module documentation).
+    pub(crate) eager: bool,
     /// Attempts that reached the SPU (or may have).
     pub(crate) attempts: u32,
     /// Some attempt was written and never answered.
@@ -83,6 +90,16 @@ pub(crate) struct PartQueue {
 }
 
 impl PartQueue {
+    /// Whether `front`, the first queued batch, may go out now: it is ready (linger
+    /// expired or flushed), built, followed by another (so full), or eager with nothing
+    /// in flight.
+    fn sendable(&self, front: &PendingBatch) -> bool {
+        front.ready
+            || front.builder.is_none()
+            || self.queue.len() > 1
+            || (front.eager && self.in_flight.is_empty())
+    }
+
     pub(crate) fn unresolved(&self) -> usize {
         self.queue.len()
             + self
@@ -146,7 +163,7 @@ impl Producer {
                 add(b.deadline);
             }
             if let Some(b) = q.queue.back() {
-                if !b.ready {
+                if !b.ready && !b.eager {
                     add(b.created + self.config.linger);
                 }
             }
@@ -371,7 +388,8 @@ impl Client {
                 sends: Vec::new(),
                 created: now,
                 deadline: now + max_delivery,
-                ready: linger_zero,
+                ready: false,
+                eager: linger_zero,
                 attempts: 0,
                 unknown: false,
             });
@@ -523,7 +541,7 @@ impl Client {
                     q.wait_spu = None;
                 }
                 for b in q.queue.iter_mut() {
-                    if !b.ready && b.created + linger <= now {
+                    if !b.ready && !b.eager && b.created + linger <= now {
                         b.ready = true;
                     }
                 }
@@ -583,7 +601,7 @@ impl Client {
             let Some(front) = q.queue.front() else {
                 return;
             };
-            if !(front.ready || front.builder.is_none() || q.queue.len() > 1) {
+            if !q.sendable(front) {
                 return;
             }
             let topic = p.topic.clone();
@@ -632,8 +650,12 @@ impl Client {
         };
         let mut batches = Vec::new();
         let mut total = 0usize;
+        let idle = q.in_flight.is_empty();
         while let Some(front) = q.queue.front() {
-            let ready = front.ready || front.builder.is_none() || q.queue.len() > 1;
+            let ready = front.ready
+                || front.builder.is_none()
+                || q.queue.len() > 1
+                || (front.eager && idle);
             if !ready || (!batches.is_empty() && total + front.size() > max) {
                 break;
             }
