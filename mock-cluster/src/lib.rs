@@ -22,7 +22,9 @@
 //! Known departures from a real 0.50.2 cluster (deliberate, see each item's docs):
 //! replication is immediate; a stopped follower leaves the in-sync set (the real SPU
 //! keeps waiting for it, so read-committed produces time out after a failover);
-//! no retention, SmartModules, mirroring or periodic watch resyncs.
+//! retention by size only (a topic's `max_partition_size`, whole segments, no time-based
+//! cleanup); partition statuses that only move offsets are published at most every
+//! 20 ms; no SmartModules, mirroring or periodic watch resyncs.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

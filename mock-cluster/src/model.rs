@@ -12,7 +12,7 @@ use flv_core::sc::spu::{
 use flv_core::sc::topic::{TopicResolution, TopicSpec, TopicStatus};
 
 use crate::config::split_addr;
-use crate::spu::log::Log;
+use crate::spu::log::{Log, Retention};
 
 /// An SPU known to the SC.
 #[derive(Debug, Clone)]
@@ -132,7 +132,14 @@ impl PartitionState {
             },
             replicas,
             leader,
-            log: Log::default(),
+            log: Log::new(Retention {
+                max_partition_size: topic.storage.as_ref().and_then(|s| s.max_partition_size),
+                segment_size: topic
+                    .storage
+                    .as_ref()
+                    .and_then(|s| s.segment_size)
+                    .map(u64::from),
+            }),
             follower_leo,
         }
     }

@@ -48,7 +48,7 @@ impl MockCluster {
                             return resp;
                         };
                         resp.high_watermark = p.hw(|id| self.spu_running(id));
-                        if fp.fetch_offset < 0 || fp.fetch_offset > p.log.end() {
+                        if fp.fetch_offset < p.log.start() || fp.fetch_offset > p.log.end() {
                             resp.error_code = ErrorCode::OffsetOutOfRange;
                             return resp;
                         }
@@ -93,7 +93,7 @@ impl MockCluster {
                             };
                             match self.partitions.get(&key) {
                                 Some(p) if self.leads(spu, &key) => {
-                                    resp.start_offset = 0;
+                                    resp.start_offset = p.log.start();
                                     resp.last_stable_offset = p.hw(|id| self.spu_running(id));
                                 }
                                 _ => resp.error_code = ErrorCode::NotLeaderForPartition,

@@ -1,6 +1,8 @@
 //! In-memory partition logs: batches stored as received, with the base offsets the
 //! leader assigned, and reads cut at `max_bytes` the way a real SPU cuts them.
 
+use std::collections::VecDeque;
+
 use bytes::{Bytes, BytesMut};
 use flv_core::codec::Encode;
 use flv_core::record::{Batch, PartialBatch, RecordSet};
@@ -14,21 +16,57 @@ struct Stored {
     size: usize,
 }
 
-/// Batches per chunk of a log.
+/// Most batches per segment of a log.
 const CHUNK: usize = 4096;
 
+/// How much of a partition a log keeps (the topic's storage settings).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Retention {
+    /// Oldest segments are dropped while the partition is larger than this.
+    pub(crate) max_partition_size: Option<u64>,
+    /// A segment is closed once it holds this many bytes.
+    pub(crate) segment_size: Option<u64>,
+}
+
+/// Consecutive stored batches, dropped together by retention.
+#[derive(Debug, Clone, Default)]
+struct Segment {
+    batches: Vec<Stored>,
+    bytes: u64,
+}
+
 /// The log of one partition (shared by its replicas: a follower's copy is the prefix
-/// up to its log end offset). Stored in fixed-size chunks, so that an append never moves
-/// the batches already stored (a growing `Vec` of millions of batches would stall every
-/// request for milliseconds each time it doubles).
+/// up to its log end offset).
+///
+/// Stored in segments of at most [`CHUNK`] batches (and at most the topic's segment
+/// size), so that an append never moves the batches already stored (a growing `Vec` of
+/// millions of batches would stall every request for milliseconds each time it doubles),
+/// and so that retention drops the oldest segments whole once the partition is larger
+/// than the topic's `max_partition_size`, as a real SPU does: the log start offset
+/// moves up, and reads from below it are out of range.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Log {
-    chunks: Vec<Vec<Stored>>,
+    segments: VecDeque<Segment>,
+    start: i64,
     end: i64,
     size: u64,
+    retention: Retention,
 }
 
 impl Log {
+    /// An empty log kept within `retention`.
+    pub(crate) fn new(retention: Retention) -> Self {
+        Self {
+            retention,
+            ..Self::default()
+        }
+    }
+
+    /// The offset of the first record kept (log start offset).
+    pub(crate) fn start(&self) -> i64 {
+        self.start
+    }
+
     /// The offset the next record gets (log end offset).
     pub(crate) fn end(&self) -> i64 {
         self.end
@@ -46,30 +84,53 @@ impl Log {
         let count = i64::try_from(batch.records_count()).unwrap_or(i64::MAX);
         let next = base.saturating_add(count.max(1));
         let size = batch.encoded_size();
-        if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
-            self.chunks.push(Vec::with_capacity(CHUNK));
+        let bytes = u64::try_from(size).unwrap_or(u64::MAX);
+        let full = |s: &Segment| {
+            s.batches.len() == CHUNK || self.retention.segment_size.is_some_and(|m| s.bytes >= m)
+        };
+        if self.segments.back().is_none_or(full) {
+            self.segments.push_back(Segment {
+                batches: Vec::with_capacity(CHUNK),
+                bytes: 0,
+            });
         }
-        let Some(chunk) = self.chunks.last_mut() else {
+        let Some(segment) = self.segments.back_mut() else {
             return base;
         };
-        chunk.push(Stored {
+        segment.batches.push(Stored {
             batch,
             base,
             next,
             size,
         });
+        segment.bytes = segment.bytes.saturating_add(bytes);
         self.end = next;
-        self.size = self
-            .size
-            .saturating_add(u64::try_from(size).unwrap_or(u64::MAX));
+        self.size = self.size.saturating_add(bytes);
+        self.retain();
         base
+    }
+
+    /// Drops the oldest segments (never the one being written) while the partition is
+    /// larger than its maximum size.
+    fn retain(&mut self) {
+        let Some(max) = self.retention.max_partition_size else {
+            return;
+        };
+        while self.size > max && self.segments.len() > 1 {
+            if let Some(old) = self.segments.pop_front() {
+                self.size = self.size.saturating_sub(old.bytes);
+            }
+            if let Some(first) = self.segments.front().and_then(|s| s.batches.first()) {
+                self.start = first.base;
+            }
+        }
     }
 
     /// Every stored batch as (base offset, next offset, bytes).
     pub(crate) fn layout(&self) -> Vec<(i64, i64, usize)> {
-        self.chunks
+        self.segments
             .iter()
-            .flatten()
+            .flat_map(|s| &s.batches)
             .map(|b| (b.base, b.next, b.size))
             .collect()
     }
@@ -78,16 +139,17 @@ impl Log {
     /// offsets before it) to the end.
     fn from_offset(&self, offset: i64) -> impl Iterator<Item = &Stored> {
         let c = self
-            .chunks
-            .partition_point(|c| c.last().is_some_and(|b| b.next <= offset));
-        let (first, rest) = match self.chunks.get(c) {
-            Some(chunk) => (
-                &chunk[chunk.partition_point(|b| b.next <= offset)..],
-                &self.chunks[c + 1..],
-            ),
-            None => (&[][..], &[][..]),
+            .segments
+            .partition_point(|s| s.batches.last().is_some_and(|b| b.next <= offset));
+        let first = match self.segments.get(c) {
+            Some(s) => &s.batches[s.batches.partition_point(|b| b.next <= offset)..],
+            None => &[][..],
         };
-        first.iter().chain(rest.iter().flatten())
+        first.iter().chain(
+            self.segments
+                .range((c + 1).min(self.segments.len())..)
+                .flat_map(|s| &s.batches),
+        )
     }
 
     /// Reads from the batch containing `offset` up to `limit` (exclusive, a batch
@@ -167,7 +229,7 @@ mod tests {
         for i in 0..(2 * CHUNK + 3) {
             assert_eq!(log.append(batch(2)), i64::try_from(2 * i).unwrap());
         }
-        assert_eq!(log.chunks.len(), 3);
+        assert_eq!(log.segments.len(), 3);
         let end = log.end();
         assert_eq!(end, i64::try_from(2 * (2 * CHUNK + 3)).unwrap());
         // From the last batch of the first chunk on: every later batch, across chunks.
@@ -180,5 +242,31 @@ mod tests {
         assert_eq!(log.read(at, end, i32::MAX).base_offset(), Some(at));
         assert!(log.read(end, end, i32::MAX).batches.is_empty());
         assert_eq!(log.layout().len(), 2 * CHUNK + 3);
+    }
+
+    #[test]
+    fn retention_drops_the_oldest_segments_whole() {
+        let one = u64::try_from(batch(2).encoded_size()).unwrap();
+        let mut log = Log::new(Retention {
+            max_partition_size: Some(10 * one),
+            segment_size: Some(4 * one),
+        });
+        for _ in 0..9 {
+            log.append(batch(2));
+        }
+        // Segments of 4 batches: [0..8) [8..16) [16..18); 9 batches fit in 10.
+        assert_eq!((log.start(), log.end(), log.size()), (0, 18, 9 * one));
+        log.append(batch(2));
+        log.append(batch(2));
+        // 11 batches: the first segment goes; the log starts at offset 8.
+        assert_eq!((log.start(), log.end(), log.size()), (8, 22, 7 * one));
+        assert_eq!(log.read(0, 22, i32::MAX).base_offset(), Some(8));
+        assert_eq!(log.read(12, 22, i32::MAX).base_offset(), Some(12));
+        // Without a limit nothing is dropped.
+        let mut log = Log::default();
+        for _ in 0..100 {
+            log.append(batch(1));
+        }
+        assert_eq!((log.start(), log.end()), (0, 100));
     }
 }

@@ -53,7 +53,12 @@ impl MockCluster {
         c.next_stream_id = c.next_stream_id.wrapping_add(1).max(1);
         let error = if !self.leads(spu, &key) {
             Some(ErrorCode::NotLeaderForPartition)
-        } else if req.fetch_offset < 0 {
+        } else if req.fetch_offset < 0
+            || self
+                .partitions
+                .get(&key)
+                .is_some_and(|p| req.fetch_offset < p.log.start())
+        {
             Some(ErrorCode::OffsetOutOfRange)
         } else {
             None
@@ -154,7 +159,7 @@ impl MockCluster {
                         error_code: ErrorCode::None,
                         high_watermark: p.hw(|id| self.spu_running(id)),
                         next_filter_offset: 0,
-                        log_start_offset: 0,
+                        log_start_offset: p.log.start(),
                         aborted: None,
                         records,
                     },
