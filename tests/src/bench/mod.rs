@@ -16,6 +16,12 @@
 //! - open-loop latency, 5 KiB records, 1 partition, at half of the median max rate of each
 //!   client (both clients run at both rates);
 //! - catch-up consume of N × 1 KiB records from the beginning, 1 and 3 partitions.
+//!
+//! The produce and latency topics keep at most [`RETAINED`] bytes per partition
+//! (segments of [`SEGMENT`] bytes), as a topic of a real cluster keeps a bounded size:
+//! the embedded mock cluster holds its logs in memory, and without retention a few runs
+//! at a million records per second kept gigabytes, faulting in fresh pages on every
+//! request until the machine reclaimed memory. The consume topics keep everything.
 
 mod flv_side;
 mod official;
@@ -27,12 +33,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use flv_driver::core::sc::topic::TopicSpec;
+use flv_driver::core::sc::topic::{TopicSpec, TopicStorageConfig};
 use hdrhistogram::Histogram;
 
 pub use flv_side::FlvSide;
 pub use official::OfficialSide;
 use report::Table;
+
+/// Bytes a partition of a produce or latency topic keeps (see the module documentation).
+pub const RETAINED: u64 = 256 * 1024 * 1024;
+/// Segment size of those topics.
+pub const SEGMENT: u32 = 64 * 1024 * 1024;
 use stats::Cpu;
 
 /// A run that makes no progress for this long is stopped and reported as stalled.
@@ -237,12 +248,20 @@ impl Bench {
         })
     }
 
-    fn create_topic(&mut self, partitions: u32) -> Result<String> {
+    /// Creates a topic; with `retain`, its partitions keep at most [`RETAINED`] bytes.
+    fn create_topic(&mut self, partitions: u32, retain: bool) -> Result<String> {
         self.topics += 1;
         let name = format!("flv-bench-{}-{}", std::process::id(), self.topics);
         let admin = self.admin.admin();
+        let mut spec = TopicSpec::computed(partitions, 1);
+        if retain {
+            spec.storage = Some(TopicStorageConfig {
+                segment_size: Some(SEGMENT),
+                max_partition_size: Some(RETAINED),
+            });
+        }
         self.flv
-            .block_on(admin.create(name.as_str(), false, TopicSpec::computed(partitions, 1)))
+            .block_on(admin.create(name.as_str(), false, spec))
             .with_context(|| format!("create topic {name}"))?;
         Ok(name)
     }
@@ -307,7 +326,7 @@ impl Bench {
         let mut table = Table::throughput();
         for run in 1..=self.opts.runs {
             for i in 0..self.sides.len() {
-                let topic = self.create_topic(partitions)?;
+                let topic = self.create_topic(partitions, true)?;
                 let out = self.sides[i].produce(&self.opts.cluster, &topic, spec);
                 self.delete_topic(&topic);
                 let name = self.sides[i].name();
@@ -353,7 +372,7 @@ impl Bench {
             let mut table = Table::latency();
             for run in 1..=self.opts.runs {
                 for i in 0..self.sides.len() {
-                    let topic = self.create_topic(1)?;
+                    let topic = self.create_topic(1, true)?;
                     let out = self.sides[i].latency(&self.opts.cluster, &topic, &spec, rate);
                     self.delete_topic(&topic);
                     let name = self.sides[i].name();
@@ -370,7 +389,7 @@ impl Bench {
 
     fn consume(&mut self, partitions: u32, n: u64) -> Result<()> {
         let size = 1024;
-        let topic = self.create_topic(partitions)?;
+        let topic = self.create_topic(partitions, false)?;
         println!(
             "\n== consume 1 KiB p{partitions}: catch-up read of {n} records from the beginning, {partitions} partition(s) (loading with flv...)"
         );
