@@ -266,9 +266,18 @@ impl Bench {
         Ok(name)
     }
 
+    /// Deletes a run's topic, then waits for the process to go quiet before the next run
+    /// (see [`stats::settle`]); says so when that took more than a second.
     fn delete_topic(&self, name: &str) {
         let admin = self.admin.admin();
         let _ = self.flv.block_on(admin.delete::<TopicSpec>(name));
+        let waited = stats::settle(Duration::from_secs(10));
+        if waited > Duration::from_secs(1) {
+            println!(
+                "  (waited {:.1} s for the process to go quiet after that run)",
+                waited.as_secs_f64()
+            );
+        }
     }
 
     /// Runs every workload the options select; prints as it goes.

@@ -40,6 +40,23 @@ impl Cpu {
     }
 }
 
+/// Waits (at most `max`) until the process is quiet: less than 2% of one CPU used over
+/// 200 ms. A client that was just dropped may still be winding down (the official one
+/// keeps background tasks for a while after a run it could not keep up with); the next
+/// run should not pay for it. Returns the time waited.
+pub fn settle(max: Duration) -> Duration {
+    let start = Instant::now();
+    let window = Duration::from_millis(200);
+    while start.elapsed() < max {
+        let before = process_cpu();
+        std::thread::sleep(window);
+        if process_cpu() - before < 0.02 * window.as_secs_f64() {
+            break;
+        }
+    }
+    start.elapsed()
+}
+
 fn process_cpu() -> f64 {
     use nix::sys::resource::{UsageWho, getrusage};
     match getrusage(UsageWho::RUSAGE_SELF) {
