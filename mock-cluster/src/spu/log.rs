@@ -137,7 +137,7 @@ impl Log {
 
     /// The stored batches from the one that contains `offset` (from the first batch for
     /// offsets before it) to the end.
-    fn from_offset(&self, offset: i64) -> impl Iterator<Item = &Stored> {
+    fn batches_from(&self, offset: i64) -> impl Iterator<Item = &Stored> {
         let c = self
             .segments
             .partition_point(|s| s.batches.last().is_some_and(|b| b.next <= offset));
@@ -159,7 +159,7 @@ impl Log {
     pub(crate) fn read(&self, offset: i64, limit: i64, max_bytes: i32) -> RecordSet {
         let mut set = RecordSet::default();
         let mut budget = usize::try_from(max_bytes).unwrap_or(0);
-        for stored in self.from_offset(offset) {
+        for stored in self.batches_from(offset) {
             if stored.next > limit {
                 break;
             }
