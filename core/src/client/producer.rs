@@ -353,6 +353,7 @@ impl Client {
         let max_delivery = p.max_delivery();
         let linger_zero = p.config.linger.is_zero();
         let (batch_size, queue_size) = (p.config.batch_size, p.config.batch_queue_size);
+        let max_in_flight = p.config.max_in_flight;
         let compression = p.compression;
         let q = p.parts.entry(partition).or_default();
         let delta = |first_ts: i64| match wall {
@@ -410,7 +411,16 @@ impl Client {
         batch.sends.push(send_id);
         // The request is built when the driver next drains the client, so that records
         // sent until then join the batch: batching grows with the load, with no linger.
-        if !self.deferred.contains(&(producer, partition)) {
+        // Nothing is to be drained while the partition may not send (a request in
+        // flight and the batch not full, a retry pending): the response, the timer or
+        // the record that fills the batch will pump it, and the driver is not woken
+        // for every record.
+        let limit = if q.recovering { 1 } else { max_in_flight };
+        let may_send = q.retry_at.is_none()
+            && q.in_flight.len() < limit
+            && !(q.recovering && !q.in_flight.is_empty())
+            && q.queue.front().is_some_and(|f| q.sendable(f));
+        if may_send && !self.deferred.contains(&(producer, partition)) {
             self.deferred.push((producer, partition));
         }
         self.deferred_at = self.deferred_at.max(now);
