@@ -37,19 +37,23 @@
 //! - **One driver task per client does all the I/O** (spawned with [`Runtime::spawn`]). It
 //!   owns the core's `Client` in an `Arc<Mutex<..>>` (a `std` mutex, locked only for short
 //!   sections, never across an await) shared with the user handles.
-//! - **A reader task per connection** forwards bytes, then the connection's end, into the
-//!   driver's channel; **a writer task per connection** writes what the driver queues,
-//!   gathering queued frames into one write. **Dials run in their own tasks** (with one
+//! - **The driver task owns the sockets**: between turns it polls every connection itself,
+//!   writing the queued frames with vectored writes and reading into the connection's
+//!   buffer, so a request crosses no task boundary between the core and the socket.
+//!   **Dials run in their own tasks** (with one
 //!   [`TlsConnector`] per client; the SC's server name is the profile's domain and an SPU's
 //!   `<spu-name>.<domain>`, as the core asks).
-//! - **The drive loop** (str0m's contract): wait for an input or the core's deadline; take
-//!   every input already queued; feed them all to the core under one lock (and
-//!   `handle_timeout` if the deadline passed); drain the core (dial / close, bytes to the
-//!   writers, events to the handles). Record timestamps come from `SystemTime::now()`
+//! - **The drive loop** (str0m's contract): wait for an input (bytes read, a connection's
+//!   end, a dial result, a wake) or the core's deadline; feed everything that happened to
+//!   the core under one lock (and `handle_timeout` if the deadline passed); drain the
+//!   core (dial / close, bytes to the connections, events to the handles). Record timestamps come from `SystemTime::now()`
 //!   through `handle_wall_clock`.
 //! - **User handles** lock the state, issue a command, register their waker (results are
 //!   keyed by the core's ids, registered under the same lock, so none is missed) and wake
-//!   the driver; wakes already pending are merged, so a burst of sends costs one driver turn.
+//!   the driver when the core has something to drain; wakes already pending are merged,
+//!   so a burst of sends costs one driver turn. A record's outcome waits in its
+//!   producer's own slot queue (ordered by send id), filled per batch by the driver and
+//!   taken without the client's lock.
 //! - **Shutdown**: when the last handle is dropped (or [`Fluvio::close`]), producers are
 //!   flushed and consumer offsets stored (bounded by a grace period), then the connections
 //!   close and every waiter still pending fails with [`Error::Closed`].

@@ -3,7 +3,7 @@
 //! [`connect_transport`] resolves `host:port`, connects over the [`Runtime`] (with
 //! `TCP_NODELAY`), and runs the TLS handshake the profile's [`TlsPolicy`] asks for. The result,
 //! [`Transport`], implements `AsyncRead + AsyncWrite` and [`Transport::split`]s into halves
-//! that two tasks can own (a reader task and the driver's writer).
+//! that two tasks can own (the driver itself polls the whole stream).
 //!
 //! ```no_run
 //! # async fn demo<R: flv_driver::runtime::Runtime>(rt: R) -> Result<(), flv_driver::transport::ConnectError> {
