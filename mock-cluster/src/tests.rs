@@ -377,3 +377,52 @@ fn hostile_topic_sizes_are_refused() {
     assert!(m.create_topic("ok", TopicSpec::computed(2, 3)).is_err());
     assert_eq!(m.partition_replicas("ok", 1).map(|r| r.len()), Some(3));
 }
+
+#[test]
+fn retention_moves_the_log_start_and_reads_below_it_are_out_of_range() {
+    let one = u64::try_from(batch(1, 100).encoded_size()).expect("size");
+    let mut spec = TopicSpec::computed(1, 1);
+    spec.storage = Some(flv_core::sc::topic::TopicStorageConfig {
+        segment_size: Some(u32::try_from(2 * one).expect("fits")),
+        max_partition_size: Some(4 * one),
+    });
+    let mut m = MockCluster::new(MockConfig::default(), at(0));
+    m.create_topic("ret", spec).expect("topic");
+    let leader = m.partition_leader("ret", 0).expect("leader");
+    let mut c = Client::connect(&mut m, ServerId::Spu(leader));
+    c.send(
+        &mut m,
+        produce("ret", vec![batch(1, 100); 10], Isolation::ReadUncommitted),
+        25,
+        at(1),
+    );
+    c.recv(&mut m);
+    // Segments of two batches, at most four batches kept: offsets 6 to 9 remain.
+    c.send(
+        &mut m,
+        AnyRequest::FetchOffsets(FetchOffsetsRequest::new("ret", 0)),
+        0,
+        at(2),
+    );
+    let AnyResponse::FetchOffsets(r) = &c.recv(&mut m)[0].1 else {
+        panic!("offsets")
+    };
+    assert_eq!(r.topics[0].partitions[0].start_offset, 6);
+    assert_eq!(r.topics[0].partitions[0].last_stable_offset, 10);
+    // Below the log start: out of range; from it: the kept records.
+    c.send(&mut m, stream_fetch("ret", 0, 1 << 20), 25, at(3));
+    let resp = c.recv(&mut m);
+    let AnyResponse::StreamFetch(r) = &resp[0].1 else {
+        panic!("stream fetch")
+    };
+    assert_eq!(r.partition.error_code, ErrorCode::OffsetOutOfRange);
+    c.send(&mut m, stream_fetch("ret", 6, 1 << 20), 25, at(4));
+    let resp = c.recv(&mut m);
+    let set = records_of(&resp[0].1);
+    assert_eq!(set.base_offset(), Some(6));
+    assert_eq!(set.batches.len(), 4);
+    let AnyResponse::StreamFetch(r) = &resp[0].1 else {
+        panic!("stream fetch")
+    };
+    assert_eq!(r.partition.log_start_offset, 6);
+}
