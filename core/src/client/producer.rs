@@ -415,10 +415,10 @@ impl Client {
         // flight and the batch not full, a retry pending): the response, the timer or
         // the record that fills the batch will pump it, and the driver is not woken
         // for every record.
+        // (Recovering, one request at a time.)
         let limit = if q.recovering { 1 } else { max_in_flight };
         let may_send = q.retry_at.is_none()
             && q.in_flight.len() < limit
-            && !(q.recovering && !q.in_flight.is_empty())
             && q.queue.front().is_some_and(|f| q.sendable(f));
         if may_send && !self.deferred.contains(&(producer, partition)) {
             self.deferred.push((producer, partition));
