@@ -27,7 +27,6 @@ use crate::record::{BATCH_PREAMBLE_SIZE, Batch};
 use crate::spu::consumer_offset::{FetchConsumerOffsetsRequest, FilterOpts, ReplicaKey};
 use crate::spu::fetch_offsets::FetchOffsetsRequest;
 use crate::spu::stream_fetch::{StreamFetchRequest, StreamFetchResponse};
-use crate::spu::update_offsets::{OffsetUpdate, UpdateOffsetsRequest};
 use crate::time::Instant;
 
 /// The system topic holding consumer offsets (partition 0).
@@ -727,34 +726,6 @@ impl Client {
         self.maybe_ack(id, partition, now);
     }
 
-    /// Sends the pending acknowledgement if the buffer has room.
-    pub(crate) fn maybe_ack(&mut self, id: ConsumerId, partition: u32, now: Instant) {
-        let Some(c) = self.consumers.get_mut(&id) else {
-            return;
-        };
-        let room = c.config.buffer_bytes;
-        let Some(p) = c.parts.get_mut(&partition) else {
-            return;
-        };
-        if p.phase != Phase::Streaming || p.buffered >= room {
-            return;
-        }
-        let (Some(offset), Some(session), Some((_, conn))) = (p.ack_pending, p.session, p.conn)
-        else {
-            return;
-        };
-        p.ack_pending = None;
-        let generation = p.generation;
-        let body = AnyRequest::UpdateOffsets(UpdateOffsetsRequest {
-            offsets: vec![OffsetUpdate {
-                offset,
-                session_id: session,
-            }],
-        });
-        let tag = consumer_tag(id, partition, generation, ConsumerReq::Ack);
-        self.submit(conn, tag, body, false, now);
-    }
-
     pub(crate) fn on_consumer_failed(
         &mut self,
         id: ConsumerId,
@@ -801,7 +772,12 @@ pub(crate) fn stream_tags(
     }
 }
 
-fn consumer_tag(consumer: ConsumerId, partition: u32, generation: u64, kind: ConsumerReq) -> Tag {
+pub(crate) fn consumer_tag(
+    consumer: ConsumerId,
+    partition: u32,
+    generation: u64,
+    kind: ConsumerReq,
+) -> Tag {
     Tag::Consumer {
         consumer,
         partition,

@@ -2,12 +2,14 @@
 //! records outside `[position, end)`, committing in auto mode, and acknowledging the SPU
 //! once the buffer has room again.
 
-use super::Client;
 use super::config::OffsetManagement;
-use super::consumer::{Item, Phase, stream_tags};
+use super::consumer::{Item, Phase, consumer_tag, stream_tags};
 use super::error::ClientError;
 use super::event::{ConsumerEvent, ConsumerId, ConsumerRecord};
+use super::{Client, ConsumerReq};
+use crate::message::AnyRequest;
 use crate::record::{Batch, DEFAULT_MAX_DECOMPRESSED};
+use crate::spu::update_offsets::{OffsetUpdate, UpdateOffsetsRequest};
 use crate::time::Instant;
 
 impl Client {
@@ -113,4 +115,34 @@ pub(crate) fn batch_records(
             })
         })
         .collect())
+}
+
+impl Client {
+    /// Sends the pending acknowledgement if the buffer has room.
+    pub(crate) fn maybe_ack(&mut self, id: ConsumerId, partition: u32, now: Instant) {
+        let Some(c) = self.consumers.get_mut(&id) else {
+            return;
+        };
+        let room = c.config.buffer_bytes;
+        let Some(p) = c.parts.get_mut(&partition) else {
+            return;
+        };
+        if p.phase != Phase::Streaming || p.buffered >= room {
+            return;
+        }
+        let (Some(offset), Some(session), Some((_, conn))) = (p.ack_pending, p.session, p.conn)
+        else {
+            return;
+        };
+        p.ack_pending = None;
+        let generation = p.generation;
+        let body = AnyRequest::UpdateOffsets(UpdateOffsetsRequest {
+            offsets: vec![OffsetUpdate {
+                offset,
+                session_id: session,
+            }],
+        });
+        let tag = consumer_tag(id, partition, generation, ConsumerReq::Ack);
+        self.submit(conn, tag, body, false, now);
+    }
 }
