@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every check and test of flv on a fresh clone: formatting, lints, the workspace
+# Runs every check and test of flv on a fresh clone: formatting, lints, docs, the workspace
 # tests (unit, trace replay, cross-checks against upstream), the CLI trace check on the
 # real-cluster traces, and a short smoke run of each fuzz target.
 # Environment: FUZZ_SECONDS (default 20) per fuzz target; FUZZ=0 skips fuzzing.
@@ -13,6 +13,9 @@ cargo fmt --all -- --check
 
 step "cargo clippy (workspace, all targets, -D warnings)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+step "cargo doc (workspace, broken links are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --quiet
 
 step "cargo test (workspace)"
 cargo test --workspace --all-features

@@ -50,8 +50,12 @@ pub(crate) struct ConsumeOpt {
     /// Disable the progress bar (accepted for compatibility: flv draws none)
     #[arg(long)]
     disable_progressbar: bool,
-    /// Print records in "[key] value" format, with "[null]" for no key
-    #[arg(short = 'k', long = "key-value")]
+    /// Print records as key and value (the official `-k`).
+    #[arg(
+        short = 'k',
+        long = "key-value",
+        help = "Print records in \"[key] value\" format, with \"[null]\" for no key"
+    )]
     key_value: bool,
     /// Format string: {{offset}} {{key}} {{value}} {{partition}} {{time}} {{topic}}
     #[arg(short = 'F', long, value_name = "FORMAT", conflicts_with = "key_value")]

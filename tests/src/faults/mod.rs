@@ -4,7 +4,7 @@
 //! client wired to the sans-IO mock cluster in virtual time), drives a workload (an
 //! at-least-once producer and a stream consumer, mostly), injects its fault at a seeded
 //! time and place, lets the world settle once the fault stopped, and returns the
-//! [checker](checker)'s [`Report`]. The same seed gives the same run.
+//! [checker]'s [`Report`]. The same seed gives the same run.
 //!
 //! Network faults (resets, half-open peers, short writes, mangled frames) live in the
 //! simulated network ([`Sim`](crate::sim::Sim)); server faults (stopped SPUs or SC,
