@@ -100,6 +100,16 @@ impl PartQueue {
             || (front.eager && self.in_flight.is_empty())
     }
 
+    /// Whether the partition may send its first queued batch now: no retry pending, room
+    /// for one more request in flight (one at a time while recovering), and that batch
+    /// sendable.
+    fn may_send(&self, max_in_flight: usize) -> bool {
+        let limit = if self.recovering { 1 } else { max_in_flight };
+        self.retry_at.is_none()
+            && self.in_flight.len() < limit
+            && self.queue.front().is_some_and(|f| self.sendable(f))
+    }
+
     pub(crate) fn unresolved(&self) -> usize {
         self.queue.len()
             + self
@@ -415,12 +425,7 @@ impl Client {
         // flight and the batch not full, a retry pending): the response, the timer or
         // the record that fills the batch will pump it, and the driver is not woken
         // for every record.
-        // (Recovering, one request at a time.)
-        let limit = if q.recovering { 1 } else { max_in_flight };
-        let may_send = q.retry_at.is_none()
-            && q.in_flight.len() < limit
-            && q.queue.front().is_some_and(|f| q.sendable(f));
-        if may_send && !self.deferred.contains(&(producer, partition)) {
+        if q.may_send(max_in_flight) && !self.deferred.contains(&(producer, partition)) {
             self.deferred.push((producer, partition));
         }
         self.deferred_at = self.deferred_at.max(now);
@@ -594,24 +599,11 @@ impl Client {
             if !matches!(p.state, State::Ready) {
                 return;
             }
-            let Some(q) = p.parts.get(&partition) else {
-                return;
-            };
-            let limit = if q.recovering {
-                1
-            } else {
-                p.config.max_in_flight
-            };
-            if q.retry_at.is_some()
-                || q.in_flight.len() >= limit
-                || (q.recovering && !q.in_flight.is_empty())
+            if !p
+                .parts
+                .get(&partition)
+                .is_some_and(|q| q.may_send(p.config.max_in_flight))
             {
-                return;
-            }
-            let Some(front) = q.queue.front() else {
-                return;
-            };
-            if !q.sendable(front) {
                 return;
             }
             let topic = p.topic.clone();
@@ -660,13 +652,9 @@ impl Client {
         };
         let mut batches = Vec::new();
         let mut total = 0usize;
-        let idle = q.in_flight.is_empty();
+        // (The request joins `in_flight` after the loop: `sendable` sees it as before.)
         while let Some(front) = q.queue.front() {
-            let ready = front.ready
-                || front.builder.is_none()
-                || q.queue.len() > 1
-                || (front.eager && idle);
-            if !ready || (!batches.is_empty() && total + front.size() > max) {
+            if !q.sendable(front) || (!batches.is_empty() && total + front.size() > max) {
                 break;
             }
             let Some(mut b) = q.queue.pop_front() else {
