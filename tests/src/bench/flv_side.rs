@@ -135,37 +135,23 @@ impl Side for FlvSide {
                 .await?;
             anyhow::Ok((fluvio, Arc::new(producer)))
         })?;
-        let (tx, rx) = async_channel::unbounded();
-        let sender = {
+        let (rx, sender) = {
             let (handle, producer, spec) = (
                 self.rt.handle().clone(),
                 Arc::clone(&producer),
                 spec.clone(),
             );
-            std::thread::spawn(move || {
-                let start = Instant::now();
-                stats::pace(rate, spec.records, |i, due| {
-                    match handle.block_on(producer.send(RecordKey::NULL, spec.value(i))) {
-                        Ok(out) => drop(tx.send_blocking((due, Some(out)))),
-                        Err(_) => drop(tx.send_blocking((due, None))),
-                    }
-                });
-                start.elapsed()
+            stats::open_loop_sender(rate, spec.records, move |i| {
+                handle
+                    .block_on(producer.send(RecordKey::NULL, spec.value(i)))
+                    .ok()
             })
         };
-        let (hist, delivered) = self.rt.block_on(async {
-            let mut hist = stats::histogram();
-            let mut delivered = 0u64;
-            while let Ok((due, out)) = rx.recv().await {
-                if let Some(out) = out {
-                    if out.wait().await.is_ok() {
-                        delivered += 1;
-                        stats::record_since(&mut hist, due);
-                    }
-                }
-            }
-            (hist, delivered)
-        });
+        let (hist, delivered) = self
+            .rt
+            .block_on(stats::collect_latencies(rx, |out| async move {
+                out.wait().await.is_ok()
+            }));
         let elapsed = sender
             .join()
             .map_err(|_| anyhow::anyhow!("sender panicked"))?;

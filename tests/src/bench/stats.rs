@@ -123,6 +123,47 @@ pub fn pace(rate: f64, count: u64, mut send: impl FnMut(u64, Instant)) {
     }
 }
 
+/// The sending half of an open-loop latency run, shared by both clients so that they are
+/// measured the same way: a thread calls `send(i)` for `count` records at `rate` (see
+/// [`pace`]) and queues each result with its scheduled time (`None`: the send failed).
+/// [`collect_latencies`] takes the queue; the thread returns how long sending took.
+pub fn open_loop_sender<O: Send + 'static>(
+    rate: f64,
+    count: u64,
+    mut send: impl FnMut(u64) -> Option<O> + Send + 'static,
+) -> (
+    async_channel::Receiver<(Instant, Option<O>)>,
+    std::thread::JoinHandle<Duration>,
+) {
+    let (tx, rx) = async_channel::unbounded();
+    let sender = std::thread::spawn(move || {
+        let start = Instant::now();
+        pace(rate, count, |i, due| drop(tx.send_blocking((due, send(i)))));
+        start.elapsed()
+    });
+    (rx, sender)
+}
+
+/// The receiving half of an open-loop run: awaits each queued result in order with
+/// `delivered` (true: stored) and records its latency from the scheduled time. Returns
+/// the histogram and the number of records stored.
+pub async fn collect_latencies<O, F: Future<Output = bool>>(
+    rx: async_channel::Receiver<(Instant, Option<O>)>,
+    delivered: impl Fn(O) -> F,
+) -> (Histogram<u64>, u64) {
+    let mut hist = histogram();
+    let mut stored = 0u64;
+    while let Ok((due, out)) = rx.recv().await {
+        if let Some(out) = out {
+            if delivered(out).await {
+                stored += 1;
+                record_since(&mut hist, due);
+            }
+        }
+    }
+    (hist, stored)
+}
+
 /// A latency histogram in microseconds (1 µs to 10 min, 3 significant digits).
 pub fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 600_000_000, 3).expect("histogram bounds")
