@@ -2,7 +2,7 @@
 
 use flv_mock_cluster::ServerId;
 
-use super::{Report, at_least_once, basic, leader};
+use super::{Report, Run, at_least_once, basic, leader};
 use crate::sim::Mangle;
 
 /// Sends `n` records with seeded gaps of up to `max_gap_ms`, calling `fault` before the
@@ -27,29 +27,29 @@ fn produce(
 
 /// A request cut after a seeded number of bytes (twice): both sides see a reset.
 pub(super) fn reset_mid_request(seed: u64) -> Report {
-    let (mut run, p, _) = basic(seed, 2, 2, at_least_once());
-    let first = run.pick(3, 30) as usize;
-    let second = first + run.pick(5, 20) as usize;
-    produce(&mut run, p, 60, 3, &[first, second], |run| {
-        let part = u32::from(run.rng.chance(0.5));
-        let spu = leader(run, "t", part);
-        let k = run.pick(1, 160) as usize;
-        run.sim.reset_after_to_cluster(ServerId::Spu(spu), k);
-    });
-    run.settle();
-    run.check()
+    reset_mid_stream(seed, 160, |run, spu, k| {
+        run.sim.reset_after_to_cluster(spu, k)
+    })
 }
 
 /// A response cut after a seeded number of bytes (twice).
 pub(super) fn reset_mid_response(seed: u64) -> Report {
+    reset_mid_stream(seed, 200, |run, spu, k| {
+        run.sim.reset_after_to_client(spu, k)
+    })
+}
+
+/// Produces 60 records, cutting twice (at seeded times) the stream of a seeded
+/// partition's leader with `cut` after up to `max_bytes` bytes.
+fn reset_mid_stream(seed: u64, max_bytes: u64, cut: fn(&mut Run, ServerId, usize)) -> Report {
     let (mut run, p, _) = basic(seed, 2, 2, at_least_once());
     let first = run.pick(3, 30) as usize;
     let second = first + run.pick(5, 20) as usize;
     produce(&mut run, p, 60, 3, &[first, second], |run| {
         let part = u32::from(run.rng.chance(0.5));
         let spu = leader(run, "t", part);
-        let k = run.pick(1, 200) as usize;
-        run.sim.reset_after_to_client(ServerId::Spu(spu), k);
+        let k = run.pick(1, max_bytes) as usize;
+        cut(run, ServerId::Spu(spu), k);
     });
     run.settle();
     run.check()
