@@ -15,12 +15,14 @@ mod failover;
 mod sockets;
 mod tls;
 
+use flv_driver::ProduceOutput;
 use flv_driver::config::ClusterConfig;
+use flv_driver::testing::Pki;
 use flv_driver::{
     BackoffConfig, ClientConfig, ConsumerConfig, ConsumerRecord, ConsumerStream, Fluvio,
     ProducerConfig, RecordKey, RecordMetadata, Runtime, TopicProducer, TopicSpec,
 };
-use flv_mock_cluster::{MockClusterServer, ServerOptions};
+use flv_mock_cluster::{MockClusterServer, ServerOptions, TlsOptions};
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 
@@ -150,6 +152,29 @@ pub fn index_of(v: &[u8]) -> usize {
         .and_then(|s| s.strip_prefix("value-"))
         .and_then(|s| s.parse().ok())
         .expect("a suite value")
+}
+
+/// A mutual-TLS mock cluster of two SPUs serving `pki`'s server certificate.
+pub fn tls_cluster(pki: &Pki) -> MockClusterServer {
+    MockClusterServer::start(ServerOptions {
+        spus: 2,
+        tls: Some(TlsOptions {
+            cert_pem: pki.server_cert.clone(),
+            key_pem: pki.server_key.clone(),
+        }),
+        tls_client_ca: Some(pki.ca.clone()),
+        ..ServerOptions::default()
+    })
+    .expect("TLS mock cluster starts")
+}
+
+/// Waits for every record of `outs`, in order: where each was stored, or the error text.
+pub async fn acks(outs: Vec<ProduceOutput>) -> Vec<Result<RecordMetadata, String>> {
+    let mut acks = Vec::with_capacity(outs.len());
+    for out in outs {
+        acks.push(out.wait().await.map_err(|e| e.to_string()));
+    }
+    acks
 }
 
 /// Takes `n` records from `stream`.

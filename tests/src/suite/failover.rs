@@ -4,10 +4,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use flv_driver::{ConsumerConfig, Offset, ProducerConfig, RecordKey, RecordMetadata, Runtime};
+use flv_driver::{ConsumerConfig, Offset, ProducerConfig, RecordKey, Runtime};
 
 use super::{
-    STEP, cluster, connect, consume, consumer, create_topic, index_of, producer, value,
+    STEP, acks, cluster, connect, consume, consumer, create_topic, index_of, producer, value,
     with_timeout,
 };
 
@@ -43,11 +43,7 @@ pub async fn leader_stopped_mid_stream<R: Runtime>(rt: R) {
                 outs.push(out);
                 sent.store(outs.len(), Ordering::Release);
             }
-            let mut acks: Vec<Result<RecordMetadata, String>> = Vec::new();
-            for out in outs {
-                acks.push(out.wait().await.map_err(|e| e.to_string()));
-            }
-            let _ = done_tx.send(acks).await;
+            let _ = done_tx.send(acks(outs).await).await;
         });
     }
     let mut stream = consumer(

@@ -8,14 +8,14 @@ use std::time::Duration;
 use flv_driver::config::{ClusterConfig, TlsCerts, TlsConfig, TlsPolicy};
 use flv_driver::testing::{DOMAIN, Pki};
 use flv_driver::{
-    ClientConfig, ConsumerConfig, Error, Fluvio, Offset, ProducerConfig, RecordKey, RecordMetadata,
-    Runtime, TlsFailure, TopicSpec,
+    ClientConfig, ConsumerConfig, Error, Fluvio, Offset, ProducerConfig, RecordKey, Runtime,
+    TlsFailure, TopicSpec,
 };
-use flv_mock_cluster::{MockClusterServer, ServerId, ServerOptions, TlsOptions};
+use flv_mock_cluster::{MockClusterServer, ServerId};
 
 use super::{
-    STEP, client_config, cluster, connect, connect_to, consume, consumer, create_topic, index_of,
-    produce, producer, value, with_timeout,
+    STEP, acks, client_config, cluster, connect, connect_to, consume, consumer, create_topic,
+    index_of, produce, producer, tls_cluster, value, with_timeout,
 };
 use crate::proxy::FaultProxy;
 
@@ -67,11 +67,7 @@ pub async fn socket_reset_mid_stream<R: Runtime>(rt: R) {
                     .expect("send");
                 outs.push(out);
             }
-            let mut acks: Vec<Result<RecordMetadata, String>> = Vec::new();
-            for out in outs {
-                acks.push(out.wait().await.map_err(|e| e.to_string()));
-            }
-            let _ = done_tx.send(acks).await;
+            let _ = done_tx.send(acks(outs).await).await;
         });
     }
     let mut stream = consumer(
@@ -227,20 +223,6 @@ pub async fn socket_slow_spu<R: Runtime>(rt: R) {
     with_timeout(&rt, STEP, "ack after recovery", out.wait())
         .await
         .expect("stored once the SPU is fast again");
-}
-
-/// A mutual-TLS mock cluster of two SPUs serving `pki`'s server certificate.
-fn tls_cluster(pki: &Pki) -> MockClusterServer {
-    MockClusterServer::start(ServerOptions {
-        spus: 2,
-        tls: Some(TlsOptions {
-            cert_pem: pki.server_cert.clone(),
-            key_pem: pki.server_key.clone(),
-        }),
-        tls_client_ca: Some(pki.ca.clone()),
-        ..ServerOptions::default()
-    })
-    .expect("TLS mock cluster starts")
 }
 
 /// `pki`'s client certificate, trusting the CAs in `ca_pem`.

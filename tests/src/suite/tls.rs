@@ -9,25 +9,12 @@ use flv_driver::{
     ConsumerConfig, Error, Fluvio, Offset, OffsetManagement, ProducerConfig, Runtime, TlsFailure,
     TopicSpec,
 };
-use flv_mock_cluster::{MockClusterServer, ServerOptions, TlsOptions};
+use flv_mock_cluster::MockClusterServer;
 
 use super::{
-    STEP, client_config, connect_to, consume, consumer, produce, producer, value, with_timeout,
+    STEP, client_config, connect_to, consume, consumer, produce, producer, tls_cluster, value,
+    with_timeout,
 };
-
-/// A mutual-TLS mock cluster of two SPUs.
-fn tls_cluster(pki: &Pki) -> MockClusterServer {
-    MockClusterServer::start(ServerOptions {
-        spus: 2,
-        tls: Some(TlsOptions {
-            cert_pem: pki.server_cert.clone(),
-            key_pem: pki.server_key.clone(),
-        }),
-        tls_client_ca: Some(pki.ca.clone()),
-        ..ServerOptions::default()
-    })
-    .expect("TLS mock cluster starts")
-}
 
 fn policy(domain: &str, ca: &str, cert: &str, key: &str) -> TlsPolicy {
     TlsPolicy::Verified(TlsConfig::Inline(TlsCerts {
