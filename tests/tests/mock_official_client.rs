@@ -131,21 +131,31 @@ async fn consume_all(fluvio: &Fluvio, topic: &str, partition: u32, start: Offset
     out
 }
 
-/// Reads `n` records of a partition in continuous mode.
-async fn consume_n(
+/// An item of the official client's consumer stream.
+type Item = Result<fluvio::consumer::Record, fluvio::dataplane::link::ErrorCode>;
+
+/// Opens a continuous stream of a partition. When this returns, the official client has
+/// resolved `start` to an absolute offset and sent its stream request.
+async fn open_stream(
     fluvio: &Fluvio,
     topic: &str,
     partition: u32,
     start: Offset,
-    n: usize,
-) -> Vec<Consumed> {
+) -> impl ConsumerStream<Item = Item> {
     let config = ConsumerConfigExt::builder()
         .topic(topic)
         .partition(partition)
         .offset_start(start)
         .build()
         .expect("consumer config");
-    let mut stream = retry_metadata(|| fluvio.consumer_with_config(config.clone())).await;
+    retry_metadata(|| fluvio.consumer_with_config(config.clone())).await
+}
+
+/// Reads the next `n` records of a continuous stream.
+async fn read_n(
+    mut stream: impl futures_util::Stream<Item = Item> + Unpin,
+    n: usize,
+) -> Vec<Consumed> {
     let mut out = Vec::new();
     while out.len() < n {
         let r = stream.next().await.expect("stream open").expect("record");
@@ -333,7 +343,10 @@ fn consume_from_absolute_end_and_continuous() {
         );
         // Continuous from the end: nothing is there; records produced later are pushed.
         let later = records(25, "later", |i| i % 2 == 1);
-        let consumer = consume_n(&fluvio, "offs", 0, Offset::end(), 25);
+        // The stream is open (the end resolved to 300) before anything more is produced:
+        // opening it concurrently with the producer would race the end offset.
+        let stream = open_stream(&fluvio, "offs", 0, Offset::end()).await;
+        let consumer = read_n(Box::pin(stream), 25);
         let producer = async {
             produce(
                 &fluvio,
@@ -349,7 +362,8 @@ fn consume_from_absolute_end_and_continuous() {
             .expect("partition 0");
         assert_same(&got, &expected);
         // Continuous from the beginning reads the whole log.
-        let got = consume_n(&fluvio, "offs", 0, Offset::beginning(), 325).await;
+        let stream = open_stream(&fluvio, "offs", 0, Offset::beginning()).await;
+        let got = read_n(Box::pin(stream), 325).await;
         let mut everything = all.clone();
         everything.extend(expected);
         assert_same(&got, &everything);
