@@ -303,11 +303,11 @@ pub(crate) async fn run<R: Runtime>(
                     Poll::Pending => break,
                 }
             }
-            if let Some((_, timer)) = sleep.as_mut() {
-                if Pin::new(timer).poll(cx).is_ready() {
-                    sleep = None;
-                    news = true;
-                }
+            if let Some((_, timer)) = sleep.as_mut()
+                && Pin::new(timer).poll(cx).is_ready()
+            {
+                sleep = None;
+                news = true;
             }
             if news {
                 Poll::Ready(false)
@@ -334,10 +334,10 @@ fn drain<T: AsyncRead + AsyncWrite + Unpin>(
         let mut progress = false;
         while let Some(cmd) = st.client.poll_io() {
             progress = true;
-            if let IoCommand::Connect { peer, .. } = &cmd {
-                if !st.counters.peers.insert(*peer) {
-                    st.counters.reconnects += 1;
-                }
+            if let IoCommand::Connect { peer, .. } = &cmd
+                && !st.counters.peers.insert(*peer)
+            {
+                st.counters.reconnects += 1;
             }
             if let IoCommand::Close { conn } = &cmd {
                 // Drop the connection now so later bytes for this id go nowhere.

@@ -73,10 +73,10 @@ impl<K: Hash + Eq + Copy, T> Slots<K, T> {
 
     /// Completes `key` (ignored if nobody waits for it).
     pub(crate) fn complete(&mut self, key: K, value: T) {
-        if let Some(slot) = self.map.get_mut(&key) {
-            if let Slot::Waiting(Some(w)) = std::mem::replace(slot, Slot::Done(value)) {
-                w.wake();
-            }
+        if let Some(slot) = self.map.get_mut(&key)
+            && let Slot::Waiting(Some(w)) = std::mem::replace(slot, Slot::Done(value))
+        {
+            w.wake();
         }
     }
 

@@ -384,10 +384,10 @@ impl Sim {
         }
         self.now = self.now.max(t);
         let now = self.now;
-        if let Some((&key, _)) = self.queue.iter().next().filter(|(k, _)| k.0 <= now) {
-            if let Some(d) = self.queue.remove(&key) {
-                self.deliver(d);
-            }
+        if let Some((&key, _)) = self.queue.iter().next().filter(|(k, _)| k.0 <= now)
+            && let Some(d) = self.queue.remove(&key)
+        {
+            self.deliver(d);
         }
         if self.client.poll_timeout().is_some_and(|x| x <= now) {
             self.client.handle_timeout(now);
@@ -661,11 +661,10 @@ impl Sim {
                 sends,
                 ..
             } = e
+                && *p == producer
             {
-                if *p == producer {
-                    for (i, s) in sends.iter().enumerate() {
-                        out.insert(*s, (*partition, base_offset + i as i64));
-                    }
+                for (i, s) in sends.iter().enumerate() {
+                    out.insert(*s, (*partition, base_offset + i as i64));
                 }
             }
         }

@@ -282,14 +282,13 @@ impl<'a> Replay<'a> {
                 .enumerate()
                 .find(|(i, f)| f.dir == Direction::ToClient && !self.done.contains(i))
                 .map(|(_, f)| at(f.time));
-            if let Some(t) = self.client.poll_timeout() {
-                if t <= self.now
-                    || (t <= end && next_frame.is_none_or(|f| t < f) && !self.can_deliver())
-                {
-                    self.now = self.now.max(t);
-                    self.client.handle_timeout(self.now);
-                    continue;
-                }
+            if let Some(t) = self.client.poll_timeout()
+                && (t <= self.now
+                    || (t <= end && next_frame.is_none_or(|f| t < f) && !self.can_deliver()))
+            {
+                self.now = self.now.max(t);
+                self.client.handle_timeout(self.now);
+                continue;
             }
             if self.deliver() {
                 continue;
@@ -487,12 +486,13 @@ fn consume_scenario(
                 sink.borrow_mut().extend(records);
             }
         }
-        if let Some(offset) = commit {
-            if !committed && sink.borrow().len() as i64 > offset {
-                committed = true;
-                client.offset_commit_record(*c, 0, offset).unwrap();
-                client.offset_flush(*c, now).unwrap();
-            }
+        if let Some(offset) = commit
+            && !committed
+            && sink.borrow().len() as i64 > offset
+        {
+            committed = true;
+            client.offset_commit_record(*c, 0, offset).unwrap();
+            client.offset_flush(*c, now).unwrap();
         }
     });
     let mut r = Replay::new(name, config(), app);

@@ -55,10 +55,10 @@ fn replay(
         before(mock, frame.time);
         drain(mock, trace, &requests, &mut out);
         for (tconn, conn) in &mut conns {
-            if last_seen[tconn] < frame.time {
-                if let Some(c) = conn.take() {
-                    mock.handle_closed(c, now);
-                }
+            if last_seen[tconn] < frame.time
+                && let Some(c) = conn.take()
+            {
+                mock.handle_closed(c, now);
             }
         }
         let peer = trace.connections[&frame.conn];

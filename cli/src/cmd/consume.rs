@@ -361,10 +361,10 @@ impl ConsumeOpt {
 
     /// Runs the command against the cluster of `global`.
     pub(crate) fn run(self, global: &GlobalOpts) -> anyhow::Result<ExitCode> {
-        if let (Some(start), Some(end)) = (self.start, self.end) {
-            if end < start {
-                bail!("--end {end} is before --start {start}");
-            }
+        if let (Some(start), Some(end)) = (self.start, self.end)
+            && end < start
+        {
+            bail!("--end {end} is before --start {start}");
         }
         let config = self.config();
         block_on(async move {

@@ -317,10 +317,10 @@ impl Client {
 
     /// Stops a watch.
     pub fn close_watch(&mut self, op: OpId) {
-        if let Some(w) = self.admin.watches.remove(&op) {
-            if let Some(conn) = w.conn {
-                self.forget(conn, |t| *t == Tag::UserWatch(op));
-            }
+        if let Some(w) = self.admin.watches.remove(&op)
+            && let Some(conn) = w.conn
+        {
+            self.forget(conn, |t| *t == Tag::UserWatch(op));
         }
     }
 

@@ -380,10 +380,10 @@ impl<T: Clone> Conn<T> {
         if resp.error_code.is_error() {
             return self.close(ClientError::Server(resp.error_code));
         }
-        if self.peer == Peer::Sc {
-            if let Err(e) = check_platform(&resp) {
-                return self.close(e);
-            }
+        if self.peer == Peer::Sc
+            && let Err(e) = check_platform(&resp)
+        {
+            return self.close(e);
         }
         self.versions = resp.api_keys;
         self.platform_version = resp.platform_version;

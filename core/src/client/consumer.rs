@@ -258,13 +258,13 @@ impl Client {
             let Some(c) = self.consumers.get_mut(&id) else {
                 continue;
             };
-            if let CState::Waiting { deadline } = c.state {
-                if deadline <= now {
-                    c.state = CState::Failed;
-                    c.failure = Some(ClientError::MetadataTimeout(self.config.metadata_timeout));
-                    self.notify_consumer(id);
-                    continue;
-                }
+            if let CState::Waiting { deadline } = c.state
+                && deadline <= now
+            {
+                c.state = CState::Failed;
+                c.failure = Some(ClientError::MetadataTimeout(self.config.metadata_timeout));
+                self.notify_consumer(id);
+                continue;
             }
             for p in c.parts.values_mut() {
                 if p.restart_at.is_some_and(|t| t <= now) {
@@ -695,32 +695,30 @@ impl Client {
             self.check_consumer_end(id);
             return;
         }
-        if !progressed {
-            if let Some(partial) = partial {
-                // Not even one batch fits in max_bytes: ask again with room for it.
-                let needed = partial
-                    .bytes
-                    .get(8..BATCH_PREAMBLE_SIZE)
-                    .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                    .map(i32::from_be_bytes)
-                    .and_then(|len| usize::try_from(len).ok())
-                    .map(|len| len + BATCH_PREAMBLE_SIZE);
-                match needed.and_then(|n| i32::try_from(n).ok()) {
-                    Some(n) if n <= limit && n > p.max_bytes => {
-                        p.max_bytes = n;
-                        self.part_restart(id, partition, None, now);
-                    }
-                    _ => {
-                        let error = ClientError::BatchTooLarge {
-                            size: needed.unwrap_or(0),
-                            limit,
-                        };
-                        self.part_finish(id, partition, ConsumerEvent::Error { partition, error });
-                        self.check_consumer_end(id);
-                    }
+        if !progressed && let Some(partial) = partial {
+            // Not even one batch fits in max_bytes: ask again with room for it.
+            let needed = partial
+                .bytes
+                .get(8..BATCH_PREAMBLE_SIZE)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map(i32::from_be_bytes)
+                .and_then(|len| usize::try_from(len).ok())
+                .map(|len| len + BATCH_PREAMBLE_SIZE);
+            match needed.and_then(|n| i32::try_from(n).ok()) {
+                Some(n) if n <= limit && n > p.max_bytes => {
+                    p.max_bytes = n;
+                    self.part_restart(id, partition, None, now);
                 }
-                return;
+                _ => {
+                    let error = ClientError::BatchTooLarge {
+                        size: needed.unwrap_or(0),
+                        limit,
+                    };
+                    self.part_finish(id, partition, ConsumerEvent::Error { partition, error });
+                    self.check_consumer_end(id);
+                }
             }
+            return;
         }
         p.ack_pending = Some(p.next_offset);
         self.maybe_ack(id, partition, now);

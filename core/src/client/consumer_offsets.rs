@@ -202,11 +202,11 @@ impl Client {
         };
         let mut sends = Vec::new();
         for (op, f) in c.flush_ops.iter_mut() {
-            if f.waiting.remove(&partition) {
-                if let Some(offset) = f.offsets.get(&partition) {
-                    f.in_flight.insert(partition);
-                    sends.push((*op, *offset));
-                }
+            if f.waiting.remove(&partition)
+                && let Some(offset) = f.offsets.get(&partition)
+            {
+                f.in_flight.insert(partition);
+                sends.push((*op, *offset));
             }
         }
         for (op, offset) in sends {

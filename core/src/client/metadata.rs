@@ -214,10 +214,8 @@ impl MetadataStore {
     /// `use_local` (falling back to the public one when it has none).
     pub fn spu_address(&self, id: i32, use_local: bool) -> Option<String> {
         let spu = self.spu(id)?;
-        if use_local {
-            if let Some(local) = &spu.spec.public_endpoint_local {
-                return Some(format!("{}:{}", local.host, local.port));
-            }
+        if use_local && let Some(local) = &spu.spec.public_endpoint_local {
+            return Some(format!("{}:{}", local.host, local.port));
         }
         spu.spec.public_address()
     }

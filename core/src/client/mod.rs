@@ -691,22 +691,22 @@ impl Client {
                 }
             }
             Peer::Spu(id) => {
-                if let Some(l) = self.spus.get_mut(&id) {
-                    if l.conn == Some(conn) {
-                        l.conn = None;
-                        let delay = l.backoff.next_delay(&mut self.rng);
-                        // A connection the SPU closed is reopened at once (the SPU may
-                        // just have restarted); failed connects, timeouts and protocol
-                        // errors back off.
-                        l.retry_at = match error {
-                            ClientError::ConnectionClosed { .. } => {
-                                l.backoff.reset();
-                                None
-                            }
-                            _ => Some(now + delay),
-                        };
-                        l.last_error = Some(error);
-                    }
+                if let Some(l) = self.spus.get_mut(&id)
+                    && l.conn == Some(conn)
+                {
+                    l.conn = None;
+                    let delay = l.backoff.next_delay(&mut self.rng);
+                    // A connection the SPU closed is reopened at once (the SPU may
+                    // just have restarted); failed connects, timeouts and protocol
+                    // errors back off.
+                    l.retry_at = match error {
+                        ClientError::ConnectionClosed { .. } => {
+                            l.backoff.reset();
+                            None
+                        }
+                        _ => Some(now + delay),
+                    };
+                    l.last_error = Some(error);
                 }
                 self.pump_all(now);
             }

@@ -172,10 +172,11 @@ impl Producer {
             if let Some(b) = q.queue.front() {
                 add(b.deadline);
             }
-            if let Some(b) = q.queue.back() {
-                if !b.ready && !b.eager {
-                    add(b.created + self.config.linger);
-                }
+            if let Some(b) = q.queue.back()
+                && !b.ready
+                && !b.eager
+            {
+                add(b.created + self.config.linger);
             }
         }
         t
@@ -535,16 +536,16 @@ impl Client {
             let Some(p) = self.producers.get_mut(&id) else {
                 continue;
             };
-            if let State::Creating { deadline } = p.state {
-                if deadline <= now {
-                    p.state = State::Failed;
-                    let e = ClientError::MetadataTimeout(self.config.metadata_timeout);
-                    self.events.push_back(Event::ProducerCreated {
-                        producer: id,
-                        result: Err(e),
-                    });
-                    continue;
-                }
+            if let State::Creating { deadline } = p.state
+                && deadline <= now
+            {
+                p.state = State::Failed;
+                let e = ClientError::MetadataTimeout(self.config.metadata_timeout);
+                self.events.push_back(Event::ProducerCreated {
+                    producer: id,
+                    result: Err(e),
+                });
+                continue;
             }
             let mut expired = Vec::new();
             let linger = p.config.linger;

@@ -160,11 +160,11 @@ impl Client {
             return;
         };
         p.unresolved.remove(&b.seq);
-        if let Some(q) = p.parts.get_mut(&partition) {
-            if q.in_flight.is_empty() {
-                // The partition works again: resume pipelining.
-                q.recovering = false;
-            }
+        if let Some(q) = p.parts.get_mut(&partition)
+            && q.in_flight.is_empty()
+        {
+            // The partition works again: resume pipelining.
+            q.recovering = false;
         }
         self.metrics.records_produced += b.sends.len() as u64;
         self.events.push_back(Event::Delivered {

@@ -66,10 +66,10 @@ impl MockCluster {
     fn append_offset_record(&mut self, consumer: &str, key: &ReplicaKey, offset: i64) {
         let ts = i64::try_from(self.wall_secs().saturating_mul(1000)).unwrap_or(i64::MAX);
         let record = Record::with_key(format!("{consumer}/{key}"), offset.to_string());
-        if let Ok(batch) = Batch::from_records([record], Compression::None, ts) {
-            if let Some(p) = self.partitions.get_mut(&Self::offsets_key()) {
-                p.log.append(batch);
-            }
+        if let Ok(batch) = Batch::from_records([record], Compression::None, ts)
+            && let Some(p) = self.partitions.get_mut(&Self::offsets_key())
+        {
+            p.log.append(batch);
         }
     }
 

@@ -120,18 +120,17 @@ impl MockCluster {
                     .partitions
                     .get(key)
                     .map_or(i64::MAX, |part| part.hw(|id| self.spu_running(id)));
-                if hw < *target {
-                    if let Some(r) = p
+                if hw < *target
+                    && let Some(r) = p
                         .response
                         .responses
                         .get_mut(*ti)
                         .and_then(|t| t.partitions.get_mut(*pi))
-                    {
-                        r.error_code = ErrorCode::RequestTimedOut {
-                            timeout_ms: p.timeout_ms,
-                            kind: RequestKind::Produce,
-                        };
-                    }
+                {
+                    r.error_code = ErrorCode::RequestTimedOut {
+                        timeout_ms: p.timeout_ms,
+                        kind: RequestKind::Produce,
+                    };
                 }
             }
             self.respond(

@@ -154,11 +154,11 @@ pub async fn collect_latencies<O, F: Future<Output = bool>>(
     let mut hist = histogram();
     let mut stored = 0u64;
     while let Ok((due, out)) = rx.recv().await {
-        if let Some(out) = out {
-            if delivered(out).await {
-                stored += 1;
-                record_since(&mut hist, due);
-            }
+        if let Some(out) = out
+            && delivered(out).await
+        {
+            stored += 1;
+            record_since(&mut hist, due);
         }
     }
     (hist, stored)

@@ -380,14 +380,14 @@ fn check_consumer(sim: &Sim, t: &Track, deleted: &[String], r: &mut Report) {
     for (p, recs) in &by_part {
         let log = if gone { None } else { log(sim, topic, *p) };
         let mut prev: Option<i64> = None;
-        if let (Some(start), Some((first, _))) = (t.start.get(p), recs.first()) {
-            if first != start {
-                r.lost += usize::try_from(first - start).unwrap_or(0);
-                r.violations.push(format!(
-                    "{}: partition {p} started at {first}, expected {start}",
-                    t.id
-                ));
-            }
+        if let (Some(start), Some((first, _))) = (t.start.get(p), recs.first())
+            && first != start
+        {
+            r.lost += usize::try_from(first - start).unwrap_or(0);
+            r.violations.push(format!(
+                "{}: partition {p} started at {first}, expected {start}",
+                t.id
+            ));
         }
         for (o, v) in recs {
             if let Some(prev) = prev {

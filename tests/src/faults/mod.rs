@@ -114,10 +114,10 @@ pub fn all_error_codes() -> &'static [ErrorCode] {
             let mut bytes = tag.to_be_bytes().to_vec();
             bytes.extend([0u8; 64]);
             let mut r = Reader::new(Bytes::from(bytes));
-            if let Ok(code) = ErrorCode::decode(&mut r, 25) {
-                if code != ErrorCode::None {
-                    out.push(code);
-                }
+            if let Ok(code) = ErrorCode::decode(&mut r, 25)
+                && code != ErrorCode::None
+            {
+                out.push(code);
             }
         }
         out

@@ -43,10 +43,10 @@ pub(super) fn leader_killed(seed: u64) -> Report {
             run.sim.cluster.stop_spu(spu, run.sim.now);
             victim = Some(spu);
         }
-        if Some(i) == restart_at {
-            if let Some(spu) = victim {
-                run.sim.cluster.restart_spu(spu, run.sim.now);
-            }
+        if Some(i) == restart_at
+            && let Some(spu) = victim
+        {
+            run.sim.cluster.restart_spu(spu, run.sim.now);
         }
     });
     run.settle();
