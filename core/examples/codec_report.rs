@@ -6,7 +6,8 @@
 //! per record on encode with a reused builder, counted by a global allocator.
 //!
 //! - encode: `BatchBuilder::push_slices` of every record into a reused builder, then
-//!   `take`: the finished wire batch (CRC-32C computed) as a `Batch`, without a copy;
+//!   `take`: the finished wire batch (CRC-32C folded as the values are copied in, then
+//!   combined with the header's) as a `Batch`, without a copy;
 //! - encode+copy: the same, then `encode_into` a reused output buffer (one more copy);
 //! - decode: `RecordSet` decode with CRC verification, then `Batch::iter_records`
 //!   over every record (keys and values zero-copy);

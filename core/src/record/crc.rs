@@ -1,16 +1,17 @@
 //! CRC-32C (Castagnoli, reflected polynomial `0x82f63b78`) of record batches.
 //!
-//! Computed by `crc-fast`, which folds with carry-less multiplication (VPCLMULQDQ on
-//! AVX-512 CPUs, PCLMULQDQ otherwise on x86-64, PMULL on ARM) chosen at run time,
-//! falling back to tables elsewhere. On large batches it runs about twice as fast as
-//! the SSE4.2 `crc32` instruction loop of the `crc32c` crate.
+//! One-shot CRCs come from `flv-crc` (which uses `crc-fast`: carry-less-multiply folding,
+//! VPCLMULQDQ on AVX-512 CPUs, PCLMULQDQ otherwise on x86-64, PMULL on ARM, chosen at
+//! run time; about twice the speed of the SSE4.2 `crc32` loop of the `crc32c` crate on
+//! large batches). The batch builder computes its CRC with `flv_crc::Appender` as
+//! records are copied in.
 
 use crc_fast::{CrcAlgorithm, Digest};
 
 /// CRC-32C of `data`.
 #[inline]
 pub(crate) fn crc32c(data: &[u8]) -> u32 {
-    crc_fast::crc32_iscsi(data)
+    flv_crc::crc32c(data)
 }
 
 /// An incremental CRC-32C.

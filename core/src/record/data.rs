@@ -142,6 +142,33 @@ pub(super) fn encode_parts(
     value: &[u8],
     headers: i64,
 ) -> Result<usize, EncodeError> {
+    let put = |dst: &mut BytesMut, bytes: &[u8]| dst.extend_from_slice(bytes);
+    encode_parts_with(
+        dst,
+        put,
+        attributes,
+        timestamp_delta,
+        offset_delta,
+        key,
+        value,
+        headers,
+    )
+}
+
+/// [`encode_parts`] with the key and value bytes written by `put` (the batch builder
+/// folds them into the batch's CRC as it copies them).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub(super) fn encode_parts_with(
+    dst: &mut BytesMut,
+    mut put: impl FnMut(&mut BytesMut, &[u8]),
+    attributes: i8,
+    timestamp_delta: i64,
+    offset_delta: i64,
+    key: Option<&[u8]>,
+    value: &[u8],
+    headers: i64,
+) -> Result<usize, EncodeError> {
     let body = body_size(timestamp_delta, offset_delta, key, value, headers);
     // Keys and values are shorter than the body: checking it checks them.
     let body = checked_len("record", body)?;
@@ -156,11 +183,11 @@ pub(super) fn encode_parts(
         Some(key) => {
             dst.put_u8(1);
             put_varint(dst, key.len() as i64);
-            dst.extend_from_slice(key);
+            put(dst, key);
         }
     }
     put_varint(dst, value.len() as i64);
-    dst.extend_from_slice(value);
+    put(dst, value);
     put_varint(dst, headers);
     Ok(total)
 }
