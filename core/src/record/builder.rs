@@ -204,7 +204,7 @@ impl BatchBuilder {
             max: i32::MAX as usize,
         })?;
         let crc = &mut self.crc;
-        data::encode_parts_with(
+        data::encode_parts(
             &mut self.buf,
             |buf, bytes| crc.append(buf, bytes),
             attributes,

@@ -131,35 +131,11 @@ fn put_varint(dst: &mut BytesMut, n: i64) {
 ///
 /// This is [`Record`]'s encoding without a `Record`: the batch builder calls it with
 /// borrowed keys and values so that pushing a record neither allocates nor touches a
-/// reference count.
-#[inline]
-pub(super) fn encode_parts(
-    dst: &mut BytesMut,
-    attributes: i8,
-    timestamp_delta: i64,
-    offset_delta: i64,
-    key: Option<&[u8]>,
-    value: &[u8],
-    headers: i64,
-) -> Result<usize, EncodeError> {
-    let put = |dst: &mut BytesMut, bytes: &[u8]| dst.extend_from_slice(bytes);
-    encode_parts_with(
-        dst,
-        put,
-        attributes,
-        timestamp_delta,
-        offset_delta,
-        key,
-        value,
-        headers,
-    )
-}
-
-/// [`encode_parts`] with the key and value bytes written by `put` (the batch builder
+/// reference count. The key and value bytes are written by `put` (the batch builder
 /// folds them into the batch's CRC as it copies them).
 #[allow(clippy::too_many_arguments)]
 #[inline]
-pub(super) fn encode_parts_with(
+pub(super) fn encode_parts(
     dst: &mut BytesMut,
     mut put: impl FnMut(&mut BytesMut, &[u8]),
     attributes: i8,
@@ -209,6 +185,7 @@ impl Encode for Record {
     fn encode(&self, dst: &mut BytesMut, _: Version) -> Result<(), EncodeError> {
         encode_parts(
             dst,
+            |dst, bytes| dst.extend_from_slice(bytes),
             self.attributes,
             self.timestamp_delta,
             self.offset_delta,
