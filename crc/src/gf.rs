@@ -11,6 +11,7 @@ const P: u64 = 0x1_1EDC_6F41;
 const P_REFLECTED: u32 = 0x82F6_3B78;
 
 /// `x^k mod P`, normal form.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) const fn xpow(k: u32) -> u32 {
     // Square-and-multiply over the bits of k, most significant first.
     let mut r: u32 = 1;
@@ -51,6 +52,7 @@ const fn mul_normal(a: u32, b: u32) -> u32 {
 
 /// A polynomial of degree below 32 (normal form) in the reflected 64-bit form the
 /// carry-less multiplications use: the coefficient of `x^j` at bit `63 - j`.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) const fn reflect64(c: u32) -> u64 {
     (c as u64).reverse_bits()
 }
