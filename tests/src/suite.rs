@@ -5,6 +5,7 @@
 //! sleeps to synchronise: waits are on conditions, each bounded by [`with_timeout`], so a
 //! hang fails the test.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::pin;
 use std::time::{Duration, Instant};
@@ -175,6 +176,55 @@ pub async fn acks(outs: Vec<ProduceOutput>) -> Vec<Result<RecordMetadata, String
         acks.push(out.wait().await.map_err(|e| e.to_string()));
     }
     acks
+}
+
+/// Reads `stream` on, after the `records` it delivered so far, up to the high watermark
+/// of partition 0 of `topic`, and checks that the log came whole: every offset once, in
+/// order.
+pub async fn read_to_high_watermark<R: Runtime>(
+    rt: &R,
+    server: &MockClusterServer,
+    topic: &str,
+    stream: &mut ConsumerStream,
+    records: &mut Vec<ConsumerRecord>,
+) {
+    let hw = server.high_watermark(topic, 0).expect("hw") as usize;
+    let more = consume(rt, stream, hw - records.len()).await;
+    records.extend(more);
+    let offsets: Vec<i64> = records.iter().map(|r| r.offset).collect();
+    assert_eq!(
+        offsets,
+        (0..hw as i64).collect::<Vec<_>>(),
+        "every offset once, in order"
+    );
+}
+
+/// Checks every acknowledgement against the log `records` (read from offset 0): record
+/// `i` succeeded, the record at its offset holds value `i`, and no offset was
+/// acknowledged twice. Returns the acknowledged offsets.
+pub fn check_acks(
+    acks: &[Result<RecordMetadata, String>],
+    records: &[ConsumerRecord],
+) -> BTreeSet<i64> {
+    let mut acked = BTreeSet::new();
+    for (i, ack) in acks.iter().enumerate() {
+        let ack = ack
+            .as_ref()
+            .unwrap_or_else(|e| panic!("record {i} failed: {e}"));
+        let at = &records[ack.offset as usize];
+        assert_eq!(
+            index_of(&at.value),
+            i,
+            "acknowledged record {i} at offset {}",
+            ack.offset
+        );
+        assert!(
+            acked.insert(ack.offset),
+            "two acknowledgements for offset {}",
+            ack.offset
+        );
+    }
+    acked
 }
 
 /// Takes `n` records from `stream`.

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use flv_core::backoff::RetryPolicy;
 use flv_core::client::{
     ClientError, ConsumerConfig, DeliverySemantic, Event, Offset, ProduceError, ProducerConfig,
-    SendError,
+    ProducerId, SendError, SendId,
 };
 use flv_core::error_code::ErrorCode;
 use flv_core::producer::partitioner::partition_for_key;
@@ -259,6 +259,23 @@ fn back_pressure_bounds_the_queue_and_resumes() {
     }
 }
 
+/// Sends 50 records through `p`, a millisecond of virtual time apart, and flushes;
+/// returns their send ids, the produce requests the client sent meanwhile, and the
+/// offsets the records got.
+fn send_50_a_millisecond_apart(sim: &mut Sim, p: ProducerId) -> (Vec<SendId>, u64, Vec<i64>) {
+    let before = sim.client.metrics().requests;
+    let mut ids = Vec::new();
+    for i in 0..50u32 {
+        ids.push(sim.send(p, None, &i.to_be_bytes()));
+        sim.run_for(Duration::from_millis(1));
+    }
+    let requests = sim.client.metrics().requests - before;
+    sim.flush(p).unwrap();
+    let d = sim.delivered(p);
+    let offsets = ids.iter().map(|i| d[i].1).collect();
+    (ids, requests, offsets)
+}
+
 #[test]
 fn pipelining_keeps_order() {
     let mut sim = Sim::new(9);
@@ -275,16 +292,7 @@ fn pipelining_keeps_order() {
             ..ProducerConfig::default()
         },
     );
-    let before = sim.client.metrics().requests;
-    let mut ids = Vec::new();
-    for i in 0..50u32 {
-        ids.push(sim.send(p, None, &i.to_be_bytes()));
-        sim.run_for(Duration::from_millis(1));
-    }
-    let requests = sim.client.metrics().requests - before;
-    sim.flush(p).unwrap();
-    let d = sim.delivered(p);
-    let offsets: Vec<i64> = ids.iter().map(|i| d[i].1).collect();
+    let (_, requests, offsets) = send_50_a_millisecond_apart(&mut sim, p);
     assert_eq!(offsets, (0..50).collect::<Vec<_>>());
     // Several requests shared the 5 ms round trips: one at a time, 50 ms would have
     // carried about 10.
@@ -303,17 +311,8 @@ fn without_linger_records_sent_during_a_round_trip_travel_together() {
     let warm = sim.send(p, None, b"warm");
     sim.flush(p).unwrap();
     assert_eq!(sim.delivered(p)[&warm].1, 0);
-    let before = sim.client.metrics().requests;
     let first_sent = sim.now;
-    let mut ids = Vec::new();
-    for i in 0..50u32 {
-        ids.push(sim.send(p, None, &i.to_be_bytes()));
-        sim.run_for(Duration::from_millis(1));
-    }
-    let requests = sim.client.metrics().requests - before;
-    sim.flush(p).unwrap();
-    let d = sim.delivered(p);
-    let offsets: Vec<i64> = ids.iter().map(|i| d[i].1).collect();
+    let (ids, requests, offsets) = send_50_a_millisecond_apart(&mut sim, p);
     assert_eq!(offsets, (1..51).collect::<Vec<_>>());
     // About one request per 5 ms round trip, not one per record...
     assert!((8..=14).contains(&requests), "{requests}");

@@ -14,8 +14,9 @@ use flv_driver::{
 use flv_mock_cluster::{MockClusterServer, ServerId};
 
 use super::{
-    STEP, acks, client_config, cluster, connect, connect_to, consume, consumer, create_topic,
-    index_of, produce, producer, tls_cluster, value, with_timeout,
+    STEP, acks, check_acks, client_config, cluster, connect, connect_to, consume, consumer,
+    create_topic, index_of, produce, producer, read_to_high_watermark, tls_cluster, value,
+    with_timeout,
 };
 use crate::proxy::FaultProxy;
 
@@ -82,27 +83,8 @@ pub async fn socket_reset_mid_stream<R: Runtime>(rt: R) {
     let acks = with_timeout(&rt, STEP * 2, "producer", done_rx.recv())
         .await
         .expect("acks");
-    let hw = server.high_watermark("reset", 0).expect("hw") as usize;
-    let more = consume(&rt, &mut stream, hw - records.len()).await;
-    records.extend(more);
-    let offsets: Vec<i64> = records.iter().map(|r| r.offset).collect();
-    assert_eq!(
-        offsets,
-        (0..hw as i64).collect::<Vec<_>>(),
-        "every offset once, in order"
-    );
-    let mut acked = BTreeSet::new();
-    for (i, ack) in acks.iter().enumerate() {
-        let ack = ack
-            .as_ref()
-            .unwrap_or_else(|e| panic!("record {i} failed: {e}"));
-        assert_eq!(index_of(&records[ack.offset as usize].value), i);
-        assert!(
-            acked.insert(ack.offset),
-            "two acks for offset {}",
-            ack.offset
-        );
-    }
+    read_to_high_watermark(&rt, &server, "reset", &mut stream, &mut records).await;
+    check_acks(&acks, &records);
     let distinct: BTreeSet<usize> = records.iter().map(|r| index_of(&r.value)).collect();
     assert_eq!(distinct, (0..N).collect(), "no record lost");
     let m = fluvio.metrics();
