@@ -5,6 +5,9 @@
 # Environment: FUZZ_SECONDS (default 20) per fuzz target; FUZZ=0 skips fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One-shot builds gain nothing from incremental caches, which would double the debug target's
+# size on disk; a caller can still set CARGO_INCREMENTAL=1.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
