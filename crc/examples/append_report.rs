@@ -39,7 +39,7 @@ fn main() {
         let mut run = |a: &mut Appender, crc_after: bool| {
             buf.clear();
             buf.put_bytes(0, 61);
-            a.reset(61);
+            a.reset_aligned(&buf, 61);
             for v in &values {
                 buf.put_u8(1);
                 buf.put_u8(2);

@@ -26,6 +26,9 @@ pub fn crc32c(data: &[u8]) -> u32 {
     crc_fast::crc32_iscsi(data)
 }
 
+/// What [`Appender::reset_aligned`] aligns folding to: a cache line.
+const ALIGN: usize = 64;
+
 /// Appends that leave fewer bytes than this unfolded only copy: folding waits until
 /// enough bytes are there to make the call worth it (they are still in cache).
 #[cfg(target_arch = "x86_64")]
@@ -86,9 +89,30 @@ impl Appender {
         }
     }
 
+    /// Where folding starts in the buffer: the start given to [`Appender::new`] or
+    /// [`Appender::reset`], or the aligned one [`Appender::reset_aligned`] chose.
+    pub fn start(&self) -> usize {
+        self.start
+    }
+
     /// Starts over, with the covered bytes starting at `start`.
     pub fn reset(&mut self, start: usize) {
         *self = Self::with_kernel(start, self.simd);
+    }
+
+    /// Starts over like [`Appender::reset`], for appends to `buf` from `start` on
+    /// (`buf` may still be shorter than `start`), and lines the folded chunks up with
+    /// the cache lines of `buf`'s allocation: folding starts at the first position at
+    /// or after `start` whose address is a multiple of 64, so that the copies store
+    /// whole cache lines instead of splitting every store across two. The bytes
+    /// before it are taken by [`Appender::finish`] with the rest of the head.
+    ///
+    /// The alignment is only a speed-up: if `buf` moves (grows into a new
+    /// allocation), the CRC stays right.
+    pub fn reset_aligned(&mut self, buf: &[u8], start: usize) {
+        let at = (buf.as_ptr() as usize).wrapping_add(start);
+        let skip = at.wrapping_neg() % ALIGN;
+        self.reset(start + skip);
     }
 
     /// Appends `src` to `dst`, folding it into the CRC as it is copied.

@@ -13,9 +13,10 @@
 //! [`available`]); pointers are derived from slices whose lengths bound every access.
 
 use std::arch::x86_64::{
-    __m512i, _mm_crc32_u8, _mm_crc32_u64, _mm512_clmulepi64_epi128, _mm512_loadu_si512,
-    _mm512_mask_storeu_epi8, _mm512_mask_xor_epi64, _mm512_maskz_loadu_epi8, _mm512_or_si512,
-    _mm512_setzero_si512, _mm512_storeu_si512, _mm512_ternarylogic_epi64,
+    __m512i, _mm_crc32_u8, _mm_crc32_u64, _mm256_mask_storeu_epi8, _mm256_maskz_loadu_epi8,
+    _mm512_clmulepi64_epi128, _mm512_loadu_si512, _mm512_mask_storeu_epi8, _mm512_mask_xor_epi64,
+    _mm512_maskz_loadu_epi8, _mm512_or_si512, _mm512_setzero_si512, _mm512_storeu_si512,
+    _mm512_ternarylogic_epi64,
 };
 
 use crate::gf::{reflect64, xpow};
@@ -67,6 +68,7 @@ const FINISH: [[u64; 8]; 4] = {
 pub(crate) fn available() -> bool {
     std::arch::is_x86_feature_detected!("avx512f")
         && std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512vl")
         && std::arch::is_x86_feature_detected!("vpclmulqdq")
         && std::arch::is_x86_feature_detected!("sse4.2")
 }
@@ -219,41 +221,50 @@ pub(crate) unsafe fn finish(lanes: &Lanes, started: bool, tail: &[u8]) -> u32 {
     !crc
 }
 
-/// Copies `n <= CHUNK` bytes from `src` to `dst` with masked moves: no call, no loop
-/// over bytes, nothing touched past `n` on either side.
+/// Copies `n <= CHUNK` bytes from `src` to `dst` with masked 256-bit moves (see
+/// [`copy64`] for why not 512-bit ones): no call, no loop over bytes, nothing touched
+/// past `n` on either side.
 ///
 /// # Safety
-/// The CPU has AVX-512BW; `src` is readable and `dst` writable for `n` bytes.
+/// The CPU has AVX-512BW and AVX-512VL; `src` is readable and `dst` writable for `n` bytes.
 #[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl")]
 unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
     let mut at = 0;
     while at < n {
         let left = n - at;
-        let m = if left >= 64 {
-            !0u64
+        let m = if left >= 32 {
+            !0u32
         } else {
-            (1u64 << left) - 1
+            (1u32 << left) - 1
         };
         // SAFETY: the mask selects only bytes below `n`; masked-off bytes are neither
         // read nor written (faults on them are suppressed).
         unsafe {
-            let v = _mm512_maskz_loadu_epi8(m, src.add(at).cast());
-            _mm512_mask_storeu_epi8(dst.add(at).cast(), m, v);
+            let v = _mm256_maskz_loadu_epi8(m, src.add(at).cast());
+            _mm256_mask_storeu_epi8(dst.add(at).cast(), m, v);
         }
-        at += 64;
+        at += 32;
     }
 }
 
 /// Folds the chunk made of `pending` (fewer than [`CHUNK`] bytes) followed by the
 /// first `CHUNK - pending.len()` bytes of `src`, composed in registers (the bytes are
-/// not read back from the buffer they are being copied to).
+/// not read back from the buffer they are being copied to), and stores those bytes of
+/// `src` at `out` from the same registers.
 ///
 /// # Safety
-/// The CPU has the kernels' features; `src` has at least `CHUNK - pending.len()` bytes.
+/// The CPU has the kernels' features; `src` has at least `CHUNK - pending.len()` bytes
+/// and `out` is writable for as many.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,vpclmulqdq")]
-unsafe fn step_joined(acc: &mut [__m512i; 4], k: __m512i, pending: &[u8], src: &[u8]) {
+unsafe fn step_joined(
+    acc: &mut [__m512i; 4],
+    k: __m512i,
+    pending: &[u8],
+    src: &[u8],
+    out: *mut u8,
+) {
     let p = pending.len();
     for (j, a) in acc.iter_mut().enumerate() {
         let lo = 64 * j;
@@ -266,12 +277,14 @@ unsafe fn step_joined(acc: &mut [__m512i; 4], k: __m512i, pending: &[u8], src: &
         };
         // SAFETY: the mask selects pending bytes `lo..p` only (none when `p <= lo`);
         // the complement selects `src` bytes from `lo + from_pending - p` to
-        // `lo + 64 - p <= CHUNK - p`, within `src`. The addresses of masked-off bytes
-        // are formed with wrapping arithmetic and never accessed.
+        // `lo + 64 - p <= CHUNK - p`, within `src`, stored at the same offsets of
+        // `out`. The addresses of masked-off bytes are formed with wrapping arithmetic
+        // and never accessed.
         let d = unsafe {
             let a = _mm512_maskz_loadu_epi8(m, pending.as_ptr().wrapping_add(lo).cast());
-            let b =
-                _mm512_maskz_loadu_epi8(!m, src.as_ptr().wrapping_add(lo).wrapping_sub(p).cast());
+            let at = lo.wrapping_sub(p);
+            let b = _mm512_maskz_loadu_epi8(!m, src.as_ptr().wrapping_add(at).cast());
+            _mm512_mask_storeu_epi8(out.wrapping_add(at).cast(), !m, b);
             _mm512_or_si512(a, b)
         };
         fold_in(a, k, d);
@@ -290,7 +303,7 @@ unsafe fn step_joined(acc: &mut [__m512i; 4], k: __m512i, pending: &[u8], src: &
 /// # Safety
 /// [`available`] returned true; `out` is writable for `src.len()` bytes and does not
 /// overlap `src`.
-#[target_feature(enable = "avx512f,avx512bw,vpclmulqdq")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,vpclmulqdq")]
 pub(crate) unsafe fn append(
     lanes: &mut Lanes,
     started: &mut bool,
@@ -346,10 +359,8 @@ pub(crate) unsafe fn append(
             store(lanes, &acc);
             return folded;
         }
-        // SAFETY: `rest` has `fill` bytes.
-        unsafe { step_joined(&mut acc, k, pending, rest) };
-        // SAFETY: `out` is writable for them.
-        unsafe { copy_short(rest.as_ptr(), out, fill) };
+        // SAFETY: `rest` has `fill` bytes, and `out` is writable for them.
+        unsafe { step_joined(&mut acc, k, pending, rest, out) };
         folded += CHUNK;
         rest = &rest[fill..];
         // SAFETY: still within the `src.len()` writable bytes of `out`.

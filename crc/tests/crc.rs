@@ -63,10 +63,26 @@ fn writes() -> impl Strategy<Value = Vec<Write>> {
     )
 }
 
+/// How the appender starts on the buffer of [`check`].
+#[derive(Debug, Clone, Copy)]
+enum Start {
+    /// As created.
+    AsIs,
+    /// `reset_aligned` to a buffer of this capacity (a small one grows and moves, so
+    /// its alignment is lost on the way).
+    Aligned(usize),
+}
+
 /// Runs `writes` through `appender` on a buffer with `start` bytes of prefix, changes the
 /// prefix, and checks `finish` from 0, from the middle of the prefix and from `start`.
-fn check(mut appender: Appender, start: usize, writes: &[Write], seed: u64) {
-    let mut buf = BytesMut::with_capacity(64);
+fn check(mut appender: Appender, start: usize, writes: &[Write], seed: u64, how: Start) {
+    let mut buf = BytesMut::with_capacity(match how {
+        Start::AsIs => 64,
+        Start::Aligned(cap) => cap,
+    });
+    if let Start::Aligned(_) = how {
+        appender.reset_aligned(&buf, start);
+    }
     buf.extend_from_slice(&bytes(seed, start));
     for (i, w) in writes.iter().enumerate() {
         match *w {
@@ -91,8 +107,32 @@ proptest! {
     fn appending_computes_the_crc_of_the_buffer(
         start in 0usize..100, ws in writes(), seed in any::<u64>()
     ) {
-        check(Appender::new(start), start, &ws, seed);
-        check(Appender::portable(start), start, &ws, seed);
+        check(Appender::new(start), start, &ws, seed, Start::AsIs);
+        check(Appender::portable(start), start, &ws, seed, Start::AsIs);
+    }
+
+    #[test]
+    fn appending_aligned_computes_the_crc_of_the_buffer(
+        start in 0usize..100,
+        ws in writes(),
+        seed in any::<u64>(),
+        cap in prop_oneof![Just(0usize), Just(1usize << 20)],
+    ) {
+        check(Appender::new(0), start, &ws, seed, Start::Aligned(cap));
+        check(Appender::portable(0), start, &ws, seed, Start::Aligned(cap));
+    }
+}
+
+#[test]
+fn reset_aligned_folds_from_a_cache_line() {
+    let buf = BytesMut::with_capacity(4096);
+    let base = buf.as_ptr() as usize;
+    for start in [0usize, 1, 17, 61, 64, 65, 127, 128] {
+        let mut a = Appender::new(0);
+        a.reset_aligned(&buf, start);
+        let at = a.start();
+        assert!(at >= start && at < start + 64, "{start} -> {at}");
+        assert_eq!((base + at) % 64, 0, "{start} -> {at}");
     }
 }
 

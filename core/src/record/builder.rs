@@ -27,11 +27,13 @@ const RECORDS_AT: usize = SECTION_AT + 4;
 /// What computes the CRC of the records of a batch compressed with `compression`: an
 /// uncompressed batch's CRC is folded as its records are copied in; a compressed one's
 /// covers the compressed bytes, so its records are only copied.
-fn records_crc(compression: Compression) -> Appender {
-    match compression {
+fn records_crc(compression: Compression, buf: &BytesMut) -> Appender {
+    let mut crc = match compression {
         Compression::None => Appender::new(RECORDS_AT),
         _ => Appender::portable(RECORDS_AT),
-    }
+    };
+    crc.reset_aligned(buf, RECORDS_AT);
+    crc
 }
 
 /// Where the CRC field sits, and where the bytes it covers start.
@@ -90,11 +92,12 @@ impl BatchBuilder {
         let capacity = capacity.max(RECORDS_AT);
         let mut buf = BytesMut::with_capacity(capacity);
         buf.put_bytes(0, RECORDS_AT);
+        let crc = records_crc(compression, &buf);
         Self {
             compression,
             first_timestamp,
             buf,
-            crc: records_crc(compression),
+            crc,
             capacity,
             count: 0,
             last_timestamp_delta: 0,
@@ -118,7 +121,7 @@ impl BatchBuilder {
     fn clear(&mut self) {
         self.buf.clear();
         self.buf.put_bytes(0, RECORDS_AT);
-        self.crc.reset(RECORDS_AT);
+        self.crc.reset_aligned(&self.buf, RECORDS_AT);
         self.count = 0;
         self.last_timestamp_delta = 0;
     }

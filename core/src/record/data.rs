@@ -145,6 +145,19 @@ pub(super) fn encode_parts(
     value: &[u8],
     headers: i64,
 ) -> Result<usize, EncodeError> {
+    if key.is_none()
+        && headers == 0
+        && let Some(n) = encode_short_head(
+            dst,
+            &mut put,
+            attributes,
+            timestamp_delta,
+            offset_delta,
+            value,
+        )
+    {
+        return Ok(n);
+    }
     let body = body_size(timestamp_delta, offset_delta, key, value, headers);
     // Keys and values are shorter than the body: checking it checks them.
     let body = checked_len("record", body)?;
@@ -166,6 +179,58 @@ pub(super) fn encode_parts(
     put(dst, value);
     put_varint(dst, headers);
     Ok(total)
+}
+
+/// A zig-zag varint of at most two bytes (below 2^14 once zig-zagged): its bytes, first
+/// in the low bits, and how many there are.
+#[inline(always)]
+fn short_varint(n: i64) -> Option<(u128, usize)> {
+    let u = varint::zigzag(n);
+    if u < 0x80 {
+        Some((u128::from(u), 1))
+    } else if u < 0x4000 {
+        Some((u128::from((u & 0x7f) | 0x80 | ((u >> 7) << 8)), 2))
+    } else {
+        None
+    }
+}
+
+/// The common record of a producer (no key, no headers, a value under 16 KiB, deltas of
+/// two varint bytes at most), with its head (at most 10 bytes) composed in a register and
+/// written in one store; `None`, and nothing written, for any other record.
+#[inline(always)]
+fn encode_short_head(
+    dst: &mut BytesMut,
+    put: &mut impl FnMut(&mut BytesMut, &[u8]),
+    attributes: i8,
+    timestamp_delta: i64,
+    offset_delta: i64,
+    value: &[u8],
+) -> Option<usize> {
+    let (ts, ts_n) = short_varint(timestamp_delta)?;
+    let (off, off_n) = short_varint(offset_delta)?;
+    let (len, len_n) = short_varint(i64::try_from(value.len()).ok()?)?;
+    // Attributes, deltas, key flag, value length, value, header count.
+    let body = 1 + ts_n + off_n + 1 + len_n + value.len() + 1;
+    let (body_v, body_n) = short_varint(body as i64)?;
+    let mut head = body_v;
+    let mut bits = 8 * body_n;
+    head |= u128::from(attributes as u8) << bits;
+    bits += 8;
+    head |= ts << bits;
+    bits += 8 * ts_n;
+    head |= off << bits;
+    // The key flag (0, no key) takes the next byte.
+    bits += 8 * off_n + 8;
+    head |= len << bits;
+    bits += 8 * len_n;
+    let head_n = bits / 8;
+    dst.reserve(16 + value.len() + 1);
+    dst.put_u128_le(head);
+    dst.truncate(dst.len() - (16 - head_n));
+    put(dst, value);
+    dst.put_u8(0);
+    Some(body_n + body)
 }
 
 /// Checks that a length fits the `i32`-sized batch it will live in.

@@ -424,3 +424,62 @@ fn decoded_batches_are_slices_of_the_frame() {
         assert!(range.contains(&r.value.as_ptr()));
     }
 }
+
+/// A record written field by field with the general varint writer: the reference for
+/// the builder's one-store head.
+fn reference_record(attributes: i8, ts: i64, off: i64, value: &[u8]) -> Vec<u8> {
+    let mut body = BytesMut::new();
+    body.put_i8(attributes);
+    varint::encode(&mut body, ts);
+    varint::encode(&mut body, off);
+    body.put_u8(0);
+    varint::encode(&mut body, value.len() as i64);
+    body.put_slice(value);
+    varint::encode(&mut body, 0);
+    let mut out = BytesMut::new();
+    varint::encode(&mut out, body.len() as i64);
+    out.put_slice(&body);
+    out.to_vec()
+}
+
+#[test]
+fn record_heads_match_the_field_by_field_encoding_at_every_varint_boundary() {
+    // One- and two-byte varints and the values past them (which take the general path).
+    let deltas = [
+        0i64,
+        1,
+        -1,
+        63,
+        -64,
+        64,
+        -65,
+        8191,
+        -8192,
+        8192,
+        -8193,
+        1 << 40,
+    ];
+    let lens = [
+        0usize, 1, 56, 57, 63, 64, 127, 128, 8170, 8171, 8191, 8192, 16360, 16384,
+    ];
+    for &ts in &deltas {
+        for &off in &deltas {
+            for &len in &lens {
+                let value: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+                for attributes in [0i8, -3] {
+                    let record = Record {
+                        attributes,
+                        timestamp_delta: ts,
+                        offset_delta: off,
+                        value: value.clone().into(),
+                        ..Record::default()
+                    };
+                    let got = encode_to_bytes(&record, 0).unwrap();
+                    let want = reference_record(attributes, ts, off, &value);
+                    assert_eq!(&got[..], &want[..], "ts {ts} off {off} len {len}");
+                    assert_eq!(record.encoded_size(), want.len());
+                }
+            }
+        }
+    }
+}
