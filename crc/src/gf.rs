@@ -96,17 +96,28 @@ const SHIFT_BYTES: [u32; 64] = {
 /// past `len_b` zero bytes (a multiplication by `x^(8 len_b) mod P`) xor `crc(b)`.
 /// Costs one multiplication per set bit of `len_b`.
 pub fn combine(crc_a: u32, crc_b: u32, len_b: u64) -> u32 {
-    let mut shifted = crc_a;
-    let mut n = len_b;
+    shift(shifter(len_b), crc_a) ^ crc_b
+}
+
+/// The factor that moves a CRC `len` bytes further along: `x^(8 len)`, reflected.
+pub(crate) fn shifter(len: u64) -> u32 {
+    let mut f = 1u32 << 31;
+    let mut n = len;
     let mut k = 0;
     while n != 0 {
         if n & 1 == 1 {
-            shifted = mul_reflected(SHIFT_BYTES[k], shifted);
+            f = mul_reflected(SHIFT_BYTES[k], f);
         }
         n >>= 1;
         k += 1;
     }
-    shifted ^ crc_b
+    f
+}
+
+/// A CRC moved along by a factor of [`shifter`]: `combine(crc, crc_b, len)` is
+/// `shift(shifter(len), crc) ^ crc_b`.
+pub(crate) fn shift(factor: u32, crc: u32) -> u32 {
+    mul_reflected(factor, crc)
 }
 
 #[cfg(test)]

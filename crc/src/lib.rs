@@ -1,6 +1,8 @@
 //! CRC-32C (Castagnoli) for flv's record batches.
 //!
-//! - [`crc32c`]: the CRC of a slice (`crc-fast`, SIMD chosen at run time);
+//! - [`crc32c`]: the CRC of a slice: from 64 KiB on, on CPUs with AVX-512 VPCLMULQDQ,
+//!   vector folding and three scalar `crc32` streams side by side (1.4x `crc-fast` on
+//!   Zen 5); below that, or elsewhere, `crc-fast` (SIMD chosen at run time);
 //! - [`combine`]: the CRC of two slices end to end from the CRC of each;
 //! - [`Appender`]: the CRC of a buffer computed while the buffer is appended to. On
 //!   x86-64 CPUs with AVX-512 and VPCLMULQDQ, appending copies each slice into the buffer
@@ -23,7 +25,19 @@ pub use gf::combine;
 /// CRC-32C of `data`.
 #[inline]
 pub fn crc32c(data: &[u8]) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if data.len() >= x86::HYBRID_MIN && hybrid() {
+        // SAFETY: `hybrid()` checked the CPU's features.
+        return unsafe { x86::crc32c(data) };
+    }
     crc_fast::crc32_iscsi(data)
+}
+
+/// True when this CPU runs the kernels (checked once).
+#[cfg(target_arch = "x86_64")]
+fn hybrid() -> bool {
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(x86::available)
 }
 
 /// What [`Appender::reset_aligned`] aligns folding to: a cache line.

@@ -164,3 +164,27 @@ fn a_large_batch_of_records_shaped_appends() {
     buf[21..61].fill(0xab);
     assert_eq!(a.finish(&buf, 21), crc32c(&buf[21..]));
 }
+
+#[test]
+fn large_slices_match_the_reference_crates() {
+    // From below the size where the vector-and-scalar kernel takes over to several MiB,
+    // and every remainder class of its 376-byte steps.
+    let data = bytes(42, (4 << 20) + 1000);
+    let mut lens = vec![
+        0,
+        1,
+        65_535,
+        65_536,
+        65_537,
+        100_000,
+        1 << 20,
+        (1 << 20) + 375,
+        4 << 20,
+    ];
+    lens.extend((0..376).map(|r| 70_000 + r));
+    for len in lens {
+        let d = &data[..len];
+        assert_eq!(crc32c(d), crc32c::crc32c(d), "{len} bytes");
+        assert_eq!(crc32c(d), crc_fast::crc32_iscsi(d), "{len} bytes");
+    }
+}
