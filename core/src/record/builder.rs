@@ -166,6 +166,7 @@ impl BatchBuilder {
     /// Appends `record`, setting its offset delta to its index; returns that index.
     ///
     /// The record's timestamp delta (ms after `first_timestamp`) is kept.
+    #[inline]
     pub fn push(&mut self, record: Record) -> Result<i64, EncodeError> {
         self.push_fields(
             record.attributes,
@@ -182,6 +183,7 @@ impl BatchBuilder {
     /// The bytes are copied once, into the batch; nothing is allocated once the
     /// buffer has room. The record is the one [`BatchBuilder::push`] would write for
     /// `Record { key, value, timestamp_delta, ..Record::default() }`.
+    #[inline]
     pub fn push_slices(
         &mut self,
         key: Option<&[u8]>,

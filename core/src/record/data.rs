@@ -184,20 +184,20 @@ pub(super) fn encode_parts(
 /// A zig-zag varint of at most two bytes (below 2^14 once zig-zagged): its bytes, first
 /// in the low bits, and how many there are.
 #[inline(always)]
-fn short_varint(n: i64) -> Option<(u128, usize)> {
+fn short_varint(n: i64) -> Option<(u64, usize)> {
     let u = varint::zigzag(n);
     if u < 0x80 {
-        Some((u128::from(u), 1))
+        Some((u, 1))
     } else if u < 0x4000 {
-        Some((u128::from((u & 0x7f) | 0x80 | ((u >> 7) << 8)), 2))
+        Some(((u & 0x7f) | 0x80 | ((u >> 7) << 8), 2))
     } else {
         None
     }
 }
 
 /// The common record of a producer (no key, no headers, a value under 16 KiB, deltas of
-/// two varint bytes at most), with its head (at most 10 bytes) composed in a register and
-/// written in one store; `None`, and nothing written, for any other record.
+/// two varint bytes at most), with its head (at most 10 bytes) composed in registers and
+/// written in two stores; `None`, and nothing written, for any other record.
 #[inline(always)]
 fn encode_short_head(
     dst: &mut BytesMut,
@@ -213,21 +213,23 @@ fn encode_short_head(
     // Attributes, deltas, key flag, value length, value, header count.
     let body = 1 + ts_n + off_n + 1 + len_n + value.len() + 1;
     let (body_v, body_n) = short_varint(body as i64)?;
+    // Length, attributes and deltas (at most 7 bytes) in one store, then the key flag
+    // (0, no key) and the value length in another.
     let mut head = body_v;
     let mut bits = 8 * body_n;
-    head |= u128::from(attributes as u8) << bits;
+    head |= u64::from(attributes as u8) << bits;
     bits += 8;
     head |= ts << bits;
     bits += 8 * ts_n;
     head |= off << bits;
-    // The key flag (0, no key) takes the next byte.
-    bits += 8 * off_n + 8;
-    head |= len << bits;
-    bits += 8 * len_n;
-    let head_n = bits / 8;
-    dst.reserve(16 + value.len() + 1);
-    dst.put_u128_le(head);
-    dst.truncate(dst.len() - (16 - head_n));
+    bits += 8 * off_n;
+    let tail = (len as u32) << 8;
+    dst.reserve(12 + value.len() + 1);
+    let at = dst.len();
+    dst.put_u64_le(head);
+    dst.truncate(at + bits / 8);
+    dst.put_u32_le(tail);
+    dst.truncate(at + bits / 8 + 1 + len_n);
     put(dst, value);
     dst.put_u8(0);
     Some(body_n + body)
