@@ -1,10 +1,11 @@
 //! CRC-32C (Castagnoli, reflected polynomial `0x82f63b78`) of record batches.
 //!
-//! One-shot CRCs come from `flv-crc` (which uses `crc-fast`: carry-less-multiply folding,
-//! VPCLMULQDQ on AVX-512 CPUs, PCLMULQDQ otherwise on x86-64, PMULL on ARM, chosen at
-//! run time; about twice the speed of the SSE4.2 `crc32` loop of the `crc32c` crate on
-//! large batches). The batch builder computes its CRC with `flv_crc::Appender` as
-//! records are copied in.
+//! One-shot CRCs come from `flv-crc`: from 64 KiB on, on AVX-512 VPCLMULQDQ CPUs, its own
+//! kernel (vector folding beside three scalar `crc32` streams); otherwise `crc-fast`
+//! (carry-less-multiply folding, VPCLMULQDQ on AVX-512 CPUs, PCLMULQDQ otherwise on
+//! x86-64, PMULL on ARM, chosen at run time). The incremental [`Crc32c`] is `crc-fast`'s
+//! digest. The batch builder computes its CRC with `flv_crc::Appender` as records are
+//! copied in.
 
 use crc_fast::{CrcAlgorithm, Digest};
 

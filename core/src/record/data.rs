@@ -111,15 +111,16 @@ fn len_size(len: usize) -> usize {
 /// a single store.
 #[inline(always)]
 fn put_varint(dst: &mut BytesMut, n: i64) {
-    let mut u = varint::zigzag(n);
-    if u < 0x80 {
-        dst.put_u8(u as u8);
-        return;
+    match short_varint(n) {
+        Some((v, 1)) => dst.put_u8(v as u8),
+        Some((v, _)) => dst.put_u16_le(v as u16),
+        None => put_long_varint(dst, varint::zigzag(n)),
     }
-    if u < 0x4000 {
-        dst.put_u16_le((u as u16 & 0x7f) | 0x80 | ((u as u16 >> 7) << 8));
-        return;
-    }
+}
+
+/// Appends a zig-zagged varint of three bytes or more.
+#[cold]
+fn put_long_varint(dst: &mut BytesMut, mut u: u64) {
     while u >= 0x80 {
         dst.put_u8((u as u8 & 0x7f) | 0x80);
         u >>= 7;
