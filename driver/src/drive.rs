@@ -117,9 +117,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Conn<T> {
         Ok(())
     }
 
-    /// Writes, then reads into the buffer if it is free; `true` if the connection has news
-    /// for the core (bytes, or its end).
-    fn poll_io(&mut self, cx: &mut Context<'_>) -> bool {
+    /// Writes, then reads into the buffer if it is free (calling `after_read` when bytes
+    /// came); `true` if the connection has news for the core (bytes, or its end).
+    fn poll_io(&mut self, cx: &mut Context<'_>, after_read: impl Fn(&T)) -> bool {
         if self.ended.is_some() {
             return true;
         }
@@ -133,7 +133,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Conn<T> {
         loop {
             match Pin::new(&mut self.io).poll_read(cx, &mut self.buf) {
                 Poll::Ready(Ok(0)) => self.ended = Some(None),
-                Poll::Ready(Ok(n)) => self.filled = n,
+                Poll::Ready(Ok(n)) => {
+                    self.filled = n;
+                    after_read(&self.io);
+                }
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Poll::Ready(Err(e)) => self.ended = Some(Some(e)),
                 Poll::Pending => return false,
@@ -291,7 +294,8 @@ pub(crate) async fn run<R: Runtime>(
         let senders_gone = std::future::poll_fn(|cx| {
             let mut news = false;
             for c in conns.values_mut() {
-                news |= c.poll_io(cx);
+                // A failed quickack only costs latency: nothing to report.
+                news |= c.poll_io(cx, |t| drop(rt.quickack(t.tcp())));
             }
             loop {
                 match rx.as_mut().poll_next(cx) {

@@ -80,6 +80,11 @@ impl Runtime for AsyncStd {
         AsyncStdSleep(async_io::Timer::at(deadline))
     }
 
+    #[cfg(unix)]
+    fn quickack(&self, tcp: &Self::Tcp) -> io::Result<()> {
+        flv_driver::runtime::set_quickack(tcp)
+    }
+
     fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
         // Dropping the handle detaches the task.
         drop(async_std::task::spawn(task));

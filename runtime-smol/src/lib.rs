@@ -90,6 +90,11 @@ impl Runtime for Smol {
         SmolSleep(smol::Timer::at(deadline))
     }
 
+    #[cfg(unix)]
+    fn quickack(&self, tcp: &Self::Tcp) -> io::Result<()> {
+        flv_driver::runtime::set_quickack(tcp)
+    }
+
     fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
         match &self.executor {
             Some(executor) => executor.spawn(task).detach(),

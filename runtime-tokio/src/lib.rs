@@ -128,6 +128,11 @@ impl Runtime for Tokio {
         Box::pin(tokio::time::sleep_until(deadline.into()))
     }
 
+    #[cfg(unix)]
+    fn quickack(&self, tcp: &Self::Tcp) -> io::Result<()> {
+        flv_driver::runtime::set_quickack(tcp.get_ref())
+    }
+
     fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
         drop(self.handle.spawn(task));
     }

@@ -47,3 +47,19 @@ fn usable_from_another_executor() {
             .await;
     });
 }
+
+/// The adaptor's `quickack` (called by the driver after every read) takes its socket out of
+/// delayed-ACK mode.
+#[cfg(target_os = "linux")]
+#[test]
+fn quickack_leaves_delayed_ack_mode() {
+    use flv_driver::runtime::Runtime;
+    run(|rt| async move {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let tcp = rt
+            .connect(listener.local_addr().expect("address"))
+            .await
+            .expect("connect");
+        flv_tests::assert_quickack(tcp.get_ref(), || rt.quickack(&tcp));
+    });
+}

@@ -43,6 +43,23 @@ impl FlvSide {
             .with_context(|| format!("flv connects to {addr}"))
     }
 
+    /// Each partition's high watermark (end offset) of `topic`, for partitions `0..partitions`.
+    pub fn ends(&self, addr: &str, topic: &str, partitions: u32) -> Result<BTreeMap<u32, i64>> {
+        self.rt.block_on(async {
+            let fluvio = self.connect(addr).await?;
+            let mut ends = BTreeMap::new();
+            for p in 0..partitions {
+                let out = fluvio
+                    .fetch(topic, p, 0, 1)
+                    .await
+                    .with_context(|| format!("end offset of {topic}-{p}"))?;
+                ends.insert(p, out.high_watermark);
+            }
+            let _ = fluvio.close().await;
+            Ok(ends)
+        })
+    }
+
     /// Loads `spec.records` records into `topic` (untimed); returns each partition's end
     /// offset.
     pub fn load(&self, addr: &str, topic: &str, spec: &ProduceSpec) -> Result<BTreeMap<u32, i64>> {

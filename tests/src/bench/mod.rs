@@ -17,6 +17,13 @@
 //!   client (both clients run at both rates);
 //! - catch-up consume of N × 1 KiB records from the beginning, 1 and 3 partitions.
 //!
+//! Topics are never churned: a real SPU can leave a partition created right after a delete
+//! Offline for good, so the bench creates each topic it needs once (`flv-bench-produce-p1`,
+//! `flv-bench-consume-1000000-p3`, ...), reuses it across runs (and across invocations: a
+//! consume topic that already holds its records is not loaded again), waits until every
+//! partition of it is Online before timing anything, and stops with the names of the
+//! partitions that are not when the cluster is unhealthy.
+//!
 //! The produce and latency topics keep at most [`RETAINED`] bytes per partition
 //! (segments of [`SEGMENT`] bytes), as a topic of a real cluster keeps a bounded size:
 //! the embedded mock cluster holds its logs in memory, and without retention a few runs
@@ -33,7 +40,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use flv_driver::core::sc::topic::{TopicSpec, TopicStorageConfig};
+use flv_driver::core::sc::topic::{ReplicaSpec, TopicSpec, TopicStorageConfig};
 use hdrhistogram::Histogram;
 
 pub use flv_side::FlvSide;
@@ -48,6 +55,10 @@ use stats::Cpu;
 
 /// A run that makes no progress for this long is stopped and reported as stalled.
 pub const IDLE: Duration = Duration::from_secs(5);
+
+/// How long a topic's partitions may take to come Online before the bench calls the
+/// cluster unhealthy.
+pub const ONLINE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -218,7 +229,8 @@ pub struct Bench {
     flv: FlvSide,
     sides: Vec<Box<dyn Side>>,
     admin: flv_tokio::Fluvio,
-    topics: u64,
+    /// Topics created (or found) so far, by name.
+    topics: BTreeMap<String, ()>,
     /// Median records/s per (workload label, client).
     pub medians: BTreeMap<(String, String), f64>,
 }
@@ -243,34 +255,72 @@ impl Bench {
             flv,
             sides,
             admin,
-            topics: 0,
+            topics: BTreeMap::new(),
             medians: BTreeMap::new(),
         })
     }
 
-    /// Creates a topic; with `retain`, its partitions keep at most [`RETAINED`] bytes.
-    fn create_topic(&mut self, partitions: u32, retain: bool) -> Result<String> {
-        self.topics += 1;
-        let name = format!("flv-bench-{}-{}", std::process::id(), self.topics);
+    /// The topic `name` with `partitions` partitions, created if the cluster does not have
+    /// it (with `retain`, its partitions keep at most [`RETAINED`] bytes), once every
+    /// partition is Online.
+    fn topic(&mut self, name: &str, partitions: u32, retain: bool) -> Result<String> {
+        if self.topics.contains_key(name) {
+            return Ok(name.to_string());
+        }
         let admin = self.admin.admin();
-        let mut spec = TopicSpec::computed(partitions, 1);
-        if retain {
-            spec.storage = Some(TopicStorageConfig {
-                segment_size: Some(SEGMENT),
-                max_partition_size: Some(RETAINED),
-            });
+        let existing = self
+            .flv
+            .block_on(admin.list::<TopicSpec, _>(vec![name.to_string()]))
+            .with_context(|| format!("list topic {name}"))?;
+        match existing.iter().find(|t| t.name == name) {
+            Some(t) => {
+                let have = match &t.spec.replicas {
+                    ReplicaSpec::Computed(p) => Some(p.partitions),
+                    ReplicaSpec::Assigned(maps) => u32::try_from(maps.len()).ok(),
+                    ReplicaSpec::Mirror(_) => None,
+                };
+                anyhow::ensure!(
+                    have == Some(partitions),
+                    "topic {name} exists with {have:?} partitions, not {partitions}: delete it (flv topic delete {name}) or use another cluster"
+                );
+                println!("  (reusing topic {name})");
+            }
+            None => {
+                let mut spec = TopicSpec::computed(partitions, 1);
+                if retain {
+                    spec.storage = Some(TopicStorageConfig {
+                        segment_size: Some(SEGMENT),
+                        max_partition_size: Some(RETAINED),
+                    });
+                }
+                self.flv
+                    .block_on(admin.create(name, false, spec))
+                    .with_context(|| format!("create topic {name}"))?;
+            }
         }
         self.flv
-            .block_on(admin.create(name.as_str(), false, spec))
-            .with_context(|| format!("create topic {name}"))?;
-        Ok(name)
+            .block_on(crate::real_cluster::wait_partitions_online(
+                &self.admin,
+                name,
+                ONLINE_TIMEOUT,
+            ))
+            .with_context(|| format!("topic {name}"))?;
+        self.topics.insert(name.to_string(), ());
+        Ok(name.to_string())
     }
 
-    /// Deletes a run's topic, then waits for the process to go quiet before the next run
-    /// (see [`stats::settle`]); says so when that took more than a second.
-    fn delete_topic(&self, name: &str) {
-        let admin = self.admin.admin();
-        let _ = self.flv.block_on(admin.delete::<TopicSpec>(name));
+    /// The produce (and latency) topic of `partitions` partitions.
+    fn produce_topic(&mut self, partitions: u32) -> Result<String> {
+        self.topic(
+            &format!("flv-bench-produce-p{partitions}"),
+            partitions,
+            true,
+        )
+    }
+
+    /// Waits for the process to go quiet before the next run (see [`stats::settle`]);
+    /// says so when that took more than a second.
+    fn settle(&self) {
         let waited = stats::settle(Duration::from_secs(10));
         if waited > Duration::from_secs(1) {
             println!(
@@ -335,9 +385,9 @@ impl Bench {
         let mut table = Table::throughput();
         for run in 1..=self.opts.runs {
             for i in 0..self.sides.len() {
-                let topic = self.create_topic(partitions, true)?;
+                let topic = self.produce_topic(partitions)?;
                 let out = self.sides[i].produce(&self.opts.cluster, &topic, spec);
-                self.delete_topic(&topic);
+                self.settle();
                 let name = self.sides[i].name();
                 table.row(run, name, out.as_ref().ok(), None);
                 if let Err(e) = out {
@@ -381,9 +431,9 @@ impl Bench {
             let mut table = Table::latency();
             for run in 1..=self.opts.runs {
                 for i in 0..self.sides.len() {
-                    let topic = self.create_topic(1, true)?;
+                    let topic = self.produce_topic(1)?;
                     let out = self.sides[i].latency(&self.opts.cluster, &topic, &spec, rate);
-                    self.delete_topic(&topic);
+                    self.settle();
                     let name = self.sides[i].name();
                     match out {
                         Ok(out) => table.latency_row(run, name, &out),
@@ -398,14 +448,30 @@ impl Bench {
 
     fn consume(&mut self, partitions: u32, n: u64) -> Result<()> {
         let size = 1024;
-        let topic = self.create_topic(partitions, false)?;
-        println!(
-            "\n== consume 1 KiB p{partitions}: catch-up read of {n} records from the beginning, {partitions} partition(s) (loading with flv...)"
-        );
-        let spec = ProduceSpec::new(n, size, 16_384);
-        let ends = self.flv.load(&self.opts.cluster, &topic, &spec)?;
+        let topic = self.topic(
+            &format!("flv-bench-consume{n}-p{partitions}"),
+            partitions,
+            false,
+        )?;
+        let ends = self.flv.ends(&self.opts.cluster, &topic, partitions)?;
+        let held: i64 = ends.values().sum();
+        let ends = if held == 0 {
+            println!(
+                "\n== consume 1 KiB p{partitions}: catch-up read of {n} records from the beginning, {partitions} partition(s) (loading with flv...)"
+            );
+            let spec = ProduceSpec::new(n, size, 16_384);
+            self.flv.load(&self.opts.cluster, &topic, &spec)?
+        } else {
+            println!(
+                "\n== consume 1 KiB p{partitions}: catch-up read of {n} records from the beginning, {partitions} partition(s) (loaded before)"
+            );
+            ends
+        };
         let loaded: i64 = ends.values().sum();
-        anyhow::ensure!(loaded == n as i64, "loaded {loaded} records of {n}");
+        anyhow::ensure!(
+            loaded == n as i64,
+            "topic {topic} holds {loaded} records, not {n}: delete it (flv topic delete {topic}) to load it again"
+        );
         let mut table = Table::throughput();
         for run in 1..=self.opts.runs {
             for side in &self.sides {
@@ -432,7 +498,6 @@ impl Bench {
                 }
             }
         }
-        self.delete_topic(&topic);
         table.summary(&format!("consume 1 KiB p{partitions}"), &mut self.medians);
         Ok(())
     }

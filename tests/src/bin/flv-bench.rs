@@ -3,17 +3,20 @@
 //!
 //! ```text
 //! cargo run --release -p flv-tests --bin flv-bench -- [--quick] [--runs N] [--records N]
-//!     [--cluster HOST:PORT] [--rate R]... [--only WORKLOAD]... [--client flv|official]...
-//!     [--mock-log]
+//!     [--cluster HOST:PORT | --fluvio-run PATH] [--rate R]... [--only WORKLOAD]...
+//!     [--client flv|official]... [--mock-log]
 //! ```
 //!
-//! Without `--cluster` it starts an embedded mock cluster (3 SPUs, loopback). The last
+//! Without `--cluster` it starts an embedded mock cluster (3 SPUs, loopback); with
+//! `--fluvio-run PATH` (or `FLUVIO_RUN=PATH`) a real Fluvio cluster of 3 SPUs from that
+//! `fluvio-run` binary, on loopback, stopped at the end. The last
 //! line is `bench: produce-ratio <x> consume-ratio <y>`: flv ÷ official median records/s of
 //! the 5 KiB produce and of the 1 KiB catch-up consume, one partition each.
 
 use clap::Parser;
 use flv_mock_cluster::{MockClusterServer, ServerOptions};
 use flv_tests::bench::{Bench, Options};
+use flv_tests::real_cluster::RealCluster;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,8 +25,12 @@ use flv_tests::bench::{Bench, Options};
 )]
 struct Args {
     /// SC address of a cluster (a real Fluvio cluster too); default: an embedded mock cluster.
-    #[arg(long, value_name = "HOST:PORT")]
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "fluvio_run")]
     cluster: Option<String>,
+    /// Start a real Fluvio cluster (SC + 3 SPUs on loopback) from this `fluvio-run` binary
+    /// for the run, and stop it at the end.
+    #[arg(long, value_name = "PATH", env = "FLUVIO_RUN")]
+    fluvio_run: Option<std::path::PathBuf>,
     /// Runs per client and workload.
     #[arg(long)]
     runs: Option<usize>,
@@ -56,14 +63,25 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let mock = match &args.cluster {
-        Some(_) => None,
-        None => Some(MockClusterServer::start(ServerOptions::default())?),
+    let real = match (&args.cluster, &args.fluvio_run) {
+        (None, Some(bin)) => {
+            println!(
+                "flv-bench: starting a real Fluvio cluster (3 SPUs) from {}",
+                bin.display()
+            );
+            Some(RealCluster::start(bin, 3)?)
+        }
+        _ => None,
     };
-    let cluster = match (&args.cluster, &mock) {
-        (Some(c), _) => c.clone(),
-        (None, Some(m)) => m.sc_addr().to_string(),
-        (None, None) => unreachable!("a mock cluster is started without --cluster"),
+    let mock = match (&args.cluster, &real) {
+        (None, None) => Some(MockClusterServer::start(ServerOptions::default())?),
+        _ => None,
+    };
+    let cluster = match (&args.cluster, &real, &mock) {
+        (Some(c), _, _) => c.clone(),
+        (None, Some(r), _) => r.sc_addr(),
+        (None, None, Some(m)) => m.sc_addr().to_string(),
+        (None, None, None) => unreachable!("a mock cluster is started without a cluster"),
     };
     let opts = Options {
         cluster: cluster.clone(),
@@ -83,6 +101,8 @@ fn main() -> anyhow::Result<()> {
         "flv-bench: cluster {cluster}{}, {} run(s) per client, {} records (catch-up consume); {} cpu(s)",
         if mock.is_some() {
             " (embedded mock cluster: its threads share the process; `cpu-s/GB thr` counts only the other threads)"
+        } else if real.is_some() {
+            " (real Fluvio cluster started for this run)"
         } else {
             ""
         },
@@ -105,5 +125,6 @@ fn main() -> anyhow::Result<()> {
         }
     }
     drop(mock);
+    drop(real);
     Ok(())
 }
