@@ -42,7 +42,16 @@ pub struct ServerOptions {
     /// With `tls`: require client certificates signed by these CA certificates (PEM),
     /// i.e. mutual TLS as a cluster with a verified TLS policy does.
     pub tls_client_ca: Option<String>,
+    /// SPU sockets write like a real SPU's: without `TCP_NODELAY` and in pieces of
+    /// [`REAL_SPU_WRITE`] bytes (a real SPU sends StreamFetch records with `sendfile` in
+    /// 64 KiB pieces). Nagle's algorithm then holds a response's short last segment until
+    /// the client has acknowledged the one before, as on a real cluster: a client that
+    /// delays its ACKs waits up to 40 ms for it. `flv-bench` runs the mock this way.
+    pub real_spu_writes: bool,
 }
+
+/// The size of one write of an SPU socket with [`ServerOptions::real_spu_writes`].
+pub const REAL_SPU_WRITE: usize = 64 * 1024;
 
 impl Default for ServerOptions {
     fn default() -> Self {
@@ -55,6 +64,7 @@ impl Default for ServerOptions {
             spu_ports: Vec::new(),
             tls: None,
             tls_client_ca: None,
+            real_spu_writes: false,
         }
     }
 }
@@ -72,6 +82,8 @@ struct Outbox {
     queue: Mutex<OutQueue>,
     ready: Condvar,
     io: Mutex<Box<dyn Write + Send>>,
+    /// Largest single write (`usize::MAX`: no limit).
+    piece: usize,
 }
 
 #[derive(Default)]
@@ -83,11 +95,12 @@ struct OutQueue {
 }
 
 impl Outbox {
-    fn new(io: Box<dyn Write + Send>) -> Self {
+    fn new(io: Box<dyn Write + Send>, piece: usize) -> Self {
         Self {
             queue: Mutex::new(OutQueue::default()),
             ready: Condvar::new(),
             io: Mutex::new(io),
+            piece,
         }
     }
 
@@ -127,16 +140,19 @@ impl Outbox {
                     batch.push(frame);
                 }
             }
-            match batch.as_slice() {
+            let bytes: &[u8] = match batch.as_slice() {
                 [] => return Ok(()),
-                [one] => io.write_all(one)?,
+                [one] => one,
                 many => {
                     buf.clear();
                     for frame in many {
                         buf.extend_from_slice(frame);
                     }
-                    io.write_all(buf)?;
+                    buf
                 }
+            };
+            for piece in bytes.chunks(self.piece) {
+                io.write_all(piece)?;
             }
             io.flush()?;
         }
@@ -189,6 +205,8 @@ struct Shared {
     epoch: std::time::Instant,
     threads: Mutex<Vec<JoinHandle<()>>>,
     tls: Option<TlsAcceptor>,
+    /// See [`ServerOptions::real_spu_writes`].
+    real_spu_writes: bool,
 }
 
 impl Shared {
@@ -295,6 +313,7 @@ impl MockClusterServer {
             epoch: std::time::Instant::now(),
             threads: Mutex::new(Vec::new()),
             tls,
+            real_spu_writes: opts.real_spu_writes,
         });
         let mut acceptors = Vec::new();
         let mut listen_addrs = vec![sc_addr.clone()];
@@ -458,7 +477,8 @@ fn spawn_acceptor(
                 let Ok(sock) = stream else {
                     continue;
                 };
-                let _ = sock.set_nodelay(true);
+                let real = shared.real_spu_writes && matches!(server, ServerId::Spu(_));
+                let _ = sock.set_nodelay(!real);
                 accept(&shared, sock, server);
             }
         })?)
@@ -484,7 +504,12 @@ fn accept(shared: &Arc<Shared>, sock: TcpStream, server: ServerId) {
         let _ = ctl_sock.shutdown(Shutdown::Both);
         return;
     };
-    let out = Arc::new(Outbox::new(writer));
+    let piece = if shared.real_spu_writes && matches!(server, ServerId::Spu(_)) {
+        REAL_SPU_WRITE
+    } else {
+        usize::MAX
+    };
+    let out = Arc::new(Outbox::new(writer, piece));
     state.writers.insert(
         conn,
         Writer {

@@ -2,9 +2,9 @@
 //! (`--fluvio-run PATH` or `FLUVIO_RUN=PATH`): one SC and N SPUs (ids 9001..), each its own
 //! process, data in a temporary directory that goes away with the cluster.
 //!
-//! flv never builds or ships the server: a `fluvio-run` binary is built from the upstream
-//! repository (`cargo build --release -p fluvio-run --no-default-features` in a checkout of
-//! infinyon/fluvio; README says more). Nothing in CI uses this module.
+//! flv never builds or ships the server: a `fluvio-run` binary comes from the upstream
+//! repository (infinyon/fluvio, built by its own instructions; README says more). Nothing
+//! in CI uses this module.
 //!
 //! Ports: the SC listens on `base` (public) and `base + 1` (private); SPU `i` (1-based) on
 //! `base + 10 i` (public) and `base + 10 i + 1` (private). The base is chosen among free

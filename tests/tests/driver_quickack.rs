@@ -101,3 +101,53 @@ fn every_connection_is_quickacked_after_reads() {
     );
     assert!(ports.len() >= 4, "{} quickack calls", ports.len());
 }
+
+/// A mock whose SPUs write like a real SPU (no `TCP_NODELAY`, 64 KiB pieces) serves a
+/// catch-up read of several `max_bytes` responses whole and in order.
+#[test]
+fn catch_up_read_from_spus_that_write_like_real_ones() {
+    let mock = MockClusterServer::start(ServerOptions {
+        real_spu_writes: true,
+        ..ServerOptions::default()
+    })
+    .expect("mock cluster");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        let fluvio = flv_tokio::Fluvio::connect_with_runtime(
+            Tokio::new(runtime.handle().clone()),
+            &ClusterConfig::new(mock.sc_addr()),
+        )
+        .await
+        .expect("connect");
+        fluvio
+            .admin()
+            .create("nagle", false, TopicSpec::computed(1, 1))
+            .await
+            .expect("create topic");
+        let producer = fluvio.topic_producer("nagle").await.expect("producer");
+        let value = vec![7u8; 1000];
+        for _ in 0..5000 {
+            let _queued = producer
+                .send(RecordKey::NULL, value.clone())
+                .await
+                .expect("send");
+        }
+        producer.flush().await.expect("flush");
+        let mut stream = fluvio
+            .consumer_with_config(ConsumerConfig::new("nagle", Offset::beginning()))
+            .await
+            .expect("consumer");
+        for want in 0..5000i64 {
+            let r = stream.next().await.expect("record").expect("no error");
+            assert_eq!(r.offset, want);
+            assert_eq!(r.value.len(), 1000);
+        }
+        drop(stream);
+        drop(producer);
+        fluvio.close().await.expect("close");
+    });
+}

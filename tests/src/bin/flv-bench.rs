@@ -74,7 +74,12 @@ fn main() -> anyhow::Result<()> {
         _ => None,
     };
     let mock = match (&args.cluster, &real) {
-        (None, None) => Some(MockClusterServer::start(ServerOptions::default())?),
+        // The SPUs write as a real SPU does (see `ServerOptions::real_spu_writes`), so that
+        // a client that stalls on a real cluster stalls here too.
+        (None, None) => Some(MockClusterServer::start(ServerOptions {
+            real_spu_writes: true,
+            ..ServerOptions::default()
+        })?),
         _ => None,
     };
     let cluster = match (&args.cluster, &real, &mock) {
