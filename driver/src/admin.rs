@@ -270,12 +270,24 @@ impl FluvioAdmin {
         filters: Vec<F>,
         summary: bool,
     ) -> Result<Vec<Metadata<S>>> {
+        self.list_with_options::<S, F>(filters, summary, false)
+            .await
+    }
+
+    /// Lists with summaries and, with `system`, the system topics and partitions too
+    /// (upstream's `list_with_config(ListRequest::default().system(true))`).
+    pub async fn list_with_options<S: AdminSpec, F: Into<String>>(
+        &self,
+        filters: Vec<F>,
+        summary: bool,
+        system: bool,
+    ) -> Result<Vec<Metadata<S>>> {
         let out = self
             .run(AdminCommand::List {
                 kind: S::KIND,
                 name_filters: filters.into_iter().map(Into::into).collect(),
                 summary,
-                system: false,
+                system,
             })
             .await?;
         match out {

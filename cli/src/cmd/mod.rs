@@ -3,10 +3,14 @@
 
 pub(crate) mod cluster;
 pub(crate) mod consume;
+pub(crate) mod consume_print;
 pub(crate) mod demo;
 pub(crate) mod local;
 pub(crate) mod produce;
+pub(crate) mod sm_args;
+pub(crate) mod smartmodule;
 pub(crate) mod topic;
+pub(crate) mod topic_config;
 
 use std::future::Future;
 use std::time::Duration;
