@@ -67,7 +67,14 @@ pub(crate) fn explain(err: Error, endpoint: &str) -> anyhow::Error {
         Error::Connect { .. } | Error::Io { .. } => {
             anyhow::anyhow!("cannot connect to the cluster at {endpoint}: {err}")
         }
-        Error::Tls { .. } => anyhow::anyhow!("TLS with the cluster at {endpoint} failed: {err}"),
+        Error::Tls { failure, .. } => {
+            let who = match failure.side() {
+                "client" => "this client refused the server's certificate: ",
+                "server" => "the server refused the handshake: ",
+                _ => "",
+            };
+            anyhow::anyhow!("TLS with the cluster at {endpoint} failed: {who}{err}")
+        }
         _ => err.into(),
     }
 }

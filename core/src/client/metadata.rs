@@ -144,11 +144,31 @@ impl MetadataStore {
         self.generation = self.generation.wrapping_add(1);
         match update {
             ObjectWatchResponse::Spu(u) => self.spus.apply(u),
-            ObjectWatchResponse::Partition(u) => self.partitions.apply(u),
+            ObjectWatchResponse::Partition(u) => {
+                self.log_leader_changes(&u);
+                self.partitions.apply(u)
+            }
             ObjectWatchResponse::Topic(u) => self.topics.apply(u),
             _ => return false,
         }
         true
+    }
+
+    /// Logs the partitions whose leader `update` changes (and offline replicas).
+    fn log_leader_changes(&self, update: &MetadataUpdate<PartitionSpec>) {
+        if !tracing::enabled!(tracing::Level::INFO) {
+            return;
+        }
+        let items = update
+            .all
+            .iter()
+            .chain(update.changes.iter().map(|c| &c.content));
+        for m in items {
+            let before = self.partitions.get(&m.name).map(|o| o.spec.leader);
+            if before.is_some_and(|b| b != m.spec.leader) {
+                tracing::info!(partition = %m.name, from = before, to = m.spec.leader, "leader changed");
+            }
+        }
     }
 
     pub(crate) fn unsync(&mut self) {

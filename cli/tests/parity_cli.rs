@@ -1,0 +1,296 @@
+//! Official CLI spellings and flags of issue 20 against a mock cluster on loopback:
+//! `cluster spu|spg`, `spu register -i/-l`, topic and partition flags, produce and consume
+//! flags, `profile sync`, and the `-v`/`RUST_LOG` log.
+
+mod common;
+
+use common::Env;
+
+/// An env with topic `t` of one partition.
+fn with_topic() -> Env {
+    let env = Env::new(2);
+    env.ok(&["topic", "create", "t"]);
+    env
+}
+
+fn stderr_of(out: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(out.get_output().stderr.clone()).unwrap()
+}
+
+#[test]
+fn cluster_spu_and_spg_paths_are_the_top_level_commands() {
+    let env = Env::new(2);
+    let top = env.ok(&["spu", "list"]);
+    assert_eq!(env.ok(&["cluster", "spu", "list"]), top);
+    assert_eq!(top.lines().count(), 3, "{top}");
+    env.ok(&[
+        "cluster",
+        "spu",
+        "register",
+        "-i",
+        "7000",
+        "-p",
+        "spu7.example:9010",
+        "-l",
+        "spu7.local:9010",
+        "-v",
+        "spu7.example:9011",
+    ]);
+    let custom: serde_json::Value =
+        serde_json::from_str(&env.ok(&["cluster", "spu", "list", "--custom", "-O", "json"]))
+            .unwrap();
+    let spu7 = custom
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["spec"]["spuId"] == 7000)
+        .expect("SPU 7000 listed");
+    assert_eq!(spu7["name"], "custom-spu-7000");
+    let local = &spu7["spec"]["publicEndpointLocal"];
+    assert_eq!(local["host"], "spu7.local");
+    assert_eq!(local["port"], 9010);
+    env.ok(&["cluster", "spu", "unregister", "--id", "7000"]);
+    assert_eq!(env.ok(&["cluster", "spu", "list"]), top);
+    // A bad local address is refused before anything is sent.
+    let err = env.fails(&[
+        "cluster", "spu", "register", "-i", "7001", "-p", "a:1", "-l", "nope", "-v", "a:2",
+    ]);
+    assert!(err.contains("--public-server-local `nope`"), "{err}");
+
+    env.ok(&["cluster", "spg", "create", "g1", "-r", "2"]);
+    let groups = env.ok(&["cluster", "spg", "list"]);
+    assert_eq!(env.ok(&["spg", "list"]), groups);
+    assert!(groups.contains("g1"), "{groups}");
+    env.ok(&["cluster", "spg", "delete", "g1"]);
+}
+
+#[test]
+fn topic_create_dedup_config_file_and_system_topics() {
+    let env = Env::new(2);
+    // --dedup is a bare flag: the official filter, 5 records, 5 s.
+    let out = env
+        .flv(&["topic", "create", "--dedup", "d1"])
+        .assert()
+        .success();
+    assert_eq!(out.get_output().stdout, b"topic \"d1\" created\n");
+    assert!(
+        stderr_of(&out).contains("\"fluvio/dedup-bloom-filter@0.1.0\" is not in the cluster"),
+        "{}",
+        stderr_of(&out)
+    );
+    let d1: serde_json::Value =
+        serde_json::from_str(&env.ok(&["topic", "describe", "d1", "-O", "json"])).unwrap();
+    let dedup = &d1["spec"]["deduplication"];
+    assert_eq!(
+        dedup["filter"]["transform"]["uses"],
+        "fluvio/dedup-bloom-filter@0.1.0"
+    );
+    assert_eq!(dedup["bounds"]["count"], 5);
+    assert_eq!(dedup["bounds"]["age"]["secs"], 5);
+    env.ok(&[
+        "topic",
+        "create",
+        "d2",
+        "--dedup=my-filter",
+        "--dedup-count",
+        "9",
+        "--dedup-age",
+        "1m",
+    ]);
+    let d2: serde_json::Value =
+        serde_json::from_str(&env.ok(&["topic", "describe", "d2", "-O", "json"])).unwrap();
+    assert_eq!(
+        d2["spec"]["deduplication"]["filter"]["transform"]["uses"],
+        "my-filter"
+    );
+    assert_eq!(d2["spec"]["deduplication"]["bounds"]["count"], 9);
+    assert_eq!(d2["spec"]["deduplication"]["bounds"]["age"]["secs"], 60);
+    // The companions need --dedup.
+    env.flv(&["topic", "create", "d3", "--dedup-count", "2"])
+        .assert()
+        .code(2);
+
+    // -c FILE: the official YAML topic configuration.
+    let file = env.dir.path().join("topic.yaml");
+    std::fs::write(
+        &file,
+        "version: 0.1.0\nmeta:\n  name: from-file\npartition:\n  count: 2\n  replication: 1\nretention:\n  time: 2m\n  segment-size: 2 KiB\ncompression:\n  type: Lz4\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    assert_eq!(
+        env.ok(&["topic", "create", "-c", path]),
+        "topic \"from-file\" created\n"
+    );
+    let t: serde_json::Value =
+        serde_json::from_str(&env.ok(&["topic", "describe", "from-file", "-O", "json"])).unwrap();
+    assert_eq!(t["spec"]["replicas"]["computed"]["partitions"], 2);
+    assert_eq!(t["spec"]["compressionType"], "Lz4");
+    assert_eq!(t["spec"]["storage"]["segmentSize"], 2048);
+    assert_eq!(t["spec"]["cleanupPolicy"]["segment"]["timeInSeconds"], 120);
+    // --config excludes the other settings, as upstream.
+    env.flv(&["topic", "create", "-c", path, "-p", "3"])
+        .assert()
+        .code(2);
+    std::fs::write(&file, "meta:\n  name: x\nparttion: {}\n").unwrap();
+    let err = env.fails(&["topic", "create", "--config", path]);
+    assert!(err.contains("invalid topic configuration"), "{err}");
+
+    // System topics: listed with -s, deleted with --system (asked, or --force).
+    let plain = env.ok(&["topic", "list"]);
+    assert!(!plain.contains("consumer-offset"), "{plain}");
+    assert!(env.ok(&["topic", "list", "-s"]).contains("consumer-offset"));
+    assert!(!env.ok(&["partition", "list"]).contains("consumer-offset"));
+    assert!(
+        env.ok(&["partition", "list", "--system"])
+            .contains("consumer-offset")
+    );
+    let err = env.fails(&["topic", "delete", "consumer-offset"]);
+    assert!(err.contains("use --system"), "{err}");
+    let asked = env
+        .flv(&["topic", "delete", "consumer-offset", "--system"])
+        .write_stdin("n\n")
+        .assert()
+        .success();
+    let stdout = String::from_utf8(asked.get_output().stdout.clone()).unwrap();
+    assert!(stdout.ends_with("(y/n)\nAborted\n"), "{stdout}");
+    assert!(env.ok(&["topic", "list", "-s"]).contains("consumer-offset"));
+    assert_eq!(
+        env.ok(&["topic", "delete", "-s", "-f", "consumer-offset"]),
+        "system topic \"consumer-offset\" deleted\n"
+    );
+    assert!(!env.ok(&["topic", "list", "-s"]).contains("consumer-offset"));
+}
+
+#[test]
+fn produce_spellings_and_raw_with_key() {
+    let env = with_topic();
+    for semantic in ["at_most_once", "at-most-once", "AtMostOnce", "atmostonce"] {
+        env.ok_with(
+            &["produce", "t", "--delivery-semantic", semantic],
+            &format!("{semantic}\n"),
+        );
+    }
+    env.ok_with(
+        &[
+            "produce",
+            "t",
+            "--delivery-semantic",
+            "at_least_once",
+            "--isolation",
+            "readCommitted",
+        ],
+        "committed\n",
+    );
+    env.flv(&["produce", "t", "--delivery-semantic", "twice"])
+        .assert()
+        .code(2);
+    // --raw --key: the whole input is one record with that key.
+    env.ok_with(&["produce", "t", "--raw", "--key", "k1"], "a\nb");
+    assert_eq!(
+        env.ok(&["consume", "t", "-B", "-d", "-k"]),
+        "[null] at_most_once\n[null] at-most-once\n[null] AtMostOnce\n[null] atmostonce\n[null] committed\n[k1] a\nb\n"
+    );
+}
+
+#[test]
+fn consume_truncate_text_suppress_and_progressbar() {
+    let env = with_topic();
+    env.ok_with(&["produce", "t"], "0123456789\nshort\n");
+    let file = env.dir.path().join("bin");
+    std::fs::write(&file, [b'a', 0, b'b']).unwrap();
+    env.ok(&["produce", "t", "--raw", "-f", file.to_str().unwrap()]);
+    let out = env
+        .flv(&["consume", "t", "-B", "-d", "--truncate"])
+        .env("COLUMNS", "4")
+        .assert()
+        .success();
+    assert_eq!(out.get_output().stdout, b"0123\nshor\na\0b\n");
+    // --truncate excludes -O and -F, as upstream.
+    env.flv(&["consume", "t", "-B", "-d", "--truncate", "-O", "raw"])
+        .assert()
+        .code(2);
+    assert_eq!(
+        env.ok(&["consume", "t", "-B", "-d", "-O", "text"]),
+        "0123456789\nshort\nbinary: (3 bytes)\n"
+    );
+    assert_eq!(
+        env.ok(&[
+            "consume",
+            "t",
+            "-B",
+            "-d",
+            "-O",
+            "text",
+            "--suppress-unknown"
+        ]),
+        "0123456789\nshort\na\0b\n"
+    );
+    // Without a terminal there is no spinner either way; the flag is accepted.
+    assert_eq!(
+        env.ok(&[
+            "consume",
+            "t",
+            "--start",
+            "1",
+            "--end",
+            "1",
+            "--disable-progressbar"
+        ]),
+        "short\n"
+    );
+}
+
+#[test]
+fn profile_sync_local_points_the_local_profile_at_the_cluster() {
+    let env = Env::new(1);
+    let sc = env.server.sc_addr().to_owned();
+    let out = env
+        .bare()
+        .args(["profile", "sync", "local", &sc])
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8(out.get_output().stdout.clone()).unwrap(),
+        format!("local context is set to: {sc}\n")
+    );
+    let current = env.bare().args(["profile", "current"]).assert().success();
+    assert_eq!(current.get_output().stdout, b"local\n");
+    // The profile works without -c.
+    let list = env.bare().args(["topic", "list"]).assert().success();
+    assert_eq!(list.get_output().stdout, b"No topics found\n");
+    let k8 = env.bare().args(["profile", "sync", "k8"]).assert().code(1);
+    assert!(
+        stderr_of(&k8).contains("no Kubernetes client"),
+        "{}",
+        stderr_of(&k8)
+    );
+}
+
+#[test]
+fn logs_only_when_asked() {
+    let env = with_topic();
+    let quiet = env
+        .flv(&["topic", "list"])
+        .env_remove("RUST_LOG")
+        .assert()
+        .success();
+    assert_eq!(stderr_of(&quiet), "");
+    let debug = env
+        .flv(&["topic", "list"])
+        .env("RUST_LOG", "debug")
+        .assert()
+        .success();
+    let log = stderr_of(&debug);
+    assert!(log.contains("DEBUG"), "{log}");
+    assert!(log.contains("ApiVersions"), "{log}");
+    assert_eq!(debug.get_output().stdout, quiet.get_output().stdout);
+    let verbose = env
+        .bare()
+        .args(["-v", "-c", env.server.sc_addr(), "topic", "list"])
+        .env_remove("RUST_LOG")
+        .assert()
+        .success();
+    let log = stderr_of(&verbose);
+    assert!(log.contains("INFO") && !log.contains("DEBUG"), "{log}");
+}
