@@ -294,3 +294,122 @@ fn logs_only_when_asked() {
     let log = stderr_of(&verbose);
     assert!(log.contains("INFO") && !log.contains("DEBUG"), "{log}");
 }
+
+#[test]
+fn unknown_topics_suggest_close_names() {
+    let env = Env::new(1);
+    env.ok(&["topic", "create", "events"]);
+    env.ok(&["topic", "create", "orders"]);
+    let err = env.fails(&["consume", "evnts", "-d"]);
+    assert_eq!(
+        err,
+        "error: topic \"evnts\" not found (did you mean \"events\"?)\n"
+    );
+    let out = env
+        .flv(&["produce", "order"])
+        .write_stdin("x\n")
+        .assert()
+        .code(1);
+    assert_eq!(
+        stderr_of(&out),
+        "error: topic \"order\" not found (did you mean \"orders\"?)\n"
+    );
+    let err = env.fails(&["topic", "describe", "ordres"]);
+    assert!(err.contains("(did you mean \"orders\"?)"), "{err}");
+    let err = env.fails(&["topic", "delete", "event"]);
+    assert!(err.contains("(did you mean \"events\"?)"), "{err}");
+    // Nothing close: no suggestion.
+    assert_eq!(
+        env.fails(&["consume", "zzz", "-d"]),
+        "error: topic \"zzz\" not found\n"
+    );
+}
+
+/// Runs a read-committed produce of one record with a 2 s delivery timeout; returns its
+/// exit code, stderr and duration.
+fn produce_committed(env: &Env) -> (i32, String, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let out = env
+        .flv(&[
+            "produce",
+            "t",
+            "--isolation",
+            "read_committed",
+            "--delivery-timeout",
+            "2s",
+        ])
+        .write_stdin("x\n")
+        .assert();
+    let code = out.get_output().status.code().unwrap_or(-1);
+    (code, stderr_of(&out), started.elapsed())
+}
+
+#[test]
+fn read_committed_with_an_offline_replica_warns_at_once_and_fails_at_the_delivery_timeout() {
+    let env = Env::new(2);
+    env.ok(&["topic", "create", "t", "-r", "2"]);
+    let leader = env.server.partition_leader("t", 0).expect("a leader");
+    let follower = if leader == 5001 { 5002 } else { 5001 };
+    let warning = |why: &str| {
+        format!(
+            "warning: partition t-0: replica on SPU {follower} is {why}; read-committed records wait for it and fail after the delivery timeout (2s)"
+        )
+    };
+    // A follower behind the leader holds the high watermark back: warned at once, and the
+    // record fails at the delivery timeout.
+    env.server.stall_replication(follower, true);
+    env.ok_with(&["produce", "t"], "uncommitted\n");
+    let deadline = std::time::Instant::now() + common::STEP;
+    while !env
+        .ok(&["partition", "list"])
+        .contains(&format!("{follower}:0/0"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "follower never behind"
+        );
+        std::thread::yield_now();
+    }
+    let (code, err, elapsed) = produce_committed(&env);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        err.lines().next(),
+        Some(warning("behind the leader (at offset 0 of 1)").as_str()),
+        "{err}"
+    );
+    assert!(
+        err.contains("cannot produce to topic \"t\"") && err.contains("timeout"),
+        "{err}"
+    );
+    assert!(
+        elapsed >= std::time::Duration::from_secs(2) && elapsed < common::STEP,
+        "{elapsed:?}"
+    );
+    // A stopped follower is named as offline. (The mock, unlike a real SPU, does not hold
+    // the high watermark back for a stopped follower: the record is stored.)
+    env.server.stall_replication(follower, false);
+    env.server.stop_spu(follower);
+    let deadline = std::time::Instant::now() + common::STEP;
+    while !env
+        .ok(&["spu", "list"])
+        .lines()
+        .any(|l| l.contains(&follower.to_string()) && l.contains("Offline"))
+    {
+        assert!(std::time::Instant::now() < deadline, "SPU never offline");
+        std::thread::yield_now();
+    }
+    let (code, err, _) = produce_committed(&env);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        err.lines().next(),
+        Some(warning("offline").as_str()),
+        "{err}"
+    );
+    // Read-uncommitted does not wait for followers: no warning.
+    let out = env
+        .flv(&["produce", "t"])
+        .write_stdin("y\n")
+        .assert()
+        .success();
+    assert!(!stderr_of(&out).contains("warning"), "{}", stderr_of(&out));
+}

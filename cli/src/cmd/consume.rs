@@ -197,7 +197,14 @@ impl ConsumeOpt {
                 Some(name) => Some(find_table_format(&fluvio, name).await?),
                 None => None,
             };
-            let mut stream = fluvio.consumer_with_config(config).await.map_err(what())?;
+            let mut stream =
+                fluvio
+                    .consumer_with_config(config)
+                    .await
+                    .map_err(super::failed_topic(
+                        &fluvio,
+                        format!("cannot consume topic \"{}\"", self.topic),
+                    ))?;
             let partitions: Vec<u32> = if self.partitions.is_empty() {
                 let count = fluvio.with_metadata(|m| m.partition_count(&self.topic));
                 (0..count).collect()

@@ -145,6 +145,10 @@ pub(crate) struct ProduceOpt {
     /// Partition id (default: keys hashed, records without key round-robin)
     #[arg(short = 'p', long, value_name = "integer")]
     partition: Option<u32>,
+    /// How long a record may take to be stored before it fails (flv extension; default
+    /// 5m)
+    #[arg(long, value_name = "time", value_parser = humantime::parse_duration)]
+    delivery_timeout: Option<Duration>,
     #[command(flatten)]
     sm: SmartModuleOpts,
 }
@@ -174,6 +178,9 @@ impl ProduceOpt {
         };
         if let Some(p) = self.partition {
             config.partitioner = PartitionerKind::Specific(p);
+        }
+        if let Some(t) = self.delivery_timeout {
+            config.delivery_timeout = t;
         }
         if self.delivery_semantic == DeliveryOpt::AtMostOnce && self.isolation.is_some() {
             eprintln!("warning: isolation is ignored for the at_most_once delivery semantic");
@@ -223,16 +230,30 @@ impl ProduceOpt {
     /// Runs the command against the cluster of `global`.
     pub(crate) fn run(self, global: &GlobalOpts) -> anyhow::Result<ExitCode> {
         let config = self.config()?;
+        let delivery_timeout = config.delivery_timeout;
         let (mut input, interactive) = self.input()?;
         block_on(async move {
             let fluvio = connect(global).await?;
             let producer = fluvio
                 .topic_producer_with_config(self.topic.clone(), config)
                 .await
-                .map_err(failed(format!(
-                    "cannot produce to topic \"{}\"",
-                    self.topic
-                )))?;
+                .map_err(super::failed_topic(
+                    &fluvio,
+                    format!("cannot produce to topic \"{}\"", self.topic),
+                ))?;
+            if self.isolation == Some(IsolationOpt::ReadCommitted) {
+                let only = self.partition.map(|p| vec![p]);
+                let offline = fluvio.with_metadata(|m| {
+                    super::diagnose::offline_replicas(m, &self.topic, only.as_deref())
+                });
+                for (partition, spu, why) in offline {
+                    eprintln!(
+                        "warning: partition {}-{partition}: replica on SPU {spu} is {why}; read-committed records wait for it and fail after the delivery timeout ({})",
+                        self.topic,
+                        humantime::format_duration(delivery_timeout)
+                    );
+                }
+            }
             let what = || failed(format!("cannot produce to topic \"{}\"", self.topic));
             let bar = progress_bar(!interactive);
             let started = Instant::now();

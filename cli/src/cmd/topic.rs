@@ -16,7 +16,7 @@ use flv_driver::core::sc::topic::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{block_on, connect, failed};
+use super::{block_on, connect, diagnose, failed};
 use crate::output::{self, OutputOpt, TableRow};
 use crate::target::GlobalOpts;
 
@@ -365,9 +365,11 @@ impl TopicCmd {
                             Ok(what) => outln!("{what} \"{name}\" deleted")?,
                             Err(e) => {
                                 let hint = if !system && is_system_topic_error(&e) {
-                                    " (use --system to delete a system topic)"
+                                    " (use --system to delete a system topic)".to_owned()
+                                } else if is_topic_not_found(&e) {
+                                    fluvio.with_metadata(|m| diagnose::topic_hint(m, &name))
                                 } else {
-                                    ""
+                                    String::new()
                                 };
                                 let e = failed(format!("cannot delete topic \"{name}\"{hint}"))(e);
                                 if !continue_on_error {
@@ -399,7 +401,10 @@ impl TopicCmd {
                         .map_err(failed(format!("cannot describe topic \"{name}\"")))?
                         .into_iter()
                         .find(|t| t.name == name)
-                        .with_context(|| format!("topic \"{name}\" not found"))?;
+                        .with_context(|| {
+                            let hint = fluvio.with_metadata(|m| diagnose::topic_hint(m, &name));
+                            format!("topic \"{name}\" not found{hint}")
+                        })?;
                     let text = match output.format {
                         output::OutputFormat::Table => describe(&topic),
                         format => output::render_value(&topic, format, output::Table::default)?,
@@ -557,6 +562,18 @@ fn is_system_topic_error(err: &flv_tokio::Error) -> bool {
             ..
         })
     )
+}
+
+/// Whether `err` says the topic does not exist.
+fn is_topic_not_found(err: &flv_tokio::Error) -> bool {
+    matches!(err, flv_tokio::Error::TopicNotFound(_))
+        || matches!(
+            err.client_error(),
+            Some(flv_driver::core::client::ClientError::Admin {
+                code: flv_driver::core::error_code::ErrorCode::TopicNotFound,
+                ..
+            })
+        )
 }
 
 /// Asks on stdin before deleting a system topic, as upstream (`y` or `yes`).
