@@ -60,6 +60,18 @@ pub struct ClientMetrics {
     pub driver_wakeups: u64,
 }
 
+impl ClientMetrics {
+    /// The counters of the client behind `inner`.
+    pub(crate) fn of(inner: &crate::shared::Inner) -> Self {
+        let st = inner.lock();
+        ClientMetrics {
+            client: st.client.metrics().clone(),
+            reconnects: st.counters.reconnects,
+            driver_wakeups: st.counters.wakeups,
+        }
+    }
+}
+
 impl<R: DefaultRuntime> Fluvio<R> {
     /// Connects to the cluster of the current profile (`~/.fluvio/config`, or the file
     /// named by `FLV_PROFILE_PATH`).
@@ -203,12 +215,7 @@ impl<R: Runtime> Fluvio<R> {
 
     /// Activity counters.
     pub fn metrics(&self) -> ClientMetrics {
-        let st = self.inner.lock();
-        ClientMetrics {
-            client: st.client.metrics().clone(),
-            reconnects: st.counters.reconnects,
-            driver_wakeups: st.counters.wakeups,
-        }
+        ClientMetrics::of(&self.inner)
     }
 
     /// Runs `f` on the cluster metadata as last synchronised.
