@@ -405,6 +405,21 @@ fn read_committed_with_an_offline_replica_warns_at_once_and_fails_at_the_deliver
         Some(warning("offline").as_str()),
         "{err}"
     );
+    // The library logs it too (a `tracing` warning, shown with RUST_LOG or -v).
+    let out = env
+        .flv(&["produce", "t", "--isolation", "read_committed"])
+        .env("RUST_LOG", "warn")
+        .write_stdin("z\n")
+        .assert()
+        .success();
+    let log = stderr_of(&out);
+    assert!(
+        log.lines().any(|l| l.contains("WARN")
+            && l.contains("wait for a replica that is not caught up")
+            && l.contains(&format!("spu={follower}"))
+            && l.contains("why=offline")),
+        "{log}"
+    );
     // Read-uncommitted does not wait for followers: no warning.
     let out = env
         .flv(&["produce", "t"])

@@ -163,7 +163,21 @@ impl<R: Runtime> Fluvio<R> {
         topic: impl Into<String>,
         config: ProducerConfig,
     ) -> Result<TopicProducer> {
-        TopicProducer::create(self.inner.clone(), topic.into(), config).await
+        let topic = topic.into();
+        let committed = config.isolation == Isolation::ReadCommitted;
+        let producer = TopicProducer::create(self.inner.clone(), topic.clone(), config).await?;
+        if committed {
+            for r in self.with_metadata(|m| m.lagging_replicas(&topic, None)) {
+                tracing::warn!(
+                    %topic,
+                    partition = r.partition,
+                    spu = r.spu,
+                    why = %r.why,
+                    "read-committed records to this partition wait for a replica that is not caught up"
+                );
+            }
+        }
+        Ok(producer)
     }
 
     /// A consumer of the partitions `config` selects: a [`futures_core::Stream`] of

@@ -108,8 +108,9 @@ fn terminal_width() -> Option<usize> {
 }
 
 impl ConsumeOpt {
-    fn config(&self) -> anyhow::Result<ConsumerConfig> {
-        let offset = if self.beginning {
+    /// Where the flags say to start.
+    fn offset(&self) -> Offset {
+        if self.beginning {
             Offset::beginning()
         } else if let Some(n) = self.head {
             Offset::FromBeginning(n)
@@ -119,7 +120,11 @@ impl ConsumeOpt {
             Offset::Absolute(i64::from(n))
         } else {
             Offset::end()
-        };
+        }
+    }
+
+    fn config(&self) -> anyhow::Result<ConsumerConfig> {
+        let offset = self.offset();
         let mut config = ConsumerConfig::new(self.topic.clone(), offset);
         config.partitions = if self.all_partitions {
             Vec::new()
@@ -163,7 +168,7 @@ impl ConsumeOpt {
             .list_consumer_offsets()
             .await
             .map_err(what())?;
-        let offset = self.config()?.offset;
+        let offset = self.offset();
         let mut stops = Vec::new();
         for &p in partitions {
             let out = fluvio.fetch(&self.topic, p, 0, 1).await.map_err(what())?;

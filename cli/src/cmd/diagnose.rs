@@ -1,8 +1,6 @@
-//! Diagnostics a person can act on: topics with a close name when one is not found, and
-//! the offline replicas that a read-committed produce would wait for.
+//! Diagnostics a person can act on: topics with a close name when one is not found.
 
 use flv_driver::core::client::MetadataStore;
-use flv_driver::core::sc::spu::SpuStatusResolution;
 
 /// The Levenshtein distance between `a` and `b` (by characters).
 fn distance(a: &str, b: &str) -> usize {
@@ -51,41 +49,6 @@ pub(crate) fn topic_hint(meta: &MetadataStore, topic: &str) -> String {
             format!(" (did you mean {}?)", quoted.join(" or "))
         }
     }
-}
-
-/// The replicas of `topic`'s partitions (`partitions`, or all) that a read-committed write
-/// waits for but that are not live or not caught up: `(partition, replica SPU, why)`.
-pub(crate) fn offline_replicas(
-    meta: &MetadataStore,
-    topic: &str,
-    partitions: Option<&[u32]>,
-) -> Vec<(u32, i32, String)> {
-    let mut out = Vec::new();
-    for p in meta.topic_partitions(topic) {
-        if partitions.is_some_and(|only| !only.contains(&p)) {
-            continue;
-        }
-        let Some(m) = meta.partition(topic, p) else {
-            continue;
-        };
-        for &replica in &m.spec.replicas {
-            let why = match meta.spu(replica).map(|s| s.status.resolution) {
-                None => "not registered".to_owned(),
-                Some(SpuStatusResolution::Online) => {
-                    let end = m.status.leader.leo;
-                    match m.status.replicas.iter().find(|r| r.spu == replica) {
-                        Some(f) if replica != m.spec.leader && f.leo < end => {
-                            format!("behind the leader (at offset {} of {end})", f.leo)
-                        }
-                        _ => continue,
-                    }
-                }
-                Some(other) => format!("{other:?}").to_lowercase(),
-            };
-            out.push((p, replica, why));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

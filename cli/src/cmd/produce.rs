@@ -243,13 +243,15 @@ impl ProduceOpt {
                 ))?;
             if self.isolation == Some(IsolationOpt::ReadCommitted) {
                 let only = self.partition.map(|p| vec![p]);
-                let offline = fluvio.with_metadata(|m| {
-                    super::diagnose::offline_replicas(m, &self.topic, only.as_deref())
-                });
-                for (partition, spu, why) in offline {
+                let lagging =
+                    fluvio.with_metadata(|m| m.lagging_replicas(&self.topic, only.as_deref()));
+                for r in lagging {
                     eprintln!(
-                        "warning: partition {}-{partition}: replica on SPU {spu} is {why}; read-committed records wait for it and fail after the delivery timeout ({})",
+                        "warning: partition {}-{}: replica on SPU {} is {}; read-committed records wait for it and fail after the delivery timeout ({})",
                         self.topic,
+                        r.partition,
+                        r.spu,
+                        r.why,
                         humantime::format_duration(delivery_timeout)
                     );
                 }
