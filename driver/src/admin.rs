@@ -139,6 +139,24 @@ impl FluvioAdmin {
     }
 
     async fn run(&self, command: AdminCommand) -> Result<OpOutput> {
+        let what = match &command {
+            AdminCommand::Create { .. } => "create",
+            AdminCommand::Delete(_) => "delete",
+            AdminCommand::List { .. } => "list",
+            AdminCommand::Update(_) => "update",
+            AdminCommand::ListConsumerOffsets => "list consumer offsets",
+            AdminCommand::DeleteConsumerOffset { .. } => "delete consumer offset",
+            _ => "admin",
+        };
+        let span = tracing::debug_span!("admin", request = what);
+        let out = tracing::Instrument::instrument(self.run_op(command), span.clone()).await;
+        if let Err(e) = &out {
+            tracing::debug!(parent: &span, error = %e, "admin request failed");
+        }
+        out
+    }
+
+    async fn run_op(&self, command: AdminCommand) -> Result<OpOutput> {
         let op = {
             let mut st = self.inner.lock();
             if st.closed {
@@ -147,6 +165,7 @@ impl FluvioAdmin {
             let now = st.now();
             let op = st.client.admin(command, now);
             st.ops.insert(op);
+            tracing::debug!(%op, "admin request queued");
             op
         };
         self.inner.wake();
