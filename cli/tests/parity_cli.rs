@@ -360,10 +360,14 @@ fn read_committed_with_an_offline_replica_warns_at_once_and_fails_at_the_deliver
     env.server.stall_replication(follower, true);
     env.ok_with(&["produce", "t"], "uncommitted\n");
     let deadline = std::time::Instant::now() + common::STEP;
-    while !env
-        .ok(&["partition", "list"])
-        .contains(&format!("{follower}:0/0"))
-    {
+    // Until the SC shows the leader at offset 1 and the follower at 0.
+    let behind = || {
+        let list: serde_json::Value =
+            serde_json::from_str(&env.ok(&["partition", "list", "-O", "json"])).unwrap();
+        let status = &list[0]["status"];
+        status["leader"]["leo"] == 1 && status["replicas"][0]["leo"] == 0
+    };
+    while !behind() {
         assert!(
             std::time::Instant::now() < deadline,
             "follower never behind"
