@@ -27,6 +27,11 @@ struct Cli {
     #[command(flatten)]
     global: GlobalOpts,
 
+    /// Log what the client does on stderr: -v info, -vv debug, -vvv trace (default: the
+    /// RUST_LOG filter when set, else nothing)
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    verbose: u8,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -48,15 +53,23 @@ enum Command {
     /// Manage and view Partitions
     #[command(subcommand)]
     Partition(cmd::topic::PartitionCmd),
-    /// Manage and view Streaming Processing Units (SPUs)
+    /// Manage and view the cluster's SPUs and SPU groups (`cluster spu|spg ...`)
+    #[command(subcommand)]
+    Cluster(ClusterCmd),
+    /// Manage and view Streaming Processing Units (SPUs) (same as `cluster spu`)
     #[command(subcommand)]
     Spu(cmd::cluster::SpuCmd),
-    /// Manage and view SPU Groups (SPGs)
+    /// Manage and view SPU Groups (SPGs) (same as `cluster spg`)
     #[command(subcommand)]
     Spg(cmd::cluster::SpgCmd),
     /// Create and manage SmartModules
-    #[command(subcommand, visible_alias = "sm")]
-    Smartmodule(cmd::cluster::SmartModuleCmd),
+    #[command(subcommand, visible_alias = "sm", alias = "smart-module")]
+    Smartmodule(cmd::smartmodule::SmartModuleCmd),
+    /// Create a TableFormat display specification
+    ///
+    /// Used with `flv consume --table-format NAME -O full_table`.
+    #[command(subcommand, name = "table-format", visible_alias = "tf")]
+    TableFormat(cmd::smartmodule::TableFormatCmd),
     /// List and delete stored consumer offsets
     #[command(subcommand)]
     Consumer(cmd::cluster::ConsumerCmd),
@@ -94,8 +107,41 @@ enum Command {
     },
 }
 
+/// `flv cluster` subcommands (of the official `fluvio cluster`, those that talk to a
+/// running cluster).
+#[derive(Debug, Subcommand)]
+enum ClusterCmd {
+    /// Manage and view Streaming Processing Units (SPUs)
+    #[command(subcommand)]
+    Spu(cmd::cluster::SpuCmd),
+    /// Manage and view SPU Groups (SPGs)
+    #[command(subcommand)]
+    Spg(cmd::cluster::SpgCmd),
+}
+
+/// Installs the stderr log: `-v` info, `-vv` debug, `-vvv` trace, else `RUST_LOG`, else none.
+fn init_tracing(verbose: u8) {
+    let filter = match verbose {
+        0 => match std::env::var("RUST_LOG") {
+            Ok(spec) if !spec.trim().is_empty() => {
+                tracing_subscriber::EnvFilter::builder().parse_lossy(spec)
+            }
+            _ => return,
+        },
+        1 => tracing_subscriber::EnvFilter::new("info"),
+        2 => tracing_subscriber::EnvFilter::new("debug"),
+        _ => tracing_subscriber::EnvFilter::new("trace"),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
+    init_tracing(cli.verbose);
     cli.global.client_id = std::env::var(CLIENT_ID_ENV).ok();
     match run(cli) {
         Ok(code) => code,
@@ -115,9 +161,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Produce(cmd) => cmd.run(&cli.global),
         Command::Topic(cmd) => cmd.run(&cli.global),
         Command::Partition(cmd) => cmd.run(&cli.global),
-        Command::Spu(cmd) => cmd.run(&cli.global),
-        Command::Spg(cmd) => cmd.run(&cli.global),
+        Command::Cluster(ClusterCmd::Spu(cmd)) | Command::Spu(cmd) => cmd.run(&cli.global),
+        Command::Cluster(ClusterCmd::Spg(cmd)) | Command::Spg(cmd) => cmd.run(&cli.global),
         Command::Smartmodule(cmd) => cmd.run(&cli.global),
+        Command::TableFormat(cmd) => cmd.run(&cli.global),
         Command::Consumer(cmd) => cmd.run(&cli.global),
         Command::Local(cmd) => cmd.run(),
         Command::Demo(cmd) => cmd.run(),

@@ -94,6 +94,36 @@ enum ProfileCmd {
         #[command(flatten)]
         tls: TlsOpts,
     },
+
+    /// Sync a profile from a cluster
+    #[command(subcommand)]
+    Sync(SyncCmd),
+}
+
+/// `flv profile sync` subcommands.
+#[derive(Debug, Subcommand)]
+enum SyncCmd {
+    /// Sync a profile from a local cluster: the profile and cluster `local` point at
+    /// HOST:PORT and become current
+    Local {
+        /// Address of the local cluster
+        #[arg(value_name = "host:port", default_value = "localhost:9003")]
+        local: String,
+        #[command(flatten)]
+        tls: TlsOpts,
+    },
+    /// Sync a profile from a Kubernetes cluster (not supported: flv has no Kubernetes
+    /// client; use `flv profile add NAME HOST:PORT` with the SC service's address)
+    K8 {
+        /// Kubernetes namespace of the Fluvio SC
+        #[arg(long, short, value_name = "namespace")]
+        namespace: Option<String>,
+        /// The profile name to create
+        #[arg(value_name = "name")]
+        name: Option<String>,
+        #[command(flatten)]
+        tls: TlsOpts,
+    },
 }
 
 /// Formats of `flv profile export`.
@@ -140,6 +170,9 @@ impl Installation {
         }
     }
 }
+
+/// The profile and cluster name of `profile sync local` (the official `LOCAL_PROFILE`).
+const LOCAL: &str = "local";
 
 /// Metadata key of the installation kind.
 const INSTALLATION_KEY: &str = "installation";
@@ -239,6 +272,20 @@ impl ProfileOpt {
                 }
                 file.save()?;
                 outln!("Switched to profile {profile_name}")?;
+            }
+            ProfileCmd::Sync(SyncCmd::Local { local, tls }) => {
+                check_endpoint(&local)?;
+                let policy = tls.policy()?;
+                let config = file.config_mut();
+                config.add_or_update_endpoint(LOCAL, &local, policy);
+                config.switch_profile(LOCAL)?;
+                file.save()?;
+                outln!("local context is set to: {local}")?;
+            }
+            ProfileCmd::Sync(SyncCmd::K8 { .. }) => {
+                bail!(
+                    "`profile sync k8` reads the SC service address from Kubernetes, which flv cannot reach (no Kubernetes client); run `flv profile add NAME HOST:PORT` with the address of the fluvio-sc-public service instead"
+                );
             }
         }
         Ok(ExitCode::SUCCESS)

@@ -139,6 +139,24 @@ impl FluvioAdmin {
     }
 
     async fn run(&self, command: AdminCommand) -> Result<OpOutput> {
+        let what = match &command {
+            AdminCommand::Create { .. } => "create",
+            AdminCommand::Delete(_) => "delete",
+            AdminCommand::List { .. } => "list",
+            AdminCommand::Update(_) => "update",
+            AdminCommand::ListConsumerOffsets => "list consumer offsets",
+            AdminCommand::DeleteConsumerOffset { .. } => "delete consumer offset",
+            _ => "admin",
+        };
+        let span = tracing::debug_span!("admin", request = what);
+        let out = tracing::Instrument::instrument(self.run_op(command), span.clone()).await;
+        if let Err(e) = &out {
+            tracing::debug!(parent: &span, error = %e, "admin request failed");
+        }
+        out
+    }
+
+    async fn run_op(&self, command: AdminCommand) -> Result<OpOutput> {
         let op = {
             let mut st = self.inner.lock();
             if st.closed {
@@ -147,6 +165,7 @@ impl FluvioAdmin {
             let now = st.now();
             let op = st.client.admin(command, now);
             st.ops.insert(op);
+            tracing::debug!(%op, "admin request queued");
             op
         };
         self.inner.wake();
@@ -270,12 +289,24 @@ impl FluvioAdmin {
         filters: Vec<F>,
         summary: bool,
     ) -> Result<Vec<Metadata<S>>> {
+        self.list_with_options::<S, F>(filters, summary, false)
+            .await
+    }
+
+    /// Lists with summaries and, with `system`, the system topics and partitions too
+    /// (upstream's `list_with_config(ListRequest::default().system(true))`).
+    pub async fn list_with_options<S: AdminSpec, F: Into<String>>(
+        &self,
+        filters: Vec<F>,
+        summary: bool,
+        system: bool,
+    ) -> Result<Vec<Metadata<S>>> {
         let out = self
             .run(AdminCommand::List {
                 kind: S::KIND,
                 name_filters: filters.into_iter().map(Into::into).collect(),
                 summary,
-                system: false,
+                system,
             })
             .await?;
         match out {

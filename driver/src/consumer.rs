@@ -52,6 +52,12 @@ pub struct ConsumerStream {
 }
 
 impl ConsumerStream {
+    /// The metrics of the client this consumer belongs to, as the official
+    /// `PartitionConsumer::metrics` (shared by all its producers and consumers).
+    pub fn metrics(&self) -> crate::ClientMetrics {
+        crate::ClientMetrics::of(&self.inner)
+    }
+
     pub(crate) fn create(inner: Inner, mut config: ConsumerConfig) -> Result<Self> {
         let mode = config.offset_management;
         // Auto mode is run here on the core's manual mode, so that only records the

@@ -193,6 +193,7 @@ pub(crate) async fn run<R: Runtime>(
                     Input::Wake => {}
                     Input::Dialed(conn, Ok(transport)) => match dialing.remove(&conn) {
                         Some(peer) => {
+                            tracing::info!(%conn, %peer, "connection open");
                             conns.insert(conn, Conn::new(peer, transport));
                             st.client.handle_connected(conn, now);
                         }
@@ -201,6 +202,12 @@ pub(crate) async fn run<R: Runtime>(
                     Input::Dialed(conn, Err(error)) => {
                         if let Some(peer) = dialing.remove(&conn) {
                             let reason = error.to_string();
+                            match error.tls_failure() {
+                                Some(tls) => {
+                                    tracing::warn!(%conn, %peer, side = tls.side(), %tls, "TLS handshake failed")
+                                }
+                                None => tracing::warn!(%conn, %peer, %reason, "connect failed"),
+                            }
                             st.failures
                                 .insert(peer, TransportFailure::Connect(Arc::new(error)));
                             st.client.handle_connect_failed(conn, reason, now);
@@ -228,6 +235,14 @@ pub(crate) async fn run<R: Runtime>(
                 .collect();
             for id in ended {
                 if let Some(c) = conns.remove(&id) {
+                    match &c.ended {
+                        Some(Some(e)) => {
+                            tracing::warn!(conn = %id, peer = %c.peer, error = %e, "connection lost")
+                        }
+                        _ => {
+                            tracing::info!(conn = %id, peer = %c.peer, "connection closed by the server")
+                        }
+                    }
                     if let Some(Some(e)) = c.ended {
                         st.failures.insert(c.peer, TransportFailure::from_io(e));
                     }
@@ -267,14 +282,21 @@ pub(crate) async fn run<R: Runtime>(
                     peer,
                 } => {
                     dialing.insert(conn, peer);
+                    let span = tracing::info_span!("connect", %conn, %peer, %addr, tls = server_name.is_some());
+                    tracing::debug!(parent: &span, "dialing");
                     let (rt2, tls, tx) = (rt.clone(), tls.clone(), tx.clone());
-                    rt.spawn(async move {
-                        let result =
-                            connect_with(&rt2, &addr, tls.as_deref(), server_name.as_deref()).await;
-                        let _ = tx.send(Input::Dialed(conn, result)).await;
-                    });
+                    rt.spawn(tracing::Instrument::instrument(
+                        async move {
+                            let result =
+                                connect_with(&rt2, &addr, tls.as_deref(), server_name.as_deref())
+                                    .await;
+                            let _ = tx.send(Input::Dialed(conn, result)).await;
+                        },
+                        span,
+                    ));
                 }
                 IoCommand::Close { conn } => {
+                    tracing::debug!(%conn, "closing connection");
                     dialing.remove(&conn);
                     if let Some(c) = conns.remove(&conn) {
                         c.close();
@@ -371,6 +393,7 @@ fn drain<T: AsyncRead + AsyncWrite + Unpin>(
 fn dispatch(st: &mut State, event: Event) {
     match event {
         Event::MetadataReady => {
+            tracing::debug!("cluster metadata synced");
             if let Phase::Connecting(waker) = &mut st.phase {
                 let waker = waker.take();
                 st.phase = Phase::Ready;
@@ -405,6 +428,7 @@ fn dispatch(st: &mut State, event: Event) {
             sends,
             error,
         } => {
+            tracing::warn!(%producer, partition, records = sends.len(), %error, "records not delivered");
             if let Some(d) = st.deliveries.get(&producer) {
                 d.resolve(&sends, partition, 0, Some(&error));
             }
@@ -440,6 +464,7 @@ fn dispatch(st: &mut State, event: Event) {
             }
         }
         Event::Error(error) => {
+            tracing::warn!(%error, "client error");
             if let Phase::Connecting(waker) = &mut st.phase {
                 let waker = waker.take();
                 let error = st.error(error);

@@ -60,6 +60,18 @@ pub struct ClientMetrics {
     pub driver_wakeups: u64,
 }
 
+impl ClientMetrics {
+    /// The counters of the client behind `inner`.
+    pub(crate) fn of(inner: &crate::shared::Inner) -> Self {
+        let st = inner.lock();
+        ClientMetrics {
+            client: st.client.metrics().clone(),
+            reconnects: st.counters.reconnects,
+            driver_wakeups: st.counters.wakeups,
+        }
+    }
+}
+
 impl<R: DefaultRuntime> Fluvio<R> {
     /// Connects to the cluster of the current profile (`~/.fluvio/config`, or the file
     /// named by `FLV_PROFILE_PATH`).
@@ -151,7 +163,21 @@ impl<R: Runtime> Fluvio<R> {
         topic: impl Into<String>,
         config: ProducerConfig,
     ) -> Result<TopicProducer> {
-        TopicProducer::create(self.inner.clone(), topic.into(), config).await
+        let topic = topic.into();
+        let committed = config.isolation == Isolation::ReadCommitted;
+        let producer = TopicProducer::create(self.inner.clone(), topic.clone(), config).await?;
+        if committed {
+            for r in self.with_metadata(|m| m.lagging_replicas(&topic, None)) {
+                tracing::warn!(
+                    %topic,
+                    partition = r.partition,
+                    spu = r.spu,
+                    why = %r.why,
+                    "read-committed records to this partition wait for a replica that is not caught up"
+                );
+            }
+        }
+        Ok(producer)
     }
 
     /// A consumer of the partitions `config` selects: a [`futures_core::Stream`] of
@@ -203,12 +229,7 @@ impl<R: Runtime> Fluvio<R> {
 
     /// Activity counters.
     pub fn metrics(&self) -> ClientMetrics {
-        let st = self.inner.lock();
-        ClientMetrics {
-            client: st.client.metrics().clone(),
-            reconnects: st.counters.reconnects,
-            driver_wakeups: st.counters.wakeups,
-        }
+        ClientMetrics::of(&self.inner)
     }
 
     /// Runs `f` on the cluster metadata as last synchronised.

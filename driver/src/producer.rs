@@ -138,6 +138,12 @@ enum Attempt {
 }
 
 impl TopicProducer {
+    /// The metrics of the client this producer belongs to, as the official
+    /// `TopicProducer::metrics` (shared by all its producers and consumers).
+    pub fn metrics(&self) -> crate::ClientMetrics {
+        crate::ClientMetrics::of(&self.inner)
+    }
+
     pub(crate) async fn create(
         inner: Inner,
         topic: String,

@@ -175,6 +175,24 @@ pub enum TlsFailure {
 }
 
 impl TlsFailure {
+    /// Which side refused the handshake: `"client"` when this client refused the server's
+    /// certificate, `"server"` when the server refused this client or aborted, `"unknown"`
+    /// for other TLS errors.
+    pub fn side(&self) -> &'static str {
+        match self {
+            Self::UnknownCa
+            | Self::NameMismatch
+            | Self::CertificateExpired
+            | Self::CertificateNotYetValid
+            | Self::BadCertificate(_) => "client",
+            Self::ClientCertificateRequired
+            | Self::ClientCertificateRejected(_)
+            | Self::AlertReceived(_)
+            | Self::ClosedDuringHandshake => "server",
+            Self::Other(_) => "unknown",
+        }
+    }
+
     /// Classifies a rustls error.
     pub fn from_rustls(err: &rustls::Error) -> Self {
         use rustls::Error as E;

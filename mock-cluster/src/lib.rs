@@ -24,7 +24,9 @@
 //! keeps waiting for it, so read-committed produces time out after a failover);
 //! retention by size only (a topic's `max_partition_size`, whole segments, no time-based
 //! cleanup); partition statuses that only move offsets are published at most every
-//! 20 ms; no SmartModules, mirroring or periodic watch resyncs.
+//! 20 ms; SmartModules are stored but not run (a request naming a missing one gets the real
+//! SPU's `SmartModuleNotFound`, others a chain-init error); no mirroring or periodic watch
+//! resyncs.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -1,5 +1,5 @@
 //! Cluster objects besides topics: `flv spu list|register|unregister`, `flv spg
-//! create|list|delete`, `flv smartmodule list|delete` and `flv consumer list|delete`.
+//! create|list|delete` (also under `flv cluster`) and `flv consumer list|delete`.
 
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -7,14 +7,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use flv_driver::core::sc::Metadata;
-use flv_driver::core::sc::smartmodule::SmartModuleSpec;
 use flv_driver::core::sc::spg::{SpuConfig, SpuGroupSpec, StorageConfig};
 use flv_driver::core::sc::spu::{
     CustomSpuKey, CustomSpuSpec, Encryption, Endpoint, IngressAddr, IngressPort, SpuSpec, SpuType,
 };
 use serde::Serialize;
 
-use super::topic::format_bytes;
 use super::{block_on, connect, failed};
 use crate::output::{self, OutputOpt, TableRow};
 use crate::target::GlobalOpts;
@@ -33,7 +31,7 @@ pub(crate) enum SpuCmd {
     /// Register a new custom SPU with the cluster
     Register {
         /// The ID to assign to the new SPU
-        #[arg(long)]
+        #[arg(short = 'i', long)]
         id: i32,
         /// The name for the new SPU (default `custom-spu-<id>`)
         #[arg(short = 'n', long = "name")]
@@ -44,6 +42,9 @@ pub(crate) enum SpuCmd {
         /// The public address for the SPU
         #[arg(short = 'p', long = "public-server", value_name = "host:port")]
         public_server: String,
+        /// The public address for the SPU as seen from the cluster's own hosts
+        #[arg(short = 'l', long = "public-server-local", value_name = "host:port")]
+        public_server_local: Option<String>,
         /// The private address for the SPU
         #[arg(short = 'v', long = "private-server", value_name = "host:port")]
         private_server: String,
@@ -160,50 +161,6 @@ impl TableRow for SpgRow {
     }
 }
 
-/// `flv smartmodule` subcommands.
-#[derive(Debug, Subcommand)]
-pub(crate) enum SmartModuleCmd {
-    /// List all existing SmartModules
-    List {
-        #[command(flatten)]
-        output: OutputOpt,
-    },
-    /// Delete one or more SmartModules with the given name(s)
-    Delete {
-        /// The name(s) of the SmartModule(s) to delete
-        #[arg(value_name = "name", required = true)]
-        names: Vec<String>,
-    },
-}
-
-/// One SmartModule of `flv smartmodule list`.
-#[derive(Debug, Serialize)]
-#[serde(transparent)]
-struct SmartModuleRow(Metadata<SmartModuleSpec>);
-
-impl TableRow for SmartModuleRow {
-    fn header() -> Vec<&'static str> {
-        vec!["SMARTMODULE", "SIZE"]
-    }
-    fn cells(&self) -> Vec<String> {
-        let spec = &self.0.spec;
-        let size = spec
-            .summary
-            .as_ref()
-            .map_or(spec.wasm.payload.len() as u64, |s| u64::from(s.wasm_length));
-        let name = spec.meta.as_ref().map_or_else(
-            || self.0.name.clone(),
-            |m| {
-                format!(
-                    "{}/{}@{}",
-                    m.package.group, m.package.name, m.package.version
-                )
-            },
-        );
-        vec![name, format_bytes(size)]
-    }
-}
-
 /// `flv consumer` subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum ConsumerCmd {
@@ -297,9 +254,20 @@ impl SpuCmd {
                     name,
                     rack,
                     public_server,
+                    public_server_local,
                     private_server,
                 } => {
                     let (pub_host, pub_port) = host_port("--public-server", &public_server)?;
+                    let public_endpoint_local = public_server_local
+                        .map(|local| -> anyhow::Result<Endpoint> {
+                            let (host, port) = host_port("--public-server-local", &local)?;
+                            Ok(Endpoint {
+                                port,
+                                host,
+                                encryption: Encryption::Plaintext,
+                            })
+                        })
+                        .transpose()?;
                     let (priv_host, priv_port) = host_port("--private-server", &private_server)?;
                     let name = name.unwrap_or_else(|| format!("custom-spu-{id}"));
                     let spec = CustomSpuSpec {
@@ -318,7 +286,7 @@ impl SpuCmd {
                             encryption: Encryption::Plaintext,
                         },
                         rack,
-                        public_endpoint_local: None,
+                        public_endpoint_local,
                     };
                     admin
                         .create(name.clone(), false, spec)
@@ -391,43 +359,6 @@ impl SpgCmd {
                         .await
                         .map_err(failed(format!("cannot delete SPU group \"{name}\"")))?;
                     outln!("SPU group \"{name}\" deleted")?;
-                }
-            }
-            drop(admin);
-            fluvio.close().await.ok();
-            Ok(ExitCode::SUCCESS)
-        })
-    }
-}
-
-impl SmartModuleCmd {
-    /// Runs the command against the cluster of `global`.
-    pub(crate) fn run(self, global: &GlobalOpts) -> anyhow::Result<ExitCode> {
-        block_on(async move {
-            let fluvio = connect(global).await?;
-            let admin = fluvio.admin();
-            match self {
-                SmartModuleCmd::List { output } => {
-                    let mut items = admin
-                        .list_with_params::<SmartModuleSpec, String>(Vec::new(), true)
-                        .await
-                        .map_err(failed("cannot list SmartModules"))?;
-                    items.sort_by(|a, b| a.name.cmp(&b.name));
-                    let rows: Vec<SmartModuleRow> = items.into_iter().map(SmartModuleRow).collect();
-                    if rows.is_empty() && output.format == output::OutputFormat::Table {
-                        outln!("No SmartModules found")?;
-                    } else {
-                        output::emit(&output::render_list(&rows, output.format, "smartmodule")?)?;
-                    }
-                }
-                SmartModuleCmd::Delete { names } => {
-                    for name in names {
-                        admin
-                            .delete::<SmartModuleSpec>(name.clone())
-                            .await
-                            .map_err(failed(format!("cannot delete SmartModule \"{name}\"")))?;
-                        outln!("smartmodule \"{name}\" deleted")?;
-                    }
                 }
             }
             drop(admin);

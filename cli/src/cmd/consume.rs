@@ -1,36 +1,21 @@
 //! `flv consume TOPIC`: prints the records of a topic, as the official CLI.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::{Args, ValueEnum};
-use flv_driver::{ConsumerConfig, ConsumerRecord, Offset, OffsetManagement};
+use clap::Args;
+use flv_driver::core::sc::tableformat::TableFormatSpec;
+use flv_driver::{ConsumerConfig, Offset, OffsetManagement};
 use futures_util::{FutureExt, StreamExt};
 
+use super::consume_print::{ConsumeOutput, FullTable, Printer, parse_template};
 use super::produce::IsolationOpt;
+use super::sm_args::SmartModuleOpts;
 use super::{block_on, connect, failed};
 use crate::target::GlobalOpts;
-
-/// How records are printed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ConsumeOutput {
-    /// Text when the value is UTF-8, a hex dump otherwise
-    #[default]
-    Dynamic,
-    /// The value as text (invalid UTF-8 replaced)
-    Text,
-    /// A hex dump of the value
-    Binary,
-    /// The value parsed as JSON, pretty-printed
-    Json,
-    /// The value's bytes as they are, without separator
-    Raw,
-    /// JSON objects as table rows, one column per key
-    Table,
-}
 
 /// `flv consume`.
 #[derive(Debug, Args)]
@@ -47,7 +32,8 @@ pub(crate) struct ConsumeOpt {
     /// Disable continuous processing of messages: stop at the end known at start
     #[arg(short = 'd', long)]
     disable_continuous: bool,
-    /// Disable the progress bar (accepted for compatibility: flv draws none)
+    /// Disable the progress bar and wait spinner (drawn on stderr when both stdout and
+    /// stderr are terminals)
     #[arg(long)]
     disable_progressbar: bool,
     /// Print records as key and value (the official `-k`).
@@ -93,201 +79,38 @@ pub(crate) struct ConsumeOpt {
     /// Consumer id: offsets are stored under it and consumption resumes after them
     #[arg(short = 'c', long = "consumer", value_name = "id")]
     consumer: Option<String>,
+    /// Consume records using the formatting rules defined by TableFormat name
+    /// (with -O full_table)
+    #[arg(long, value_name = "TABLE_FORMAT")]
+    table_format: Option<String>,
+    /// Suppress items that have an unknown output type (non-JSON records with -O json,
+    /// binary records with -O text)
+    #[arg(long = "suppress-unknown")]
+    suppress_unknown: bool,
+    /// Truncate the output to one line (the terminal's width, or $COLUMNS)
+    #[arg(long, conflicts_with_all = ["output", "format"])]
+    truncate: bool,
+    #[command(flatten)]
+    sm: SmartModuleOpts,
 }
 
-/// A parsed `-F` template: text and `{{field}}` placeholders.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Piece {
-    Text(String),
-    Offset,
-    Key,
-    Value,
-    Partition,
-    Time,
-    Topic,
-}
-
-/// Splits a `-F` template into pieces; unknown `{{names}}` are kept as text.
-fn parse_template(template: &str) -> Vec<Piece> {
-    let mut pieces = Vec::new();
-    let mut rest = template;
-    let mut text = String::new();
-    while let Some(open) = rest.find("{{") {
-        text.push_str(&rest[..open]);
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else {
-            text.push_str(&rest[open..]);
-            rest = "";
-            break;
-        };
-        let piece = match after[..close].trim() {
-            "offset" => Some(Piece::Offset),
-            "key" => Some(Piece::Key),
-            "value" => Some(Piece::Value),
-            "partition" => Some(Piece::Partition),
-            "time" => Some(Piece::Time),
-            "topic" => Some(Piece::Topic),
-            _ => None,
-        };
-        match piece {
-            Some(p) => {
-                if !text.is_empty() {
-                    pieces.push(Piece::Text(std::mem::take(&mut text)));
-                }
-                pieces.push(p);
-            }
-            None => text.push_str(&rest[open..open + 2 + close + 2]),
-        }
-        rest = &after[close + 2..];
-    }
-    text.push_str(rest);
-    if !text.is_empty() {
-        pieces.push(Piece::Text(text));
-    }
-    pieces
-}
-
-/// A record timestamp (ms since the epoch) as RFC 3339, or empty when unknown.
-fn format_time(ms: i64) -> String {
-    match u64::try_from(ms) {
-        Ok(ms) => {
-            humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
-        }
-        Err(_) => String::new(),
-    }
-}
-
-/// A hex dump: offset, 16 bytes in hex, and their printable characters.
-fn hex_dump(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    for (i, chunk) in bytes.chunks(16).enumerate() {
-        let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
-        let ascii: String = chunk
-            .iter()
-            .map(|&b| {
-                if b.is_ascii_graphic() || b == b' ' {
-                    b as char
-                } else {
-                    '.'
-                }
-            })
-            .collect();
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(&format!("{:08x}  {:<47}  |{ascii}|", i * 16, hex.join(" ")));
-    }
-    out
-}
-
-/// Prints records in one output format.
-struct Printer {
-    output: ConsumeOutput,
-    key_value: bool,
-    template: Option<Vec<Piece>>,
-    topic: String,
-    table_header: Option<Vec<String>>,
-    header_printed: bool,
-}
-
-impl Printer {
-    fn value_text(&self, value: &[u8]) -> String {
-        match self.output {
-            ConsumeOutput::Binary => hex_dump(value),
-            ConsumeOutput::Dynamic => match std::str::from_utf8(value) {
-                Ok(text) => text.to_owned(),
-                Err(_) => hex_dump(value),
-            },
-            _ => String::from_utf8_lossy(value).into_owned(),
-        }
-    }
-
-    fn print(&mut self, out: &mut impl Write, r: &ConsumerRecord) -> io::Result<()> {
-        if let Some(pieces) = &self.template {
-            let mut line = String::new();
-            for piece in pieces {
-                match piece {
-                    Piece::Text(t) => line.push_str(t),
-                    Piece::Offset => line.push_str(&r.offset.to_string()),
-                    Piece::Key => line.push_str(
-                        &r.key
-                            .as_ref()
-                            .map_or_else(|| "null".into(), |k| String::from_utf8_lossy(k)),
-                    ),
-                    Piece::Value => line.push_str(&String::from_utf8_lossy(&r.value)),
-                    Piece::Partition => line.push_str(&r.partition.to_string()),
-                    Piece::Time => line.push_str(&format_time(r.timestamp)),
-                    Piece::Topic => line.push_str(&self.topic),
-                }
-            }
-            return writeln!(out, "{line}");
-        }
-        match self.output {
-            ConsumeOutput::Raw => return out.write_all(&r.value),
-            ConsumeOutput::Json => {
-                let text = match serde_json::from_slice::<serde_json::Value>(&r.value) {
-                    Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_default(),
-                    Err(_) => {
-                        eprintln!("[warning] record {} is not valid JSON", r.offset);
-                        return Ok(());
-                    }
-                };
-                return writeln!(out, "{text}");
-            }
-            ConsumeOutput::Table => return self.print_row(out, r),
-            _ => {}
-        }
-        let value = self.value_text(&r.value);
-        if self.key_value {
-            let key = r
-                .key
-                .as_ref()
-                .map_or_else(|| "null".into(), |k| self.value_text(k));
-            writeln!(out, "[{key}] {value}")
-        } else {
-            writeln!(out, "{value}")
-        }
-    }
-
-    /// A JSON object as a table row; the first record's keys make the header.
-    fn print_row(&mut self, out: &mut impl Write, r: &ConsumerRecord) -> io::Result<()> {
-        let object = match serde_json::from_slice::<serde_json::Value>(&r.value) {
-            Ok(serde_json::Value::Object(map)) => map,
-            _ => {
-                let mut map = serde_json::Map::new();
-                map.insert(
-                    "value".into(),
-                    String::from_utf8_lossy(&r.value).into_owned().into(),
-                );
-                map
-            }
-        };
-        let header = self
-            .table_header
-            .get_or_insert_with(|| object.keys().cloned().collect());
-        let cell = |key: &str| match object.get(key) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(v) => v.to_string(),
-            None => String::new(),
-        };
-        let mut table = crate::output::Table::new(header.iter().cloned());
-        table.push(header.iter().map(|k| cell(k)));
-        let text = table.render();
-        let mut lines = text.lines();
-        let head = lines.next().unwrap_or_default();
-        if !std::mem::replace(&mut self.header_printed, true) {
-            writeln!(out, "{head}")?;
-        }
-        for line in lines {
-            writeln!(out, "{line}")?;
-        }
-        Ok(())
-    }
+/// The width `--truncate` cuts lines to: `$COLUMNS`, else the terminal's, else no limit.
+fn terminal_width() -> Option<usize> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok())
+        .filter(|&w: &usize| w > 0)
+        .or_else(|| {
+            console::Term::stdout()
+                .size_checked()
+                .map(|(_, w)| usize::from(w))
+        })
 }
 
 impl ConsumeOpt {
-    fn config(&self) -> ConsumerConfig {
-        let offset = if self.beginning {
+    /// Where the flags say to start.
+    fn offset(&self) -> Offset {
+        if self.beginning {
             Offset::beginning()
         } else if let Some(n) = self.head {
             Offset::FromBeginning(n)
@@ -297,7 +120,11 @@ impl ConsumeOpt {
             Offset::Absolute(i64::from(n))
         } else {
             Offset::end()
-        };
+        }
+    }
+
+    fn config(&self) -> anyhow::Result<ConsumerConfig> {
+        let offset = self.offset();
         let mut config = ConsumerConfig::new(self.topic.clone(), offset);
         config.partitions = if self.all_partitions {
             Vec::new()
@@ -312,12 +139,13 @@ impl ConsumeOpt {
         if let Some(i) = self.isolation {
             config.isolation = i.into();
         }
+        config.smartmodules = self.sm.invocations()?;
         if let Some(id) = &self.consumer {
             config.consumer_id = Some(id.clone());
             config.offset_management = OffsetManagement::Auto;
             config.offset_flush = Duration::from_secs(2);
         }
-        config
+        Ok(config)
     }
 
     /// Per partition, the last offset to print, or `None` when there is nothing to print.
@@ -340,7 +168,7 @@ impl ConsumeOpt {
             .list_consumer_offsets()
             .await
             .map_err(what())?;
-        let offset = self.config().offset;
+        let offset = self.offset();
         let mut stops = Vec::new();
         for &p in partitions {
             let out = fluvio.fetch(&self.topic, p, 0, 1).await.map_err(what())?;
@@ -366,11 +194,22 @@ impl ConsumeOpt {
         {
             bail!("--end {end} is before --start {start}");
         }
-        let config = self.config();
+        let config = self.config()?;
         block_on(async move {
             let fluvio = connect(global).await?;
             let what = || failed(format!("cannot consume topic \"{}\"", self.topic));
-            let mut stream = fluvio.consumer_with_config(config).await.map_err(what())?;
+            let table_format = match &self.table_format {
+                Some(name) => Some(find_table_format(&fluvio, name).await?),
+                None => None,
+            };
+            let mut stream =
+                fluvio
+                    .consumer_with_config(config)
+                    .await
+                    .map_err(super::failed_topic(
+                        &fluvio,
+                        format!("cannot consume topic \"{}\"", self.topic),
+                    ))?;
             let partitions: Vec<u32> = if self.partitions.is_empty() {
                 let count = fluvio.with_metadata(|m| m.partition_count(&self.topic));
                 (0..count).collect()
@@ -386,13 +225,29 @@ impl ConsumeOpt {
                 let stops = self.stops(&fluvio, &partitions).await?;
                 open = stops.into_iter().flatten().collect();
             }
+            let full_table = self.output == ConsumeOutput::FullTable;
             let mut printer = Printer {
                 output: self.output,
-                key_value: self.key_value && self.output != ConsumeOutput::Table,
+                key_value: self.key_value
+                    && !matches!(self.output, ConsumeOutput::Table | ConsumeOutput::FullTable),
                 template: self.format.as_deref().map(parse_template),
                 topic: self.topic.clone(),
+                suppress_unknown: self.suppress_unknown,
+                truncate: if self.truncate {
+                    terminal_width()
+                } else {
+                    None
+                },
                 table_header: None,
                 header_printed: false,
+                full_table: FullTable::new(table_format),
+            };
+            let tty = io::stdout().is_terminal();
+            // The official CLI's wait spinner: only when a person watches both streams.
+            let spinner = if !self.disable_progressbar && !full_table && tty {
+                super::produce::spinner()
+            } else {
+                indicatif::ProgressBar::hidden()
             };
             let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
             let mut code = ExitCode::SUCCESS;
@@ -406,7 +261,12 @@ impl ConsumeOpt {
                     Some(next) => next,
                     None => {
                         // Nothing buffered: show what is printed so far, then wait.
-                        out.flush()?;
+                        if full_table && tty {
+                            // Redraw the whole table in place.
+                            let text = printer.full_table.render();
+                            write!(out, "\x1b[2J\x1b[H{text}")?;
+                        }
+                        spinner.suspend(|| out.flush())?;
                         tokio::select! {
                             next = stream.next() => next,
                             _ = &mut ctrl_c => break,
@@ -417,7 +277,7 @@ impl ConsumeOpt {
                     None => break,
                     Some(Ok(record)) => record,
                     Some(Err(e)) => {
-                        out.flush()?;
+                        spinner.suspend(|| out.flush())?;
                         eprintln!("error: {:#}", what()(e));
                         code = ExitCode::FAILURE;
                         continue;
@@ -437,6 +297,14 @@ impl ConsumeOpt {
                 }
                 printer.print(&mut out, &record)?;
             }
+            spinner.finish_and_clear();
+            if full_table {
+                let text = printer.full_table.render();
+                if tty {
+                    write!(out, "\x1b[2J\x1b[H")?;
+                }
+                out.write_all(text.as_bytes())?;
+            }
             out.flush()?;
             drop(out);
             stream
@@ -449,38 +317,19 @@ impl ConsumeOpt {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn templates_split_into_fields() {
-        assert_eq!(
-            parse_template("{{offset}}: {{ key }}={{value}} {{nope}}"),
-            vec![
-                Piece::Offset,
-                Piece::Text(": ".into()),
-                Piece::Key,
-                Piece::Text("=".into()),
-                Piece::Value,
-                Piece::Text(" {{nope}}".into()),
-            ]
-        );
-        assert_eq!(parse_template("a {{b"), vec![Piece::Text("a {{b".into())]);
-    }
-
-    #[test]
-    fn hex_dump_lines() {
-        assert_eq!(
-            hex_dump(b"hi\x00"),
-            format!("00000000  {:<47}  |hi.|", "68 69 00")
-        );
-        assert_eq!(hex_dump(&[0u8; 17]).lines().count(), 2);
-    }
-
-    #[test]
-    fn times_are_rfc3339() {
-        assert_eq!(format_time(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(format_time(-1), "");
-    }
+/// The table format `name`, or the official CLI's error when there is none.
+async fn find_table_format(
+    fluvio: &flv_tokio::Fluvio,
+    name: &str,
+) -> anyhow::Result<TableFormatSpec> {
+    let formats = fluvio
+        .admin()
+        .all::<TableFormatSpec>()
+        .await
+        .map_err(failed("cannot list table formats"))?;
+    formats
+        .into_iter()
+        .find(|t| t.name == name)
+        .map(|t| t.spec)
+        .with_context(|| format!("TableFormat not found: {name} (see `flv table-format list`)"))
 }

@@ -3,10 +3,15 @@
 
 pub(crate) mod cluster;
 pub(crate) mod consume;
+pub(crate) mod consume_print;
 pub(crate) mod demo;
+pub(crate) mod diagnose;
 pub(crate) mod local;
 pub(crate) mod produce;
+pub(crate) mod sm_args;
+pub(crate) mod smartmodule;
 pub(crate) mod topic;
+pub(crate) mod topic_config;
 
 use std::future::Future;
 use std::time::Duration;
@@ -63,8 +68,29 @@ pub(crate) fn explain(err: Error, endpoint: &str) -> anyhow::Error {
         Error::Connect { .. } | Error::Io { .. } => {
             anyhow::anyhow!("cannot connect to the cluster at {endpoint}: {err}")
         }
-        Error::Tls { .. } => anyhow::anyhow!("TLS with the cluster at {endpoint} failed: {err}"),
+        Error::Tls { failure, .. } => {
+            let who = match failure.side() {
+                "client" => "this client refused the server's certificate: ",
+                "server" => "the server refused the handshake: ",
+                _ => "",
+            };
+            anyhow::anyhow!("TLS with the cluster at {endpoint} failed: {who}{err}")
+        }
         _ => err.into(),
+    }
+}
+
+/// As [`failed`], and an unknown topic names the topics with a close name.
+pub(crate) fn failed_topic<'a>(
+    fluvio: &'a Fluvio,
+    what: impl std::fmt::Display + 'a,
+) -> impl FnOnce(Error) -> anyhow::Error + 'a {
+    move |err| match err {
+        Error::TopicNotFound(topic) => {
+            let hint = fluvio.with_metadata(|m| diagnose::topic_hint(m, &topic));
+            anyhow::anyhow!("topic \"{topic}\" not found{hint}")
+        }
+        other => failed(what)(other),
     }
 }
 

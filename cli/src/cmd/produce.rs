@@ -15,6 +15,7 @@ use flv_driver::core::spu::Isolation;
 use flv_driver::{DeliverySemantic, ProducerConfig, RecordKey};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::sm_args::SmartModuleOpts;
 use super::topic::parse_bytes;
 use super::{block_on, connect, failed};
 use crate::target::GlobalOpts;
@@ -53,14 +54,18 @@ pub(crate) enum IsolationOpt {
     #[value(
         name = "read_committed",
         alias = "read-committed",
-        alias = "ReadCommitted"
+        alias = "ReadCommitted",
+        alias = "readCommitted",
+        alias = "readcommitted"
     )]
     ReadCommitted,
     /// Wait for the leader only (read everything the leader has).
     #[value(
         name = "read_uncommitted",
         alias = "read-uncommitted",
-        alias = "ReadUncommitted"
+        alias = "ReadUncommitted",
+        alias = "readUncommitted",
+        alias = "readuncommitted"
     )]
     ReadUncommitted,
 }
@@ -74,14 +79,27 @@ impl From<IsolationOpt> for Isolation {
     }
 }
 
-/// Delivery guarantee of a producer.
+/// Delivery guarantee of a producer, with the official spellings
+/// (`at_most_once`, `at-most-once`, `AtMostOnce`, `atMostOnce`, `atmostonce`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum DeliveryOpt {
-    /// Each batch is sent once.
-    #[value(alias = "AtMostOnce")]
+    /// Send records without waiting for a response
+    #[value(
+        name = "at_most_once",
+        alias = "at-most-once",
+        alias = "AtMostOnce",
+        alias = "atMostOnce",
+        alias = "atmostonce"
+    )]
     AtMostOnce,
-    /// Batches are retried until stored (duplicates possible).
-    #[value(alias = "AtLeastOnce")]
+    /// Send records and retry if an error occurred (duplicates possible)
+    #[value(
+        name = "at_least_once",
+        alias = "at-least-once",
+        alias = "AtLeastOnce",
+        alias = "atLeastOnce",
+        alias = "atleastonce"
+    )]
     AtLeastOnce,
 }
 
@@ -94,8 +112,8 @@ pub(crate) struct ProduceOpt {
     /// Print progress output when sending records
     #[arg(short, long)]
     verbose: bool,
-    /// Sends key/value records with this value as key
-    #[arg(long, conflicts_with_all = ["key_separator", "raw"])]
+    /// Sends key/value records with this value as key (with --raw: the one record's key)
+    #[arg(long, conflicts_with = "key_separator")]
     key: Option<String>,
     /// Sends key/value records split on the first instance of the separator
     #[arg(long, conflicts_with = "raw")]
@@ -122,11 +140,17 @@ pub(crate) struct ProduceOpt {
     #[arg(long, value_enum, ignore_case = true)]
     isolation: Option<IsolationOpt>,
     /// Delivery guarantees that the producer must respect
-    #[arg(long, value_enum, ignore_case = true, default_value = "at-least-once")]
+    #[arg(long, value_enum, default_value = "at-least-once")]
     delivery_semantic: DeliveryOpt,
     /// Partition id (default: keys hashed, records without key round-robin)
     #[arg(short = 'p', long, value_name = "integer")]
     partition: Option<u32>,
+    /// How long a record may take to be stored before it fails (flv extension; default
+    /// 5m)
+    #[arg(long, value_name = "time", value_parser = humantime::parse_duration)]
+    delivery_timeout: Option<Duration>,
+    #[command(flatten)]
+    sm: SmartModuleOpts,
 }
 
 impl ProduceOpt {
@@ -155,6 +179,13 @@ impl ProduceOpt {
         if let Some(p) = self.partition {
             config.partitioner = PartitionerKind::Specific(p);
         }
+        if let Some(t) = self.delivery_timeout {
+            config.delivery_timeout = t;
+        }
+        if self.delivery_semantic == DeliveryOpt::AtMostOnce && self.isolation.is_some() {
+            eprintln!("warning: isolation is ignored for the at_most_once delivery semantic");
+        }
+        config.smartmodules = self.sm.invocations()?;
         Ok(config)
     }
 
@@ -199,16 +230,32 @@ impl ProduceOpt {
     /// Runs the command against the cluster of `global`.
     pub(crate) fn run(self, global: &GlobalOpts) -> anyhow::Result<ExitCode> {
         let config = self.config()?;
+        let delivery_timeout = config.delivery_timeout;
         let (mut input, interactive) = self.input()?;
         block_on(async move {
             let fluvio = connect(global).await?;
             let producer = fluvio
                 .topic_producer_with_config(self.topic.clone(), config)
                 .await
-                .map_err(failed(format!(
-                    "cannot produce to topic \"{}\"",
-                    self.topic
-                )))?;
+                .map_err(super::failed_topic(
+                    &fluvio,
+                    format!("cannot produce to topic \"{}\"", self.topic),
+                ))?;
+            if self.isolation == Some(IsolationOpt::ReadCommitted) {
+                let only = self.partition.map(|p| vec![p]);
+                let lagging =
+                    fluvio.with_metadata(|m| m.lagging_replicas(&self.topic, only.as_deref()));
+                for r in lagging {
+                    eprintln!(
+                        "warning: partition {}-{}: replica on SPU {} is {}; read-committed records wait for it and fail after the delivery timeout ({})",
+                        self.topic,
+                        r.partition,
+                        r.spu,
+                        r.why,
+                        humantime::format_duration(delivery_timeout)
+                    );
+                }
+            }
             let what = || failed(format!("cannot produce to topic \"{}\"", self.topic));
             let bar = progress_bar(!interactive);
             let started = Instant::now();
@@ -278,6 +325,20 @@ pub(crate) fn progress_bar(wanted: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template("{spinner} {human_pos} records ({per_sec}) {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+/// The consumer's wait spinner on stderr (hidden unless stderr is a terminal).
+pub(crate) fn spinner() -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     bar.enable_steady_tick(Duration::from_millis(100));

@@ -16,7 +16,7 @@ use flv_driver::core::sc::topic::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{block_on, connect, failed};
+use super::{block_on, connect, diagnose, failed};
 use crate::output::{self, OutputOpt, TableRow};
 use crate::target::GlobalOpts;
 
@@ -33,6 +33,12 @@ pub(crate) enum TopicCmd {
         /// Continue deleting in case of an error
         #[arg(short, long)]
         continue_on_error: bool,
+        /// Delete system topics (after a confirmation on stdin, unless --force)
+        #[arg(short, long)]
+        system: bool,
+        /// With --system: delete without asking
+        #[arg(short, long)]
+        force: bool,
     },
     /// Print detailed information about a Topic
     Describe {
@@ -46,6 +52,9 @@ pub(crate) enum TopicCmd {
     List {
         #[command(flatten)]
         output: OutputOpt,
+        /// List the system topics too
+        #[arg(short, long)]
+        system: bool,
     },
     /// Add new partitions to an existing Topic
     AddPartition {
@@ -88,18 +97,27 @@ impl From<TopicCompression> for CompressionAlgorithm {
     }
 }
 
+/// The official CLI's deduplication filter (`topic create --dedup`).
+pub(crate) const DEFAULT_DEDUP_FILTER: &str = "fluvio/dedup-bloom-filter@0.1.0";
+
 /// `flv topic create`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("config_arg").multiple(true)))]
 pub(crate) struct CreateOpt {
-    /// The name of the Topic to create
-    #[arg(value_name = "name")]
-    name: String,
+    /// The name of the Topic to create (from the file with --config)
+    #[arg(
+        value_name = "name",
+        group = "config_arg",
+        required_unless_present = "config"
+    )]
+    name: Option<String>,
     /// The number of Partitions to give the Topic
     #[arg(
         short,
         long,
         default_value_t = 1,
-        conflicts_with = "replica_assignment"
+        conflicts_with = "replica_assignment",
+        group = "config_arg"
     )]
     partitions: u32,
     /// The number of full replicas of the Topic to keep
@@ -107,39 +125,73 @@ pub(crate) struct CreateOpt {
         short,
         long,
         default_value_t = 1,
-        conflicts_with = "replica_assignment"
+        conflicts_with = "replica_assignment",
+        group = "config_arg"
     )]
     replication: u32,
     /// Ignore racks while computing replica assignment
-    #[arg(short = 'i', long, conflicts_with = "replica_assignment")]
+    #[arg(
+        short = 'i',
+        long,
+        conflicts_with = "replica_assignment",
+        group = "config_arg"
+    )]
     ignore_rack_assignment: bool,
     /// Replica assignment file: a JSON array of `{"id": 0, "replicas": [5001, 5002]}`
-    #[arg(short = 'f', long, value_name = "file.json")]
+    #[arg(short = 'f', long, value_name = "file.json", group = "config_arg")]
     replica_assignment: Option<PathBuf>,
     /// Validates configuration, does not provision
     #[arg(short = 'd', long)]
     dry_run: bool,
     /// Retention time (e.g. '1h', '2d 10s', '7 days')
-    #[arg(long, value_name = "time", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "time", value_parser = humantime::parse_duration, group = "config_arg")]
     retention_time: Option<Duration>,
     /// Segment size (by default measured in bytes), e.g. '2 KB', '4 MiB'
-    #[arg(long, value_name = "bytes", value_parser = parse_bytes)]
+    #[arg(long, value_name = "bytes", value_parser = parse_bytes, group = "config_arg")]
     segment_size: Option<u64>,
     /// Compression configuration for topic
-    #[arg(long, value_name = "compression", value_enum, ignore_case = true)]
+    #[arg(
+        long,
+        value_name = "compression",
+        value_enum,
+        ignore_case = true,
+        group = "config_arg"
+    )]
     compression_type: Option<TopicCompression>,
     /// Max partition size (by default measured in bytes), e.g. '10 GB', '1 TiB'
-    #[arg(long, value_name = "bytes", value_parser = parse_bytes)]
+    #[arg(long, value_name = "bytes", value_parser = parse_bytes, group = "config_arg")]
     max_partition_size: Option<u64>,
-    /// Deduplication SmartModule (e.g. `fluvio/dedup-filter@0.0.2`)
-    #[arg(long, value_name = "smartmodule")]
+    /// Deduplicate records in the topic, with the SmartModule
+    /// `fluvio/dedup-bloom-filter@0.1.0` (or another with --dedup=NAME)
+    #[arg(
+        long,
+        value_name = "smartmodule",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = DEFAULT_DEDUP_FILTER,
+        group = "config_arg"
+    )]
     dedup: Option<String>,
-    /// Deduplication count bound
-    #[arg(long, default_value_t = 5, requires = "dedup")]
+    /// Number of records to keep in deduplication filter
+    #[arg(long, value_name = "integer", default_value_t = 5, requires = "dedup")]
     dedup_count: u64,
-    /// Deduplication age bound (e.g. '5s')
-    #[arg(long, value_parser = humantime::parse_duration, requires = "dedup")]
-    dedup_age: Option<Duration>,
+    /// Age of records to keep in deduplication filter (e.g. '1h', '5s')
+    #[arg(
+        long,
+        value_name = "time",
+        value_parser = humantime::parse_duration,
+        default_value = "5s",
+        requires = "dedup"
+    )]
+    dedup_age: Duration,
+    /// Create a system topic (system topics are for internal operations)
+    #[arg(short = 's', long, hide = true)]
+    system: bool,
+    /// Path to a topic configuration file (YAML, the official format: meta.name,
+    /// partition.count/replication/max-size/maps, retention.time/segment-size,
+    /// compression.type, deduplication)
+    #[arg(short = 'c', long, value_name = "PATH", conflicts_with = "config_arg")]
+    config: Option<PathBuf>,
 }
 
 /// A byte size: a number with an optional unit (`KB`, `KiB`, `MB`, `MiB`, `GB`, `GiB`, ...).
@@ -155,13 +207,13 @@ pub(crate) fn parse_bytes(text: &str) -> Result<u64, String> {
     let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "k" | "kb" => 1e3,
-        "kib" => 1024.0,
+        "ki" | "kib" => 1024.0,
         "m" | "mb" => 1e6,
-        "mib" => 1024.0 * 1024.0,
+        "mi" | "mib" => 1024.0 * 1024.0,
         "g" | "gb" => 1e9,
-        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "gi" | "gib" => 1024.0 * 1024.0 * 1024.0,
         "t" | "tb" => 1e12,
-        "tib" => 1024.0f64.powi(4),
+        "ti" | "tib" => 1024.0f64.powi(4),
         other => return Err(format!("unknown size unit `{other}` in `{text}`")),
     };
     Ok((number * factor).round() as u64)
@@ -232,7 +284,7 @@ impl CreateOpt {
         let deduplication = self.dedup.as_ref().map(|uses| Deduplication {
             bounds: Bounds {
                 count: self.dedup_count,
-                age: self.dedup_age,
+                age: Some(self.dedup_age),
             },
             filter: Filter {
                 transform: Transform {
@@ -247,8 +299,17 @@ impl CreateOpt {
             storage,
             compression_type: self.compression_type.map(Into::into).unwrap_or_default(),
             deduplication,
-            system: false,
+            system: self.system,
         })
+    }
+
+    /// The topic's name and spec, from the flags or the `--config` file.
+    fn name_and_spec(&self) -> anyhow::Result<(String, TopicSpec)> {
+        if let Some(path) = &self.config {
+            return super::topic_config::read(path);
+        }
+        let name = self.name.clone().context("the topic name is required")?;
+        Ok((name, self.spec()?))
     }
 }
 
@@ -258,7 +319,7 @@ impl TopicCmd {
         block_on(async move {
             // Check the flags before connecting.
             let create_spec = match &self {
-                TopicCmd::Create(opt) => Some(opt.spec()?),
+                TopicCmd::Create(opt) => Some(opt.name_and_spec()?),
                 _ => None,
             };
             let fluvio = connect(global).await?;
@@ -266,26 +327,51 @@ impl TopicCmd {
             let mut code = ExitCode::SUCCESS;
             match self {
                 TopicCmd::Create(opt) => {
-                    let spec = create_spec.context("topic spec")?;
+                    let (name, spec) = create_spec.context("topic spec")?;
+                    if let Some(dedup) = &spec.deduplication {
+                        warn_missing_smartmodule(&admin, &dedup.filter.transform.uses).await;
+                    }
                     admin
-                        .create(opt.name.clone(), opt.dry_run, spec)
+                        .create(name.clone(), opt.dry_run, spec)
                         .await
-                        .map_err(failed(format!("cannot create topic \"{}\"", opt.name)))?;
+                        .map_err(failed(format!("cannot create topic \"{name}\"")))?;
                     if opt.dry_run {
-                        outln!("topic \"{}\" is valid (dry run, not created)", opt.name)?;
+                        outln!("topic \"{name}\" is valid (dry run, not created)")?;
                     } else {
-                        outln!("topic \"{}\" created", opt.name)?;
+                        outln!("topic \"{name}\" created")?;
                     }
                 }
                 TopicCmd::Delete {
                     names,
                     continue_on_error,
+                    system,
+                    force,
                 } => {
                     for name in names {
-                        match admin.delete::<TopicSpec>(name.clone()).await {
-                            Ok(()) => outln!("topic \"{name}\" deleted")?,
+                        let deleted = match admin.delete::<TopicSpec>(name.clone()).await {
+                            Err(e) if system && is_system_topic_error(&e) => {
+                                if !force && !confirm_system_delete(&name)? {
+                                    outln!("Aborted")?;
+                                    break;
+                                }
+                                admin
+                                    .force_delete::<TopicSpec>(name.clone())
+                                    .await
+                                    .map(|()| "system topic")
+                            }
+                            other => other.map(|()| "topic"),
+                        };
+                        match deleted {
+                            Ok(what) => outln!("{what} \"{name}\" deleted")?,
                             Err(e) => {
-                                let e = failed(format!("cannot delete topic \"{name}\""))(e);
+                                let hint = if !system && is_system_topic_error(&e) {
+                                    " (use --system to delete a system topic)".to_owned()
+                                } else if is_topic_not_found(&e) {
+                                    fluvio.with_metadata(|m| diagnose::topic_hint(m, &name))
+                                } else {
+                                    String::new()
+                                };
+                                let e = failed(format!("cannot delete topic \"{name}\"{hint}"))(e);
                                 if !continue_on_error {
                                     return Err(e);
                                 }
@@ -295,9 +381,9 @@ impl TopicCmd {
                         }
                     }
                 }
-                TopicCmd::List { output } => {
+                TopicCmd::List { output, system } => {
                     let mut topics = admin
-                        .all::<TopicSpec>()
+                        .list_with_options::<TopicSpec, String>(Vec::new(), false, system)
                         .await
                         .map_err(failed("cannot list topics"))?;
                     topics.sort_by(|a, b| a.name.cmp(&b.name));
@@ -315,7 +401,10 @@ impl TopicCmd {
                         .map_err(failed(format!("cannot describe topic \"{name}\"")))?
                         .into_iter()
                         .find(|t| t.name == name)
-                        .with_context(|| format!("topic \"{name}\" not found"))?;
+                        .with_context(|| {
+                            let hint = fluvio.with_metadata(|m| diagnose::topic_hint(m, &name));
+                            format!("topic \"{name}\" not found{hint}")
+                        })?;
                     let text = match output.format {
                         output::OutputFormat::Table => describe(&topic),
                         format => output::render_value(&topic, format, output::Table::default)?,
@@ -464,6 +553,60 @@ impl TableRow for TopicRow {
     }
 }
 
+/// Whether `err` is the SC refusing to delete a system topic without force.
+fn is_system_topic_error(err: &flv_tokio::Error) -> bool {
+    matches!(
+        err.client_error(),
+        Some(flv_driver::core::client::ClientError::Admin {
+            code: flv_driver::core::error_code::ErrorCode::SystemSpecDeletionAttempt { .. },
+            ..
+        })
+    )
+}
+
+/// Whether `err` says the topic does not exist.
+fn is_topic_not_found(err: &flv_tokio::Error) -> bool {
+    matches!(err, flv_tokio::Error::TopicNotFound(_))
+        || matches!(
+            err.client_error(),
+            Some(flv_driver::core::client::ClientError::Admin {
+                code: flv_driver::core::error_code::ErrorCode::TopicNotFound,
+                ..
+            })
+        )
+}
+
+/// Asks on stdin before deleting a system topic, as upstream (`y` or `yes`).
+fn confirm_system_delete(name: &str) -> anyhow::Result<bool> {
+    outln!(
+        "You are trying to delete a system topic '{name}'. It can affect the functioning of the cluster.\nAre you sure you want to proceed? (y/n)"
+    )?;
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .context("cannot read the answer")?;
+    Ok(matches!(
+        answer.trim_end().to_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+/// Warns when the deduplication SmartModule `uses` is not in the cluster. Upstream
+/// downloads `fluvio/dedup-bloom-filter` from the Hub then; flv has no Hub access and
+/// says how to add it instead.
+async fn warn_missing_smartmodule(admin: &flv_driver::FluvioAdmin, uses: &str) {
+    use flv_driver::core::sc::smartmodule::SmartModuleSpec;
+    let found = admin
+        .list_with_params::<SmartModuleSpec, &str>(vec![uses], true)
+        .await
+        .map(|list| !list.is_empty());
+    if let Ok(false) = found {
+        eprintln!(
+            "warning: deduplication SmartModule \"{uses}\" is not in the cluster; the official CLI downloads it from the Hub, flv does not: add it to the cluster first"
+        );
+    }
+}
+
 /// `flv partition` subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum PartitionCmd {
@@ -474,6 +617,9 @@ pub(crate) enum PartitionCmd {
         topic: Option<String>,
         #[command(flatten)]
         output: OutputOpt,
+        /// List the partitions of system topics too
+        #[arg(short, long)]
+        system: bool,
     },
 }
 
@@ -548,12 +694,16 @@ pub(crate) fn format_bytes(n: u64) -> String {
 impl PartitionCmd {
     /// Runs the command against the cluster of `global`.
     pub(crate) fn run(self, global: &GlobalOpts) -> anyhow::Result<ExitCode> {
-        let PartitionCmd::List { topic, output } = self;
+        let PartitionCmd::List {
+            topic,
+            output,
+            system,
+        } = self;
         block_on(async move {
             let fluvio = connect(global).await?;
             let mut partitions = fluvio
                 .admin()
-                .all::<PartitionSpec>()
+                .list_with_options::<PartitionSpec, String>(Vec::new(), false, system)
                 .await
                 .map_err(failed("cannot list partitions"))?;
             if let Some(topic) = &topic {

@@ -173,6 +173,7 @@ impl<T: Clone> Conn<T> {
             return Vec::new();
         }
         self.state = ConnState::Handshaking;
+        tracing::debug!(peer = %self.peer, "connected, sending ApiVersions");
         let frame = RequestFrame {
             header: RequestHeader {
                 api_key: crate::api_versions::API_KEY,
@@ -281,6 +282,7 @@ impl<T: Clone> Conn<T> {
             });
         }
         self.out_total = self.flushed_total + self.out.len() as u64;
+        tracing::trace!(peer = %self.peer, api_key = frame.header.api_key, version, correlation_id = corr, "request");
         let timeout = req.timeout.unwrap_or(Duration::MAX);
         self.pending.insert(
             corr,
@@ -385,6 +387,12 @@ impl<T: Clone> Conn<T> {
         {
             return self.close(e);
         }
+        tracing::debug!(
+            peer = %self.peer,
+            platform = %resp.platform_version,
+            api_keys = resp.api_keys.len(),
+            "ApiVersions handshake done"
+        );
         self.versions = resp.api_keys;
         self.platform_version = resp.platform_version;
         self.state = ConnState::Ready;
@@ -415,6 +423,7 @@ impl<T: Clone> Conn<T> {
                 return self.protocol_error(msg);
             }
         };
+        tracing::trace!(peer = %self.peer, api_key = p.api_key, correlation_id = corr, "response");
         if p.stream {
             p.deadline = None;
             vec![ConnOutput::Response {
@@ -475,6 +484,7 @@ impl<T: Clone> Conn<T> {
             return Vec::new();
         }
         self.state = ConnState::Closed;
+        tracing::info!(peer = %self.peer, %error, pending = self.pending.len(), "connection closed");
         self.handshake_deadline = None;
         self.out = BytesMut::new();
         let mut outputs = vec![ConnOutput::Closed(error.clone())];

@@ -92,6 +92,46 @@ impl<S: Spec> Store<S> {
     }
 }
 
+/// A replica that holds back read-committed writes (see
+/// [`MetadataStore::lagging_replicas`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaggingReplica {
+    /// The partition.
+    pub partition: u32,
+    /// The SPU of the replica.
+    pub spu: i32,
+    /// Why it holds writes back.
+    pub why: ReplicaLag,
+}
+
+/// Why a replica holds back read-committed writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplicaLag {
+    /// Its SPU is not online.
+    Offline,
+    /// Its SPU is not registered.
+    Unregistered,
+    /// It has not copied the leader's log up to its end.
+    Behind {
+        /// The replica's log end.
+        leo: i64,
+        /// The leader's log end.
+        leader_leo: i64,
+    },
+}
+
+impl std::fmt::Display for ReplicaLag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Offline => f.write_str("offline"),
+            Self::Unregistered => f.write_str("not registered"),
+            Self::Behind { leo, leader_leo } => {
+                write!(f, "behind the leader (at offset {leo} of {leader_leo})")
+            }
+        }
+    }
+}
+
 /// Partitions, SPUs and topics as the SC last described them.
 #[derive(Debug, Clone, Default)]
 pub struct MetadataStore {
@@ -144,11 +184,31 @@ impl MetadataStore {
         self.generation = self.generation.wrapping_add(1);
         match update {
             ObjectWatchResponse::Spu(u) => self.spus.apply(u),
-            ObjectWatchResponse::Partition(u) => self.partitions.apply(u),
+            ObjectWatchResponse::Partition(u) => {
+                self.log_leader_changes(&u);
+                self.partitions.apply(u)
+            }
             ObjectWatchResponse::Topic(u) => self.topics.apply(u),
             _ => return false,
         }
         true
+    }
+
+    /// Logs the partitions whose leader `update` changes (and offline replicas).
+    fn log_leader_changes(&self, update: &MetadataUpdate<PartitionSpec>) {
+        if !tracing::enabled!(tracing::Level::INFO) {
+            return;
+        }
+        let items = update
+            .all
+            .iter()
+            .chain(update.changes.iter().map(|c| &c.content));
+        for m in items {
+            let before = self.partitions.get(&m.name).map(|o| o.spec.leader);
+            if before.is_some_and(|b| b != m.spec.leader) {
+                tracing::info!(partition = %m.name, from = before, to = m.spec.leader, "leader changed");
+            }
+        }
     }
 
     pub(crate) fn unsync(&mut self) {
@@ -203,6 +263,43 @@ impl MetadataStore {
     pub fn leader(&self, topic: &str, partition: u32) -> Option<i32> {
         let m = self.partition(topic, partition)?;
         (m.spec.leader >= 0).then_some(m.spec.leader)
+    }
+
+    /// The replicas of `topic`'s partitions (those in `only`, or all) that a
+    /// read-committed write waits for but that are not live or not caught up, as the SC
+    /// last described them.
+    pub fn lagging_replicas(&self, topic: &str, only: Option<&[u32]>) -> Vec<LaggingReplica> {
+        let mut out = Vec::new();
+        for partition in self.topic_partitions(topic) {
+            if only.is_some_and(|o| !o.contains(&partition)) {
+                continue;
+            }
+            let Some(m) = self.partition(topic, partition) else {
+                continue;
+            };
+            for &spu in &m.spec.replicas {
+                let why = match self.spu(spu).map(|s| s.status.resolution) {
+                    None => ReplicaLag::Unregistered,
+                    Some(crate::sc::spu::SpuStatusResolution::Online) => {
+                        let end = m.status.leader.leo;
+                        match m.status.replicas.iter().find(|r| r.spu == spu) {
+                            Some(f) if spu != m.spec.leader && f.leo < end => ReplicaLag::Behind {
+                                leo: f.leo,
+                                leader_leo: end,
+                            },
+                            _ => continue,
+                        }
+                    }
+                    Some(_) => ReplicaLag::Offline,
+                };
+                out.push(LaggingReplica {
+                    partition,
+                    spu,
+                    why,
+                });
+            }
+        }
+        out
     }
 
     /// The SPU with id `id`.
@@ -324,5 +421,72 @@ mod tests {
         assert_eq!(m.spu_address(2, false), None);
         assert_eq!(split_partition_key("x-y-12"), Some(("x-y", 12)));
         assert_eq!(split_partition_key("nodash"), None);
+    }
+
+    #[test]
+    fn lagging_replicas_are_offline_or_behind() {
+        use crate::sc::partition::ReplicaStatus;
+        use crate::sc::spu::SpuStatusResolution;
+        let spu = |id: i32, resolution| Metadata {
+            name: format!("spu-{id}"),
+            spec: SpuSpec {
+                id,
+                ..Default::default()
+            },
+            status: SpuStatus { resolution },
+        };
+        let mut m = MetadataStore::default();
+        m.apply(ObjectWatchResponse::Spu(MetadataUpdate {
+            epoch: 1,
+            changes: vec![],
+            all: vec![
+                spu(1, SpuStatusResolution::Online),
+                spu(2, SpuStatusResolution::Online),
+                spu(3, SpuStatusResolution::Offline),
+            ],
+        }));
+        let replicated = |p: u32, replicas: Vec<i32>, follower_leo: i64| {
+            let mut m = part("t", p, 1, true);
+            m.status.leader = ReplicaStatus {
+                spu: 1,
+                hw: 0,
+                leo: 10,
+            };
+            m.status.replicas = replicas[1..]
+                .iter()
+                .map(|&spu| ReplicaStatus {
+                    spu,
+                    hw: 0,
+                    leo: follower_leo,
+                })
+                .collect();
+            m.spec.replicas = replicas;
+            m
+        };
+        m.apply(ObjectWatchResponse::Partition(MetadataUpdate {
+            epoch: 1,
+            changes: vec![],
+            all: vec![
+                replicated(0, vec![1, 2], 10),
+                replicated(1, vec![1, 2], 4),
+                replicated(2, vec![1, 3], 10),
+                replicated(3, vec![1, 9], 10),
+            ],
+        }));
+        let lagging = m.lagging_replicas("t", None);
+        let found: Vec<(u32, i32, String)> = lagging
+            .iter()
+            .map(|r| (r.partition, r.spu, r.why.to_string()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (1, 2, "behind the leader (at offset 4 of 10)".to_owned()),
+                (2, 3, "offline".to_owned()),
+                (3, 9, "not registered".to_owned()),
+            ]
+        );
+        assert_eq!(m.lagging_replicas("t", Some(&[0, 2])).len(), 1);
+        assert!(m.lagging_replicas("other", None).is_empty());
     }
 }

@@ -106,7 +106,9 @@ pub use event::{
     FetchOutput, FetchSpec, FlushId, IoCommand, Metrics, OpId, OpOutput, Peer, ProducerId,
     RecordMetadata, SendId, WatchEvent,
 };
-pub use metadata::{MetadataStore, Store, partition_key, split_partition_key};
+pub use metadata::{
+    LaggingReplica, MetadataStore, ReplicaLag, Store, partition_key, split_partition_key,
+};
 
 use crate::backoff::Backoff;
 use crate::message::{AnyRequest, AnyResponse};

@@ -132,6 +132,7 @@ impl Client {
             let delay = policy.map_or(Duration::ZERO, |pol| pol.delay(b.attempts.max(1) as usize));
             let jitter = 1.0 + 0.2 * (2.0 * self.rng.unit() - 1.0);
             let at = now + delay.mul_f64(jitter);
+            tracing::info!(%partition, attempt = b.attempts, ?delay, %error, "produce retry");
             q.retry_at = Some(q.retry_at.map_or(at, |t| t.max(at)));
             let pos = q
                 .queue

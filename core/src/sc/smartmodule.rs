@@ -186,6 +186,16 @@ crate::wire_struct! {
     }
 }
 
+impl SmartModuleWasm {
+    /// A binary module from its raw WASM bytes (gzip-compressed here, as the SC stores it).
+    pub fn from_raw_wasm(raw: &[u8]) -> Result<Self, crate::codec::EncodeError> {
+        Ok(Self {
+            format: SmartModuleWasmFormat::Binary,
+            payload: crate::spu::smartmodule::gzip(raw)?,
+        })
+    }
+}
+
 crate::wire_enum! {
     /// WASM encoding.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

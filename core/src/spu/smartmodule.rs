@@ -35,6 +35,81 @@ pub struct SmartModuleInvocation {
     pub name: Option<String>,
 }
 
+/// `raw` gzip-compressed: how WASM travels, inline in invocations and in stored SmartModules.
+pub fn gzip(raw: &[u8]) -> Result<Bytes, EncodeError> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(raw.len() / 2 + 64),
+        flate2::Compression::default(),
+    );
+    enc.write_all(raw)
+        .and_then(|()| enc.finish())
+        .map(Bytes::from)
+        .map_err(|e| EncodeError::Compression {
+            codec: "gzip",
+            message: e.to_string(),
+        })
+}
+
+impl SmartModuleInvocation {
+    /// A SmartModule stored in the cluster, by name, of the generic kind (what the
+    /// official CLI's `--smartmodule NAME` sends).
+    pub fn predefined(name: impl Into<String>) -> Self {
+        let name = name.into();
+        Self {
+            wasm: SmartModuleInvocationWasm::Predefined(name.clone()),
+            kind: SmartModuleKind::Generic(SmartModuleContextData::None),
+            params: SmartModuleExtraParams::default(),
+            name: Some(name),
+        }
+    }
+
+    /// A WASM module sent inline (`--smartmodule-path`): `raw_wasm` is gzip-compressed here,
+    /// as the SPU expects. `name` is what the SPU reports in errors (the file name upstream).
+    pub fn adhoc(name: impl Into<String>, raw_wasm: &[u8]) -> Result<Self, EncodeError> {
+        Ok(Self {
+            wasm: SmartModuleInvocationWasm::AdHoc(gzip(raw_wasm)?),
+            kind: SmartModuleKind::Generic(SmartModuleContextData::None),
+            params: SmartModuleExtraParams::default(),
+            name: Some(name.into()),
+        })
+    }
+
+    /// Adds one user parameter (`-e key=value`).
+    pub fn param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.inner.insert(key.into(), value.into());
+        self
+    }
+
+    /// Adds user parameters.
+    pub fn params<K: Into<String>, V: Into<String>>(
+        mut self,
+        params: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.params
+            .inner
+            .extend(params.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// Replays the last `last` records (younger than `age`, when given) into the module
+    /// before streaming.
+    pub fn lookback(mut self, last: u64, age: Option<Duration>) -> Self {
+        self.params.lookback = Some(Lookback { last, age });
+        self
+    }
+
+    /// The initial accumulator of an aggregate module (`--aggregate-initial`).
+    pub fn aggregate_initial(mut self, accumulator: impl Into<Bytes>) -> Self {
+        let accumulator = accumulator.into();
+        self.kind = match self.kind {
+            SmartModuleKind::Aggregate { .. } => SmartModuleKind::Aggregate { accumulator },
+            _ => SmartModuleKind::Generic(SmartModuleContextData::Aggregate { accumulator }),
+        };
+        self
+    }
+}
+
 impl Encode for SmartModuleInvocation {
     fn encode(&self, dst: &mut BytesMut, version: Version) -> Result<(), EncodeError> {
         self.wasm.encode(dst, version)?;

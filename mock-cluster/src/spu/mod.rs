@@ -5,6 +5,7 @@ pub(crate) mod fetch;
 pub(crate) mod log;
 pub(crate) mod offsets;
 pub(crate) mod produce;
+pub(crate) mod smartmodule;
 pub(crate) mod stream;
 
 use flv_core::api_versions::{ApiVersionKey, ApiVersionsResponse};

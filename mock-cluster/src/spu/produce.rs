@@ -41,6 +41,7 @@ impl MockCluster {
             throttle_time_ms: 0,
         };
         let mut waits = Vec::new();
+        let sm_error = self.smartmodule_error(&req.smartmodules);
         for (ti, topic) in req.topics.into_iter().enumerate() {
             let mut partitions = Vec::with_capacity(topic.partitions.len());
             for (pi, data) in topic.partitions.into_iter().enumerate() {
@@ -51,6 +52,9 @@ impl MockCluster {
                 };
                 if !self.leads(spu, &key) {
                     resp.error_code = ErrorCode::NotLeaderForPartition;
+                    resp.base_offset = -1;
+                } else if let Some(error) = &sm_error {
+                    resp.error_code = error.clone();
                     resp.base_offset = -1;
                 } else if data.records.partial.is_some() {
                     resp.error_code = ErrorCode::Other("truncated record batch".into());

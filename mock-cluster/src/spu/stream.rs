@@ -51,8 +51,16 @@ impl MockCluster {
         };
         let stream_id = c.next_stream_id;
         c.next_stream_id = c.next_stream_id.wrapping_add(1).max(1);
+        let invocations: Vec<_> = req
+            .smartmodule
+            .iter()
+            .chain(&req.smartmodules)
+            .cloned()
+            .collect();
         let error = if !self.leads(spu, &key) {
             Some(ErrorCode::NotLeaderForPartition)
+        } else if let Some(error) = self.smartmodule_error(&invocations) {
+            Some(error)
         } else if req.fetch_offset < 0
             || self
                 .partitions

@@ -64,6 +64,16 @@ async fn round_trip<R: Runtime>(
     assert!(m.client.records_produced >= n as u64, "{m:?}");
     assert!(m.client.records_consumed >= n as u64, "{m:?}");
     assert!(m.client.requests > 0 && m.client.bytes_out > 0 && m.client.bytes_in > 0);
+    // As upstream, producers and consumers report their client's metrics.
+    let (pm, cm) = (p.metrics(), stream.metrics());
+    assert!(
+        pm.client.records_produced >= m.client.records_produced,
+        "{pm:?}"
+    );
+    assert!(
+        cm.client.records_consumed >= m.client.records_consumed,
+        "{cm:?}"
+    );
     drop(stream);
     drop(p);
     with_timeout(&rt, STEP, "close", fluvio.close())
