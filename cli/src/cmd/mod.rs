@@ -4,6 +4,7 @@
 pub(crate) mod cluster;
 pub(crate) mod consume;
 pub(crate) mod demo;
+pub(crate) mod gateway;
 pub(crate) mod local;
 pub(crate) mod produce;
 pub(crate) mod topic;

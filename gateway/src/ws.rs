@@ -1,0 +1,186 @@
+//! `GET /v1/topics/{topic}/ws`: a WebSocket that sends one JSON text message per record of
+//! a partition, and produces each `{"key","value"}` message it receives to that partition,
+//! answering `{"ack":{"partition","offset"}}` (or `{"error": "..."}`), in message order.
+//!
+//! Back-pressure: outgoing messages go through a queue of [`OUT_QUEUE`] messages to the
+//! socket writer, and the consumer is only read when that queue has room, so a slow reader
+//! holds at most the queue and the consumer's buffer. At most [`MAX_PENDING_ACKS`] produced
+//! records wait for their acknowledgement; past that, incoming messages wait.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use flv_tokio::{BatchStream, ProduceOutput, RecordKey};
+use futures_util::stream::FuturesOrdered;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::auth::Access;
+use crate::error::ApiError;
+use crate::records::{open_consumer, read_spec};
+use crate::state::{AppState, Auth, ProducerKey, StreamGuard};
+use crate::wire::{InRecord, Params};
+
+/// Messages queued for the socket writer.
+const OUT_QUEUE: usize = 64;
+
+/// Produced records waiting for their acknowledgement, per socket.
+const MAX_PENDING_ACKS: usize = 1024;
+
+pub(crate) async fn upgrade(
+    State(state): State<Arc<AppState>>,
+    Auth(caller): Auth,
+    Path(topic): Path<String>,
+    RawQuery(query): RawQuery,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(query.as_deref())?;
+    let spec = read_spec(&params, &[])?;
+    caller.check(Access::Read, &topic)?;
+    let may_write = caller.check(Access::Write, &topic).is_ok();
+    let batches = open_consumer(&state, &topic, &spec).await?;
+    let guard = StreamGuard::new(Arc::clone(&state));
+    let session = Session {
+        state: Arc::clone(&state),
+        topic,
+        partition: spec.partition,
+        may_write,
+        guard,
+    };
+    Ok(ws
+        .max_message_size(state.options.max_body_bytes)
+        .on_upgrade(move |socket| session.run(socket, batches)))
+}
+
+struct Session {
+    state: Arc<AppState>,
+    topic: String,
+    partition: u32,
+    may_write: bool,
+    guard: StreamGuard,
+}
+
+fn json_message(value: serde_json::Value) -> Message {
+    Message::Text(value.to_string().into())
+}
+
+impl Session {
+    async fn run(self, socket: WebSocket, mut batches: BatchStream) {
+        let (mut sink, mut incoming) = socket.split();
+        let (tx, mut rx) = mpsc::channel::<Message>(OUT_QUEUE);
+        let writer = async move {
+            while let Some(message) = rx.recv().await {
+                if sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+            let _ = sink.close().await;
+        };
+        let main = async move {
+            let mut acks = FuturesOrdered::new();
+            let mut records_done = false;
+            let mut buf = Vec::new();
+            loop {
+                tokio::select! {
+                    batch = batches.next(), if !records_done => match batch {
+                        Some(Ok(batch)) => {
+                            for record in &batch.records {
+                                buf.clear();
+                                crate::wire::write_record(&mut buf, record);
+                                let line = String::from_utf8_lossy(&buf).into_owned();
+                                if tx.send(Message::Text(line.into())).await.is_err() {
+                                    return;
+                                }
+                                self.guard.sent(1);
+                            }
+                        }
+                        Some(Err(e)) => {
+                            records_done = true;
+                            if tx.send(json_message(json!({ "error": e.to_string() }))).await.is_err() {
+                                return;
+                            }
+                        }
+                        None => records_done = true,
+                    },
+                    message = incoming.next(), if acks.len() < MAX_PENDING_ACKS => {
+                        let text = match message {
+                            None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                            Some(Ok(Message::Text(t))) => t,
+                            Some(Ok(Message::Binary(_))) => {
+                                let e = json!({ "error": "send records as JSON text messages" });
+                                if tx.send(json_message(e)).await.is_err() {
+                                    return;
+                                }
+                                continue;
+                            }
+                            Some(Ok(_)) => continue,
+                        };
+                        match self.produce(text.as_str()).await {
+                            Ok(out) => acks.push_back(async move { out.wait().await }),
+                            Err(e) => {
+                                if tx.send(text_error(&e)).await.is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                    },
+                    ack = acks.next(), if !acks.is_empty() => {
+                        let reply = match ack {
+                            Some(Ok(meta)) => {
+                                self.state.counters.records_in.fetch_add(1, Ordering::Relaxed);
+                                json!({ "ack": { "partition": meta.partition, "offset": meta.offset } })
+                            }
+                            Some(Err(e)) => {
+                                json!({ "error": ApiError::from_client(&e, Some(&self.topic)).to_string() })
+                            }
+                            None => continue,
+                        };
+                        if tx.send(json_message(reply)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        };
+        // The writer ends when `main` drops its sender; `main` ends when the peer goes away
+        // (its read side ends or a write fails). Dropping `main` releases the consumer.
+        tokio::join!(writer, main);
+    }
+
+    /// Queues one record from a client message; its output resolves with the acknowledgement.
+    async fn produce(&self, message: &str) -> Result<ProduceOutput, ApiError> {
+        if !self.may_write {
+            return Err(ApiError::Forbidden(format!(
+                "this token may not write topic {:?}",
+                self.topic
+            )));
+        }
+        let record: InRecord = serde_json::from_str(message)
+            .map_err(|e| ApiError::bad(format!("bad JSON message: {e}")))?;
+        let partition = record.partition.unwrap_or(self.partition);
+        let (key, value) = record.into_parts(0)?;
+        let key_spec = ProducerKey {
+            topic: self.topic.clone(),
+            partition: Some(partition),
+            at_most_once: false,
+            read_committed: false,
+        };
+        let producer = self.state.producer(&key_spec).await?;
+        let queued =
+            crate::topics::bounded(&self.state, producer.send(RecordKey::from(key), value))
+                .await?
+                .map_err(|e| ApiError::from_client(&e, Some(&self.topic)));
+        if queued.is_err() {
+            self.state.forget_producers(&self.topic);
+        }
+        queued
+    }
+}
+
+fn text_error(e: &ApiError) -> Message {
+    json_message(json!({ "error": e.to_string(), "status": e.status().as_u16() }))
+}
