@@ -2,7 +2,8 @@
 //! a partition, and produces each `{"key","value"}` message it receives to that partition,
 //! answering `{"ack":{"partition","offset"}}` (or `{"error": "..."}`), in message order.
 //!
-//! Back-pressure: outgoing messages go through a queue of [`OUT_QUEUE`] messages to the
+//! Back-pressure: outgoing messages go through a queue of [`OUT_QUEUE`] groups of at most
+//! [`MAX_GROUP`] messages to the
 //! socket writer, and the consumer is only read when that queue has room, so a slow reader
 //! holds at most the queue and the consumer's buffer. At most [`MAX_PENDING_ACKS`] produced
 //! records wait for their acknowledgement; past that, incoming messages wait.
@@ -25,8 +26,11 @@ use crate::records::{open_consumer, read_spec};
 use crate::state::{AppState, Auth, ProducerKey, StreamGuard};
 use crate::wire::{InRecord, Params};
 
-/// Messages queued for the socket writer.
-const OUT_QUEUE: usize = 64;
+/// Groups of messages queued for the socket writer.
+const OUT_QUEUE: usize = 8;
+
+/// Records per group of messages.
+const MAX_GROUP: usize = 256;
 
 /// Produced records waiting for their acknowledgement, per socket.
 const MAX_PENDING_ACKS: usize = 1024;
@@ -71,10 +75,16 @@ fn json_message(value: serde_json::Value) -> Message {
 impl Session {
     async fn run(self, socket: WebSocket, mut batches: BatchStream) {
         let (mut sink, mut incoming) = socket.split();
-        let (tx, mut rx) = mpsc::channel::<Message>(OUT_QUEUE);
+        // Messages go to the writer in groups (a batch's records), written with one flush.
+        let (tx, mut rx) = mpsc::channel::<Vec<Message>>(OUT_QUEUE);
         let writer = async move {
-            while let Some(message) = rx.recv().await {
-                if sink.send(message).await.is_err() {
+            'write: while let Some(messages) = rx.recv().await {
+                for message in messages {
+                    if sink.feed(message).await.is_err() {
+                        break 'write;
+                    }
+                }
+                if sink.flush().await.is_err() {
                     break;
                 }
             }
@@ -88,19 +98,24 @@ impl Session {
                 tokio::select! {
                     batch = batches.next(), if !records_done => match batch {
                         Some(Ok(batch)) => {
-                            for record in &batch.records {
-                                buf.clear();
-                                crate::wire::write_record(&mut buf, record);
-                                let line = String::from_utf8_lossy(&buf).into_owned();
-                                if tx.send(Message::Text(line.into())).await.is_err() {
+                            // At most MAX_GROUP records per group, so a group stays small.
+                            for chunk in batch.records.chunks(MAX_GROUP) {
+                                let mut group = Vec::with_capacity(chunk.len());
+                                for record in chunk {
+                                    buf.clear();
+                                    crate::wire::write_record(&mut buf, record);
+                                    let line = String::from_utf8_lossy(&buf).into_owned();
+                                    group.push(Message::Text(line.into()));
+                                }
+                                if tx.send(group).await.is_err() {
                                     return;
                                 }
-                                self.guard.sent(1);
+                                self.guard.sent(chunk.len());
                             }
                         }
                         Some(Err(e)) => {
                             records_done = true;
-                            if tx.send(json_message(json!({ "error": e.to_string() }))).await.is_err() {
+                            if tx.send(vec![json_message(json!({ "error": e.to_string() }))]).await.is_err() {
                                 return;
                             }
                         }
@@ -112,7 +127,7 @@ impl Session {
                             Some(Ok(Message::Text(t))) => t,
                             Some(Ok(Message::Binary(_))) => {
                                 let e = json!({ "error": "send records as JSON text messages" });
-                                if tx.send(json_message(e)).await.is_err() {
+                                if tx.send(vec![json_message(e)]).await.is_err() {
                                     return;
                                 }
                                 continue;
@@ -122,7 +137,7 @@ impl Session {
                         match self.produce(text.as_str()).await {
                             Ok(out) => acks.push_back(async move { out.wait().await }),
                             Err(e) => {
-                                if tx.send(text_error(&e)).await.is_err() {
+                                if tx.send(vec![text_error(&e)]).await.is_err() {
                                     return;
                                 }
                             }
@@ -139,7 +154,7 @@ impl Session {
                             }
                             None => continue,
                         };
-                        if tx.send(json_message(reply)).await.is_err() {
+                        if tx.send(vec![json_message(reply)]).await.is_err() {
                             return;
                         }
                     }

@@ -1,1 +1,239 @@
-fn main() {}
+//! `flv-gateway-bench`: records/s through the gateway next to the direct flv client, in the
+//! same run, against the embedded mock cluster (or `--cluster HOST:PORT`).
+//!
+//! Produce: the direct client sends every record and flushes; through the gateway, HTTP
+//! `POST /v1/topics/{topic}/records` in batches of `--batch` records (default 1,000), with
+//! `--in-flight` requests at a time. Consume: the direct client reads the topic from the
+//! beginning; through the gateway, one NDJSON `GET …/records?wait=false` and one WebSocket
+//! from the beginning. Prints one line per workload and the ratios.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use clap::Parser;
+use flv_gateway::{Gateway, GatewayOptions};
+use flv_mock_cluster::{MockClusterServer, ServerOptions};
+use flv_tokio::config::ClusterConfig;
+use flv_tokio::core::client::{ConsumerConfig, Offset};
+use flv_tokio::{Fluvio, RecordKey, Tokio};
+use futures_util::{StreamExt, TryStreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Debug, Parser)]
+#[command(about = "records/s through flv gateway next to the direct client")]
+struct Args {
+    /// Records per workload
+    #[arg(long, default_value_t = 200_000)]
+    records: usize,
+    /// Value size in bytes
+    #[arg(long, default_value_t = 100)]
+    size: usize,
+    /// Records per HTTP produce request
+    #[arg(long, default_value_t = 1000)]
+    batch: usize,
+    /// HTTP produce requests in flight
+    #[arg(long, default_value_t = 4)]
+    in_flight: usize,
+    /// Use this cluster instead of the embedded mock
+    #[arg(long, value_name = "HOST:PORT")]
+    cluster: Option<String>,
+    /// A short run (20,000 records)
+    #[arg(long)]
+    quick: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = Args::parse();
+    if args.quick {
+        args.records = 20_000;
+    }
+    if args.records == 0 || args.batch == 0 || args.size < 8 {
+        bail!("--records and --batch must be positive, --size at least 8");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(args))
+}
+
+fn rate(n: usize, took: Duration) -> f64 {
+    n as f64 / took.as_secs_f64().max(1e-9)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let _mock;
+    let endpoint = match &args.cluster {
+        Some(c) => c.clone(),
+        None => {
+            let server = MockClusterServer::start(ServerOptions {
+                spus: 1,
+                ..ServerOptions::default()
+            })?;
+            let addr = server.sc_addr().to_owned();
+            _mock = server;
+            addr
+        }
+    };
+    let cluster = ClusterConfig::new(endpoint.clone());
+    let gateway = Gateway::bind(GatewayOptions::default(), cluster.clone()).await?;
+    let url = gateway.url()?;
+    tokio::spawn(gateway.serve(std::future::pending()));
+    let rt = Tokio::current().context("tokio runtime")?;
+    let fluvio = Fluvio::connect_with_runtime(rt, &cluster).await?;
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    let suffix = std::process::id();
+    let (direct_topic, gw_topic) = (
+        format!("bench-direct-{suffix}"),
+        format!("bench-gw-{suffix}"),
+    );
+    for topic in [&direct_topic, &gw_topic] {
+        let res = http
+            .post(format!("{url}/v1/topics"))
+            .json(&serde_json::json!({ "name": topic, "partitions": 1, "replication": 1 }))
+            .send()
+            .await?;
+        if res.status() != 201 {
+            bail!("cannot create {topic}: {}", res.text().await?);
+        }
+    }
+    let n = args.records;
+    let value = |i: usize| {
+        let mut v = format!("{i:08}");
+        v.extend(std::iter::repeat_n('x', args.size - 8));
+        v
+    };
+    println!(
+        "flv-gateway-bench: {n} records of {} B, {} cluster at {endpoint}, HTTP batches of {} ({} in flight)",
+        args.size,
+        if args.cluster.is_some() {
+            "given"
+        } else {
+            "embedded mock"
+        },
+        args.batch,
+        args.in_flight
+    );
+
+    // Produce, direct.
+    let values: Vec<Bytes> = (0..n).map(|i| Bytes::from(value(i))).collect();
+    let producer = fluvio.topic_producer(direct_topic.clone()).await?;
+    let start = Instant::now();
+    let mut outs = Vec::with_capacity(n);
+    for v in &values {
+        outs.push(producer.send(RecordKey::NULL, v.clone()).await?);
+    }
+    producer.flush().await?;
+    for out in outs {
+        out.wait().await?;
+    }
+    let direct_produce = rate(n, start.elapsed());
+    drop(values);
+
+    // Produce, through the gateway (bodies made before the clock starts).
+    let bodies: Vec<String> = (0..n)
+        .step_by(args.batch)
+        .map(|first| {
+            let records: Vec<serde_json::Value> = (first..(first + args.batch).min(n))
+                .map(|i| serde_json::json!({ "value": value(i) }))
+                .collect();
+            serde_json::json!({ "records": records }).to_string()
+        })
+        .collect();
+    let endpoint_url = format!("{url}/v1/topics/{gw_topic}/records");
+    let start = Instant::now();
+    let answers: Vec<usize> = futures_util::stream::iter(bodies)
+        .map(|body| {
+            let req = http
+                .post(&endpoint_url)
+                .header("content-type", "application/json")
+                .body(body);
+            async move {
+                let res = req.send().await?;
+                if !res.status().is_success() {
+                    bail!("produce answered {}", res.status());
+                }
+                let v: serde_json::Value = res.json().await?;
+                Ok(v["offsets"].as_array().map_or(0, Vec::len))
+            }
+        })
+        .buffered(args.in_flight.max(1))
+        .try_collect()
+        .await?;
+    let gw_produce = rate(n, start.elapsed());
+    let acked: usize = answers.iter().sum();
+    if acked != n {
+        bail!("the gateway acknowledged {acked} of {n} records");
+    }
+
+    // Consume, direct.
+    let start = Instant::now();
+    let mut config = ConsumerConfig::new(direct_topic.clone(), Offset::beginning());
+    config.disable_continuous = true;
+    let mut stream = fluvio.consumer_with_config(config).await?.batches();
+    let mut got = 0;
+    while let Some(batch) = stream.next().await {
+        got += batch?.records.len();
+    }
+    let direct_consume = rate(got, start.elapsed());
+    if got != n {
+        bail!("the direct consumer read {got} of {n} records");
+    }
+
+    // Consume, NDJSON.
+    let start = Instant::now();
+    let res = http
+        .get(format!(
+            "{url}/v1/topics/{gw_topic}/records?offset=beginning&wait=false"
+        ))
+        .send()
+        .await?;
+    let mut body = res.bytes_stream();
+    let mut lines = 0;
+    while let Some(chunk) = body.next().await {
+        lines += chunk?.iter().filter(|b| **b == b'\n').count();
+    }
+    let ndjson = rate(lines, start.elapsed());
+    if lines != n {
+        bail!("NDJSON gave {lines} of {n} records");
+    }
+
+    // Consume, WebSocket.
+    let start = Instant::now();
+    let ws_url = format!(
+        "{}/v1/topics/{gw_topic}/ws?offset=beginning",
+        url.replacen("http", "ws", 1)
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await?;
+    let mut messages = 0;
+    while messages < n {
+        match ws.next().await {
+            Some(Ok(Message::Text(_))) => messages += 1,
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(e.into()),
+            None => bail!("the WebSocket closed after {messages} records"),
+        }
+    }
+    let websocket = rate(messages, start.elapsed());
+    drop(ws);
+
+    println!("{:<34} {:>12}", "workload", "records/s");
+    for (name, r) in [
+        ("produce, direct flv client", direct_produce),
+        ("produce, gateway HTTP (batches)", gw_produce),
+        ("consume, direct flv client", direct_consume),
+        ("consume, gateway NDJSON", ndjson),
+        ("consume, gateway WebSocket", websocket),
+    ] {
+        println!("{name:<34} {r:>12.0}");
+    }
+    println!(
+        "gateway-bench: produce-ratio {:.2} ndjson-ratio {:.2} websocket-ratio {:.2}",
+        gw_produce / direct_produce,
+        ndjson / direct_consume,
+        websocket / direct_consume
+    );
+    fluvio.close().await.ok();
+    Ok(())
+}
