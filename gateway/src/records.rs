@@ -11,10 +11,10 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use flv_tokio::core::client::{ConsumerConfig, Offset};
+use flv_tokio::core::client::{ConsumerConfig, ConsumerRecord, Offset};
 use flv_tokio::core::spu::Isolation;
 use flv_tokio::{BatchStream, Fluvio, RecordKey, TopicProducer};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use serde_json::{Value, json};
 
 use crate::auth::Access;
@@ -26,6 +26,9 @@ use crate::wire::{Params, ProduceBody, Stored, write_record};
 /// How often an idle Server-Sent Events stream sends a comment (keeps proxies from closing
 /// it, and finds out when the reader is gone).
 const SSE_KEEPALIVE: Duration = Duration::from_secs(15);
+
+/// A body chunk gathers the batches already received up to about this size.
+const CHUNK_BYTES: usize = 256 << 10;
 
 /// 404 when `partition` is not a partition of `topic` (as far as the client's metadata knows).
 pub(crate) fn check_partition(
@@ -195,12 +198,13 @@ struct Feed {
 }
 
 impl Feed {
-    /// The next chunk of the body: one batch's records, a keep-alive, or a final error.
+    /// The next chunk of the body: the records of one batch and of the batches already
+    /// received after it (up to [`CHUNK_BYTES`]), a keep-alive, or a final error.
     async fn next_chunk(&mut self) -> Option<Bytes> {
         if self.done || self.remaining == Some(0) {
             return None;
         }
-        let next = if self.sse {
+        let first = if self.sse {
             match tokio::time::timeout(SSE_KEEPALIVE, self.batches.next()).await {
                 Ok(next) => next,
                 Err(_) => return Some(Bytes::from_static(b": keep-alive\n\n")),
@@ -209,46 +213,70 @@ impl Feed {
             self.batches.next().await
         };
         let mut out = Vec::new();
-        match next {
-            None => return None,
-            Some(Err(e)) => {
-                self.done = true;
-                let error = json!({ "error": e.to_string() }).to_string();
-                if self.sse {
-                    out.extend_from_slice(b"event: error\ndata: ");
-                    out.extend_from_slice(error.as_bytes());
-                    out.extend_from_slice(b"\n\n");
-                } else {
-                    out.extend_from_slice(error.as_bytes());
-                    out.push(b'\n');
+        let mut next = first;
+        loop {
+            match next {
+                None => {
+                    self.done = true;
+                    break;
                 }
+                Some(Err(e)) => {
+                    self.done = true;
+                    self.write_error(&mut out, &e.to_string());
+                    break;
+                }
+                Some(Ok(batch)) => self.write_batch(&mut out, &batch.records),
             }
-            Some(Ok(batch)) => {
-                let take = match self.remaining {
-                    Some(r) => batch
-                        .records
-                        .len()
-                        .min(usize::try_from(r).unwrap_or(usize::MAX)),
-                    None => batch.records.len(),
-                };
-                out.reserve(take * (64 + batch.records.first().map_or(0, |r| r.value.len())));
-                for record in &batch.records[..take] {
-                    if self.sse {
-                        out.extend_from_slice(format!("id: {}\ndata: ", record.offset).as_bytes());
-                        write_record(&mut out, record);
-                        out.extend_from_slice(b"\n\n");
-                    } else {
-                        write_record(&mut out, record);
-                        out.push(b'\n');
-                    }
-                }
-                if let Some(r) = &mut self.remaining {
-                    *r -= take as u64;
-                }
-                self.guard.sent(take);
+            if out.len() >= CHUNK_BYTES || self.remaining == Some(0) {
+                break;
+            }
+            // More batches already here go into the same chunk (fewer writes and wake-ups).
+            match self.batches.next().now_or_never() {
+                Some(more) => next = more,
+                None => break,
             }
         }
+        if out.is_empty() && self.done {
+            return None;
+        }
         Some(Bytes::from(out))
+    }
+
+    fn write_error(&self, out: &mut Vec<u8>, message: &str) {
+        let error = json!({ "error": message }).to_string();
+        if self.sse {
+            out.extend_from_slice(b"event: error\ndata: ");
+            out.extend_from_slice(error.as_bytes());
+            out.extend_from_slice(b"\n\n");
+        } else {
+            out.extend_from_slice(error.as_bytes());
+            out.push(b'\n');
+        }
+    }
+
+    fn write_batch(&mut self, out: &mut Vec<u8>, records: &[ConsumerRecord]) {
+        let take = match self.remaining {
+            Some(r) => records.len().min(usize::try_from(r).unwrap_or(usize::MAX)),
+            None => records.len(),
+        };
+        out.reserve(take * (64 + records.first().map_or(0, |r| r.value.len())));
+        let mut ints = itoa::Buffer::new();
+        for record in &records[..take] {
+            if self.sse {
+                out.extend_from_slice(b"id: ");
+                out.extend_from_slice(ints.format(record.offset).as_bytes());
+                out.extend_from_slice(b"\ndata: ");
+                write_record(out, record);
+                out.extend_from_slice(b"\n\n");
+            } else {
+                write_record(out, record);
+                out.push(b'\n');
+            }
+        }
+        if let Some(r) = &mut self.remaining {
+            *r -= take as u64;
+        }
+        self.guard.sent(take);
     }
 }
 

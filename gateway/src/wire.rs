@@ -82,46 +82,64 @@ pub(crate) struct Stored {
     pub offset: i64,
 }
 
-/// A record as sent to readers. Keys and values that are not UTF-8 come as `key_b64` /
-/// `value_b64` instead.
-#[derive(Debug, Serialize)]
-struct OutRecord<'a> {
-    partition: u32,
-    offset: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key_b64: Option<String>,
-    key: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    value_b64: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    value: Option<&'a str>,
-    timestamp: i64,
+/// Appends `text` as a JSON string.
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    // One branch-free pass (vectorised) decides whether anything needs escaping.
+    let special = bytes.iter().fold(false, |acc, &b| {
+        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if special {
+        // Writing a string to a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, text);
+    } else {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+    }
 }
 
-/// Appends `record` as one JSON object (no newline) to `out`.
+/// Appends `,"name":` and the key or value `bytes`: a JSON string when they are UTF-8, else
+/// `,"name_b64":"…"` (and `"key":null` for keys, so a key field is always there).
+fn write_bytes(out: &mut Vec<u8>, name: &str, bytes: &[u8], is_key: bool) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\":");
+            write_str(out, text);
+        }
+        Err(_) => {
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"_b64\":\"");
+            out.extend_from_slice(B64.encode(bytes).as_bytes());
+            out.push(b'"');
+            if is_key {
+                out.extend_from_slice(b",\"key\":null");
+            }
+        }
+    }
+}
+
+/// Appends `record` as one JSON object (no newline) to `out`:
+/// `{"partition","offset","key","value","timestamp"}`. Keys and values that are not UTF-8
+/// come as `key_b64` (with `"key":null`) / `value_b64` instead.
 pub(crate) fn write_record(out: &mut Vec<u8>, record: &ConsumerRecord) {
-    let (key, key_b64) = match record.key.as_deref() {
-        None => (None, None),
-        Some(k) => match std::str::from_utf8(k) {
-            Ok(s) => (Some(s), None),
-            Err(_) => (None, Some(B64.encode(k))),
-        },
-    };
-    let (value, value_b64) = match std::str::from_utf8(&record.value) {
-        Ok(s) => (Some(s), None),
-        Err(_) => (None, Some(B64.encode(&record.value))),
-    };
-    let out_record = OutRecord {
-        partition: record.partition,
-        offset: record.offset,
-        key_b64,
-        key,
-        value_b64,
-        value,
-        timestamp: record.timestamp,
-    };
-    // Writing plain data to a Vec cannot fail.
-    let _ = serde_json::to_writer(out, &out_record);
+    let mut ints = itoa::Buffer::new();
+    out.extend_from_slice(b"{\"partition\":");
+    out.extend_from_slice(ints.format(record.partition).as_bytes());
+    out.extend_from_slice(b",\"offset\":");
+    out.extend_from_slice(ints.format(record.offset).as_bytes());
+    match record.key.as_deref() {
+        None => out.extend_from_slice(b",\"key\":null"),
+        Some(key) => write_bytes(out, "key", key, true),
+    }
+    write_bytes(out, "value", &record.value, false);
+    out.extend_from_slice(b",\"timestamp\":");
+    out.extend_from_slice(ints.format(record.timestamp).as_bytes());
+    out.push(b'}');
 }
 
 /// Query parameters, each given at most once.
@@ -302,5 +320,18 @@ mod tests {
             String::from_utf8(out).unwrap(),
             r#"{"partition":1,"offset":7,"key":"k","value_b64":"/w==","timestamp":9}"#
         );
+        // Escapes, and keys that are not UTF-8.
+        let record = ConsumerRecord {
+            key: Some(Bytes::from_static(b"\xfe")),
+            value: Bytes::from_static(b"a\"b\\c\nd\x01"),
+            ..record
+        };
+        let mut out = Vec::new();
+        write_record(&mut out, &record);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["value"], "a\"b\\c\nd\u{1}");
+        assert_eq!(v["key"], serde_json::Value::Null);
+        assert_eq!(v["key_b64"], "/g==");
+        assert_eq!(v["timestamp"], 9);
     }
 }

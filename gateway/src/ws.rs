@@ -11,12 +11,14 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
+use bytes::Bytes;
+use flv_tokio::core::client::ConsumerRecord;
 use flv_tokio::{BatchStream, ProduceOutput, RecordKey};
 use futures_util::stream::FuturesOrdered;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use serde_json::json;
 use tokio::sync::mpsc;
 
@@ -30,7 +32,7 @@ use crate::wire::{InRecord, Params};
 const OUT_QUEUE: usize = 8;
 
 /// Records per group of messages.
-const MAX_GROUP: usize = 256;
+const MAX_GROUP: usize = 1024;
 
 /// Produced records waiting for their acknowledgement, per socket.
 const MAX_PENDING_ACKS: usize = 1024;
@@ -93,21 +95,22 @@ impl Session {
         let main = async move {
             let mut acks = FuturesOrdered::new();
             let mut records_done = false;
-            let mut buf = Vec::new();
             loop {
                 tokio::select! {
                     batch = batches.next(), if !records_done => match batch {
                         Some(Ok(batch)) => {
-                            // At most MAX_GROUP records per group, so a group stays small.
-                            for chunk in batch.records.chunks(MAX_GROUP) {
-                                let mut group = Vec::with_capacity(chunk.len());
-                                for record in chunk {
-                                    buf.clear();
-                                    crate::wire::write_record(&mut buf, record);
-                                    let line = String::from_utf8_lossy(&buf).into_owned();
-                                    group.push(Message::Text(line.into()));
+                            // The batches already received go out together, in groups of
+                            // at most MAX_GROUP messages.
+                            let mut records = batch.records;
+                            while records.len() < MAX_GROUP {
+                                match batches.next().now_or_never() {
+                                    Some(Some(Ok(more))) => records.extend(more.records),
+                                    // An error or the end: seen on the next turn.
+                                    _ => break,
                                 }
-                                if tx.send(group).await.is_err() {
+                            }
+                            for chunk in records.chunks(MAX_GROUP) {
+                                if tx.send(messages(chunk)).await.is_err() {
                                     return;
                                 }
                                 self.guard.sent(chunk.len());
@@ -194,6 +197,26 @@ impl Session {
         }
         queued
     }
+}
+
+/// One text message per record, all sharing one buffer.
+fn messages(records: &[ConsumerRecord]) -> Vec<Message> {
+    let mut buf =
+        Vec::with_capacity(records.len() * (96 + records.first().map_or(0, |r| r.value.len())));
+    let mut ends = Vec::with_capacity(records.len());
+    for record in records {
+        crate::wire::write_record(&mut buf, record);
+        ends.push(buf.len());
+    }
+    let buf = Bytes::from(buf);
+    let mut start = 0;
+    ends.into_iter()
+        .filter_map(|end| {
+            let text = Utf8Bytes::try_from(buf.slice(start..end)).ok();
+            start = end;
+            text.map(Message::Text)
+        })
+        .collect()
 }
 
 fn text_error(e: &ApiError) -> Message {

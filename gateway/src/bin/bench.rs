@@ -20,6 +20,20 @@ use flv_tokio::{Fluvio, RecordKey, Tokio};
 use futures_util::{StreamExt, TryStreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
+/// The answer to a produce request.
+#[derive(serde::Deserialize)]
+struct ProduceAnswer {
+    offsets: Vec<Stored>,
+}
+
+/// One acknowledged record.
+#[derive(serde::Deserialize)]
+#[allow(dead_code, reason = "parsed like a client would")]
+struct Stored {
+    partition: u32,
+    offset: i64,
+}
+
 #[derive(Debug, Parser)]
 #[command(about = "records/s through flv gateway next to the direct client")]
 struct Args {
@@ -154,8 +168,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 if !res.status().is_success() {
                     bail!("produce answered {}", res.status());
                 }
-                let v: serde_json::Value = res.json().await?;
-                Ok(v["offsets"].as_array().map_or(0, Vec::len))
+                let answer: ProduceAnswer = res.json().await?;
+                Ok(answer.offsets.len())
             }
         })
         .buffered(args.in_flight.max(1))
