@@ -2,10 +2,12 @@
 //! same run, against the embedded mock cluster (or `--cluster HOST:PORT`).
 //!
 //! Produce: the direct client sends every record and flushes; through the gateway, HTTP
-//! `POST /v1/topics/{topic}/records` in batches of `--batch` records (default 1,000), with
-//! `--in-flight` requests at a time. Consume: the direct client reads the topic from the
-//! beginning; through the gateway, one NDJSON `GET …/records?wait=false` and one WebSocket
-//! from the beginning. Prints one line per workload and the ratios.
+//! `POST /v1/topics/{topic}/records` (reqwest) in batches of `--batch` records (default
+//! 1,000), with `--in-flight` requests at a time. Consume: the direct client reads the topic
+//! from the beginning; through the gateway, one NDJSON `GET …/records?wait=false` and one
+//! WebSocket from the beginning, each read by a minimal client (an HTTP/1.0 reader counting
+//! lines with memchr; a WebSocket handshake then a frame counter), so that the numbers are
+//! the gateway's rather than a client library's. Prints one line per workload and the ratios.
 
 use std::time::{Duration, Instant};
 
@@ -18,7 +20,7 @@ use flv_tokio::config::ClusterConfig;
 use flv_tokio::core::client::{ConsumerConfig, Offset};
 use flv_tokio::{Fluvio, RecordKey, Tokio};
 use futures_util::{StreamExt, TryStreamExt};
-use tokio_tungstenite::tungstenite::Message;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The answer to a produce request.
 #[derive(serde::Deserialize)]
@@ -52,6 +54,9 @@ struct Args {
     /// Use this cluster instead of the embedded mock
     #[arg(long, value_name = "HOST:PORT")]
     cluster: Option<String>,
+    /// The gateway's --stream-buffer-bytes
+    #[arg(long, default_value_t = 1 << 20)]
+    stream_buffer_bytes: usize,
     /// A short run (20,000 records)
     #[arg(long)]
     quick: bool,
@@ -91,7 +96,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
     };
     let cluster = ClusterConfig::new(endpoint.clone());
-    let gateway = Gateway::bind(GatewayOptions::default(), cluster.clone()).await?;
+    let options = GatewayOptions {
+        stream_buffer_bytes: args.stream_buffer_bytes,
+        ..GatewayOptions::default()
+    };
+    let gateway = Gateway::bind(options, cluster.clone()).await?;
     let url = gateway.url()?;
     tokio::spawn(gateway.serve(std::future::pending()));
     let rt = Tokio::current().context("tokio runtime")?;
@@ -195,42 +204,113 @@ async fn run(args: Args) -> anyhow::Result<()> {
         bail!("the direct consumer read {got} of {n} records");
     }
 
-    // Consume, NDJSON.
+    // Consume, NDJSON: read as a plain HTTP/1.0 client would (curl-like, no chunked
+    // framing), counting lines.
     let start = Instant::now();
-    let res = http
-        .get(format!(
-            "{url}/v1/topics/{gw_topic}/records?offset=beginning&wait=false"
-        ))
-        .send()
-        .await?;
-    let mut body = res.bytes_stream();
-    let mut lines = 0;
-    while let Some(chunk) = body.next().await {
-        lines += chunk?.iter().filter(|b| **b == b'\n').count();
+    let addr = url.trim_start_matches("http://").to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await?;
+    let request = format!(
+        "GET /v1/topics/{gw_topic}/records?offset=beginning&wait=false HTTP/1.0\r\nhost: {addr}\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut received = Vec::new();
+    // The head, up to the blank line.
+    let body_start = loop {
+        let n = tcp.read(&mut buf).await?;
+        if n == 0 {
+            bail!("the gateway closed before answering");
+        }
+        received.extend_from_slice(&buf[..n]);
+        if let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    if !received.starts_with(b"HTTP/1.0 200") && !received.starts_with(b"HTTP/1.1 200") {
+        bail!(
+            "NDJSON answered {}",
+            String::from_utf8_lossy(&received[..body_start])
+        );
+    }
+    let mut lines = memchr::memchr_iter(b'\n', &received[body_start..]).count();
+    loop {
+        let n = tcp.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count();
     }
     let ndjson = rate(lines, start.elapsed());
     if lines != n {
         bail!("NDJSON gave {lines} of {n} records");
     }
 
-    // Consume, WebSocket.
+    // Consume, WebSocket: a minimal client that does the handshake and counts text frames
+    // (server frames are unmasked: 2 header bytes, 2 or 8 more for longer payloads).
     let start = Instant::now();
-    let ws_url = format!(
-        "{}/v1/topics/{gw_topic}/ws?offset=beginning",
-        url.replacen("http", "ws", 1)
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await?;
+    let request = format!(
+        "GET /v1/topics/{gw_topic}/ws?offset=beginning HTTP/1.1\r\nhost: {addr}\r\nconnection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
     );
-    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await?;
-    let mut messages = 0;
-    while messages < n {
-        match ws.next().await {
-            Some(Ok(Message::Text(_))) => messages += 1,
-            Some(Ok(_)) => {}
-            Some(Err(e)) => return Err(e.into()),
-            None => bail!("the WebSocket closed after {messages} records"),
+    tcp.write_all(request.as_bytes()).await?;
+    let mut pending: Vec<u8> = Vec::new();
+    let head_end = loop {
+        let n = tcp.read(&mut buf).await?;
+        if n == 0 {
+            bail!("the gateway closed during the WebSocket handshake");
         }
+        pending.extend_from_slice(&buf[..n]);
+        if let Some(at) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    if !pending.starts_with(b"HTTP/1.1 101") {
+        bail!(
+            "WebSocket answered {}",
+            String::from_utf8_lossy(&pending[..head_end])
+        );
+    }
+    pending.drain(..head_end);
+    let mut messages = 0;
+    let mut at = 0;
+    while messages < n {
+        // Whole frames in `pending[at..]`.
+        loop {
+            let rest = &pending[at..];
+            if rest.len() < 2 {
+                break;
+            }
+            let (len, header) = match rest[1] & 0x7f {
+                126 if rest.len() >= 4 => (usize::from(u16::from_be_bytes([rest[2], rest[3]])), 4),
+                127 if rest.len() >= 10 => {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(&rest[2..10]);
+                    (usize::try_from(u64::from_be_bytes(b))?, 10)
+                }
+                126 | 127 => break,
+                len => (usize::from(len), 2),
+            };
+            if rest.len() < header + len {
+                break;
+            }
+            if rest[0] & 0x0f == 1 {
+                messages += 1;
+            }
+            at += header + len;
+        }
+        pending.drain(..at);
+        at = 0;
+        if messages >= n {
+            break;
+        }
+        let got = tcp.read(&mut buf).await?;
+        if got == 0 {
+            bail!("the WebSocket closed after {messages} records");
+        }
+        pending.extend_from_slice(&buf[..got]);
     }
     let websocket = rate(messages, start.elapsed());
-    drop(ws);
+    drop(tcp);
 
     println!("{:<34} {:>12}", "workload", "records/s");
     for (name, r) in [
