@@ -1,4 +1,4 @@
-//! `flv-gateway-bench`: records/s through the gateway next to the direct flv client, in the
+//! `gateway_bench`: records/s through the gateway next to the direct flv client, in the
 //! same run, against the embedded mock cluster (or `--cluster HOST:PORT`).
 //!
 //! Produce: the direct client sends every record and flushes; through the gateway, HTTP
