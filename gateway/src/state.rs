@@ -214,15 +214,9 @@ impl FromRequestParts<Arc<AppState>> for Auth {
             })?),
             None => None,
         };
-        let query_token = parts.uri.query().and_then(|q| {
-            q.split('&')
-                .find_map(|pair| pair.strip_prefix("access_token=").map(|v| v.to_owned()))
-        });
-        auth::caller(
-            state.options.tokens.as_ref(),
-            authorization,
-            query_token.as_deref(),
-        )
-        .map(Auth)
+        // A query the handler would refuse (400) simply carries no token here.
+        let params = crate::wire::Params::parse(parts.uri.query()).ok();
+        let query_token = params.as_ref().and_then(|p| p.get("access_token"));
+        auth::caller(state.options.tokens.as_ref(), authorization, query_token).map(Auth)
     }
 }

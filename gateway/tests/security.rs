@@ -24,6 +24,10 @@ token = "reader"
 read = ["chat-*"]
 
 [[token]]
+token = "s p@ce+"
+read = ["*"]
+
+[[token]]
 token = "chatter"
 read = ["chat-*"]
 write = ["chat-*"]
