@@ -61,6 +61,8 @@ try {
   await said(alice, "hello alice! bob here");
   await say(alice, "streaming over the flv gateway");
   await said(bob, "streaming over the flv gateway");
+  await said(alice, "streaming over the flv gateway");
+  await said(bob, "hello alice! bob here");
 
   // Both tabs show the same three messages, with keys and offsets 0..2.
   const log = (page) => page.$$eval("#log .rec", (rows) =>
