@@ -2,10 +2,10 @@
 //! a partition, and produces each `{"key","value"}` message it receives to that partition,
 //! answering `{"ack":{"partition","offset"}}` (or `{"error": "..."}`), in message order.
 //!
-//! Back-pressure: outgoing messages go through a queue of [`OUT_QUEUE`] groups of at most
-//! [`MAX_GROUP`] messages to the
-//! socket writer, and the consumer is only read when that queue has room, so a slow reader
-//! holds at most the queue and the consumer's buffer. At most [`MAX_PENDING_ACKS`] produced
+//! Back-pressure: one task reads the consumer, writes to the socket (groups of at most
+//! [`MAX_GROUP`] messages, one flush each) and reads the client's messages; while a write
+//! waits for a slow reader nothing more is read, so a stream holds at most one group and the
+//! consumer's buffer. At most [`MAX_PENDING_ACKS`] produced
 //! records wait for their acknowledgement; past that, incoming messages wait.
 
 use std::sync::Arc;
@@ -20,16 +20,12 @@ use flv_tokio::{BatchStream, ProduceOutput, RecordKey};
 use futures_util::stream::FuturesOrdered;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use serde_json::json;
-use tokio::sync::mpsc;
 
 use crate::auth::Access;
 use crate::error::ApiError;
 use crate::records::{open_consumer, read_spec};
 use crate::state::{AppState, Auth, ProducerKey, StreamGuard};
 use crate::wire::{InRecord, Params};
-
-/// Groups of messages queued for the socket writer.
-const OUT_QUEUE: usize = 8;
 
 /// Records per group of messages.
 const MAX_GROUP: usize = 1024;
@@ -75,98 +71,92 @@ fn json_message(value: serde_json::Value) -> Message {
 }
 
 impl Session {
-    async fn run(self, socket: WebSocket, mut batches: BatchStream) {
-        let (mut sink, mut incoming) = socket.split();
-        // Messages go to the writer in groups (a batch's records), written with one flush.
-        let (tx, mut rx) = mpsc::channel::<Vec<Message>>(OUT_QUEUE);
-        let writer = async move {
-            'write: while let Some(messages) = rx.recv().await {
-                for message in messages {
-                    if sink.feed(message).await.is_err() {
-                        break 'write;
-                    }
-                }
-                if sink.flush().await.is_err() {
-                    break;
-                }
-            }
-            let _ = sink.close().await;
-        };
-        let main = async move {
-            let mut acks = FuturesOrdered::new();
-            let mut records_done = false;
-            loop {
-                tokio::select! {
-                    batch = batches.next(), if !records_done => match batch {
-                        Some(Ok(batch)) => {
-                            // The batches already received go out together, in groups of
-                            // at most MAX_GROUP messages.
-                            let mut records = batch.records;
-                            while records.len() < MAX_GROUP {
-                                match batches.next().now_or_never() {
-                                    Some(Some(Ok(more))) => records.extend(more.records),
-                                    // An error or the end: seen on the next turn.
-                                    _ => break,
+    async fn run(self, mut socket: WebSocket, mut batches: BatchStream) {
+        let mut acks = FuturesOrdered::new();
+        let mut records_done = false;
+        loop {
+            tokio::select! {
+                batch = batches.next(), if !records_done => match batch {
+                    Some(Ok(batch)) => {
+                        // The batches already received go out together, in groups of
+                        // at most MAX_GROUP messages.
+                        let mut records = batch.records;
+                        let mut failure = None;
+                        while records.len() < MAX_GROUP {
+                            match batches.next().now_or_never() {
+                                Some(Some(Ok(more))) => records.extend(more.records),
+                                Some(Some(Err(e))) => {
+                                    failure = Some(e);
+                                    break;
                                 }
-                            }
-                            for chunk in records.chunks(MAX_GROUP) {
-                                if tx.send(messages(chunk)).await.is_err() {
-                                    return;
+                                Some(None) => {
+                                    records_done = true;
+                                    break;
                                 }
-                                self.guard.sent(chunk.len());
+                                None => break,
                             }
                         }
-                        Some(Err(e)) => {
+                        for chunk in records.chunks(MAX_GROUP) {
+                            if write(&mut socket, messages(chunk)).await.is_err() {
+                                return;
+                            }
+                            self.guard.sent(chunk.len());
+                        }
+                        if let Some(e) = failure {
                             records_done = true;
-                            if tx.send(vec![json_message(json!({ "error": e.to_string() }))]).await.is_err() {
+                            let error = json_message(json!({ "error": e.to_string() }));
+                            if write(&mut socket, vec![error]).await.is_err() {
                                 return;
                             }
                         }
-                        None => records_done = true,
-                    },
-                    message = incoming.next(), if acks.len() < MAX_PENDING_ACKS => {
-                        let text = match message {
-                            None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                            Some(Ok(Message::Text(t))) => t,
-                            Some(Ok(Message::Binary(_))) => {
-                                let e = json!({ "error": "send records as JSON text messages" });
-                                if tx.send(vec![json_message(e)]).await.is_err() {
-                                    return;
-                                }
-                                continue;
-                            }
-                            Some(Ok(_)) => continue,
-                        };
-                        match self.produce(text.as_str()).await {
-                            Ok(out) => acks.push_back(async move { out.wait().await }),
-                            Err(e) => {
-                                if tx.send(vec![text_error(&e)]).await.is_err() {
-                                    return;
-                                }
-                            }
-                        }
-                    },
-                    ack = acks.next(), if !acks.is_empty() => {
-                        let reply = match ack {
-                            Some(Ok(meta)) => {
-                                self.state.counters.records_in.fetch_add(1, Ordering::Relaxed);
-                                json!({ "ack": { "partition": meta.partition, "offset": meta.offset } })
-                            }
-                            Some(Err(e)) => {
-                                json!({ "error": ApiError::from_client(&e, Some(&self.topic)).to_string() })
-                            }
-                            None => continue,
-                        };
-                        if tx.send(vec![json_message(reply)]).await.is_err() {
+                    }
+                    Some(Err(e)) => {
+                        records_done = true;
+                        if write(&mut socket, vec![json_message(json!({ "error": e.to_string() }))]).await.is_err() {
                             return;
                         }
                     }
+                    None => records_done = true,
+                },
+                message = socket.recv(), if acks.len() < MAX_PENDING_ACKS => {
+                    let text = match message {
+                        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                        Some(Ok(Message::Text(t))) => t,
+                        Some(Ok(Message::Binary(_))) => {
+                            let e = json!({ "error": "send records as JSON text messages" });
+                            if write(&mut socket, vec![json_message(e)]).await.is_err() {
+                                return;
+                            }
+                            continue;
+                        }
+                        Some(Ok(_)) => continue,
+                    };
+                    match self.produce(text.as_str()).await {
+                        Ok(out) => acks.push_back(async move { out.wait().await }),
+                        Err(e) => {
+                            if write(&mut socket, vec![text_error(&e)]).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                },
+                ack = acks.next(), if !acks.is_empty() => {
+                    let reply = match ack {
+                        Some(Ok(meta)) => {
+                            self.state.counters.records_in.fetch_add(1, Ordering::Relaxed);
+                            json!({ "ack": { "partition": meta.partition, "offset": meta.offset } })
+                        }
+                        Some(Err(e)) => {
+                            json!({ "error": ApiError::from_client(&e, Some(&self.topic)).to_string() })
+                        }
+                        None => continue,
+                    };
+                    if write(&mut socket, vec![json_message(reply)]).await.is_err() {
+                        return;
+                    }
                 }
             }
-        };
-        // The writer ends when `main` drops its sender; `main` ends when the peer goes away
-        // (its read side ends or a write fails). Dropping `main` releases the consumer.
-        tokio::join!(writer, main);
+        }
     }
 
     /// Queues one record from a client message; its output resolves with the acknowledgement.
@@ -217,6 +207,14 @@ fn messages(records: &[ConsumerRecord]) -> Vec<Message> {
             text.map(Message::Text)
         })
         .collect()
+}
+
+/// Writes `messages` with one flush at the end.
+async fn write(socket: &mut WebSocket, messages: Vec<Message>) -> Result<(), axum::Error> {
+    for message in messages {
+        socket.feed(message).await?;
+    }
+    socket.flush().await
 }
 
 fn text_error(e: &ApiError) -> Message {
