@@ -103,21 +103,27 @@ impl AppState {
 
     /// The cluster client, connecting first if there is none (503 when that fails).
     pub(crate) async fn client(&self) -> Result<Fluvio, ApiError> {
+        // The whole wait, queueing behind another request's connect included, is bounded.
+        let timeout = self.options.request_timeout;
+        tokio::time::timeout(timeout, self.client_unbounded())
+            .await
+            .map_err(|_| {
+                ApiError::Unavailable(format!(
+                    "cluster unreachable: no answer from {} within {timeout:?}",
+                    self.cluster.endpoint
+                ))
+            })?
+    }
+
+    async fn client_unbounded(&self) -> Result<Fluvio, ApiError> {
         let mut slot = self.client.lock().await;
         if let Some(client) = slot.as_ref() {
             return Ok(client.clone());
         }
         let rt = Tokio::current()
             .ok_or_else(|| ApiError::Unavailable("not inside the tokio runtime".into()))?;
-        let connect = Fluvio::connect_with_runtime(rt, &self.cluster);
-        let client = tokio::time::timeout(self.options.request_timeout, connect)
+        let client = Fluvio::connect_with_runtime(rt, &self.cluster)
             .await
-            .map_err(|_| {
-                ApiError::Unavailable(format!(
-                    "cluster unreachable: no answer from {} within {:?}",
-                    self.cluster.endpoint, self.options.request_timeout
-                ))
-            })?
             .map_err(|e| {
                 ApiError::Unavailable(format!(
                     "cluster unreachable at {}: {e}",

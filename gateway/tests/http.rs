@@ -492,3 +492,32 @@ async fn healthz_metrics_openapi_console_and_cors() {
         "http://app.example"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_cluster_gives_503_within_the_request_timeout_even_to_queued_requests() {
+    // Accepts connections (in the kernel's backlog) and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let options = GatewayOptions {
+        bind: "127.0.0.1:0".into(),
+        request_timeout: Duration::from_secs(1),
+        ..GatewayOptions::default()
+    };
+    let (url, _stop) = start_gateway(
+        options,
+        ClusterConfig::new(silent.local_addr().unwrap().to_string()),
+    )
+    .await;
+    let http = http_client();
+    let start = std::time::Instant::now();
+    let requests = (0..3).map(|_| http.get(format!("{url}/v1/topics")).send());
+    for res in futures_util::future::join_all(requests).await {
+        assert_eq!(res.unwrap().status(), 503);
+    }
+    // Each waits at most its own timeout, not the connects queued before it.
+    assert!(
+        start.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(silent);
+}
