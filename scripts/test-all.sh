@@ -38,6 +38,9 @@ cargo run -q -p flv-cli --bin flv -- demo --records 20000 | tail -n 1
 step "Node.js binding (bindings/node: addon + node --test against the mock cluster)"
 bash bindings/node/ci.sh
 
+step "flv gateway web console in headless chromium (two tabs chat; installs chromium, puppeteer-core)"
+bash gateway/browser-test/run.sh
+
 if [ "${FUZZ:-1}" != "0" ]; then
   step "fuzz smoke run (${FUZZ_SECONDS:-20}s per target)"
   if ! cargo fuzz --version >/dev/null 2>&1; then

@@ -83,6 +83,12 @@ enum Command {
     /// halfway, and ends with the line `demo: produced P consumed C lost L duplicated D`
     /// (exit code 1 if anything was lost or duplicated).
     Demo(cmd::demo::DemoOpt),
+    /// Serve the cluster over HTTP, Server-Sent Events and WebSocket, with a web console
+    ///
+    /// Routes under /v1 (topics, produce, NDJSON/SSE reads, WebSocket), /healthz, /metrics,
+    /// /openapi.json and the console at /. Prints `flv gateway for SC listening on URL`,
+    /// then serves until Ctrl-C.
+    Gateway(flv_gateway::GatewayArgs),
     /// Manage Profiles, which describe linked clusters
     ///
     /// Each Profile describes a particular Fluvio cluster you may be connected to.
@@ -168,6 +174,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Consumer(cmd) => cmd.run(&cli.global),
         Command::Local(cmd) => cmd.run(),
         Command::Demo(cmd) => cmd.run(),
+        Command::Gateway(args) => cmd::gateway::run(args, &cli.global),
         Command::Profile(cmd) => cmd.run(&default_config_path()?),
         Command::Version => {
             print_version(&cli.global)?;

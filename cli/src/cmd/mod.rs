@@ -6,6 +6,7 @@ pub(crate) mod consume;
 pub(crate) mod consume_print;
 pub(crate) mod demo;
 pub(crate) mod diagnose;
+pub(crate) mod gateway;
 pub(crate) mod local;
 pub(crate) mod produce;
 pub(crate) mod sm_args;
