@@ -38,6 +38,9 @@ cargo run -q -p flv-cli --bin flv -- demo --records 20000 | tail -n 1
 step "Node.js binding (bindings/node: addon + node --test against the mock cluster)"
 bash bindings/node/ci.sh
 
+step "Python binding (bindings/python: wheel into a fresh venv + pytest, flv and the official fluvio, against the mock cluster)"
+bash bindings/python/ci.sh
+
 if [ "${FUZZ:-1}" != "0" ]; then
   step "fuzz smoke run (${FUZZ_SECONDS:-20}s per target)"
   if ! cargo fuzz --version >/dev/null 2>&1; then
