@@ -7,14 +7,15 @@
 //!   I/O). Blocking calls release the GIL while they wait (`Python::detach`); calls that
 //!   can finish at once (a `send` with room in the queue, a record already buffered) do
 //!   not touch the runtime at all.
-//! - `async_*` methods and `async for` return asyncio awaitables bridged by
-//!   `pyo3-async-runtimes`: the work runs as a tokio task and completes the asyncio future
-//!   through the event loop, no thread per call.
+//! - `async_*` methods and `async for` return asyncio futures (see [`bridge`]): the work
+//!   runs as a tokio task and completes the asyncio future through the event loop, no
+//!   thread per call.
 //! - Batch calls cross the boundary once per batch: `send_all` queues a whole list in one
 //!   call, and a stream's `next_batch()` / `batches()` yield lists of records.
 //! - Errors are [`error::FluvioError`] (or a subclass) with a `code` attribute.
 
 mod admin;
+mod bridge;
 mod config;
 mod consumer;
 pub mod error;
@@ -33,10 +34,7 @@ use crate::consumer::{
 use crate::error::to_py;
 use crate::producer::{TopicProducer, TopicProducerConfig};
 
-/// The process's tokio runtime (shared with the asyncio bridge).
-pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
-    pyo3_async_runtimes::tokio::get_runtime()
-}
+pub(crate) use bridge::{awaitable, runtime};
 
 /// Runs `fut` to completion: at once when it is ready on its first poll, else on the
 /// runtime with the GIL released.
@@ -50,15 +48,6 @@ where
         return out;
     }
     py.detach(|| runtime().block_on(fut))
-}
-
-/// An awaitable of `fut` for asyncio (runs as a task of the runtime).
-pub(crate) fn awaitable<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
-where
-    F: Future<Output = PyResult<T>> + Send + 'static,
-    T: for<'a> IntoPyObject<'a> + Send + 'static,
-{
-    pyo3_async_runtimes::tokio::future_into_py(py, fut)
 }
 
 /// A client connected to one Fluvio cluster (the official `Fluvio`).
@@ -263,18 +252,8 @@ pub(crate) fn join_error(e: tokio::task::JoinError) -> PyErr {
 /// The native module `flv._flv`.
 #[pymodule]
 fn _flv(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    let workers = std::env::var("FLV_PYTHON_WORKER_THREADS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(1);
-    builder
-        .worker_threads(workers)
-        .thread_name("flv-tokio")
-        .enable_all();
-    pyo3_async_runtimes::tokio::init(builder);
     error::register(m)?;
+    bridge::register(m)?;
     m.add_class::<Fluvio>()?;
     config::register(m)?;
     producer::register(m)?;

@@ -17,6 +17,7 @@ return asyncio awaitables and streams support ``async for``; ``send_all`` and
 :class:`FluvioError` (or a subclass) with a ``code``.
 """
 
+import atexit
 from dataclasses import dataclass, replace
 from enum import Enum
 import re
@@ -67,6 +68,10 @@ from ._flv import (
     WatchTopicStream,
 )
 from ._flv import TopicSpec as _TopicSpec
+from ._flv import shutdown as _shutdown
+
+# Runtime threads stop handing results to asyncio before the interpreter finalizes.
+atexit.register(_shutdown)
 
 __all__ = [
     "Fluvio",
