@@ -7,7 +7,7 @@
 //!   I/O). Blocking calls release the GIL while they wait (`Python::detach`); calls that
 //!   can finish at once (a `send` with room in the queue, a record already buffered) do
 //!   not touch the runtime at all.
-//! - `async_*` methods and `async for` return asyncio futures (see [`bridge`]): the work
+//! - `async_*` methods and `async for` return asyncio futures (see the `bridge` module): the work
 //!   runs as a tokio task and completes the asyncio future through the event loop, no
 //!   thread per call.
 //! - Batch calls cross the boundary once per batch: `send_all` queues a whole list in one
@@ -47,6 +47,22 @@ where
     if let Some(out) = (&mut fut).now_or_never() {
         return out;
     }
+    py.detach(|| runtime().block_on(fut))
+}
+
+/// Runs the future `make` returns: polls a first one in place (no allocation) and, if it
+/// would wait, drops it and runs a second one on the runtime with the GIL released. Only
+/// for futures that do nothing until they complete (a send that finds no room, a read with
+/// no record at hand).
+pub(crate) fn block_on_retry<F>(py: Python<'_>, mut make: impl FnMut() -> F) -> F::Output
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    if let Some(out) = make().now_or_never() {
+        return out;
+    }
+    let fut = make();
     py.detach(|| runtime().block_on(fut))
 }
 

@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 
 use crate::error::{invalid_argument, to_py};
-use crate::{awaitable, block_on};
+use crate::{awaitable, block_on, block_on_retry};
 
 /// Compression of produced batches.
 #[pyclass(module = "flv", eq, eq_int, frozen, from_py_object)]
@@ -326,14 +326,17 @@ impl TopicProducer {
         value: &Bound<'_, PyAny>,
     ) -> PyResult<ProduceOutput> {
         let (key, value) = (to_key(key)?, to_bytes(value)?);
-        let out = block_on(py, self.producer.send(key, value)).map_err(to_py)?;
+        // A send that would wait has queued nothing: sending again is safe.
+        let out =
+            block_on_retry(py, || self.producer.send(key.clone(), value.clone())).map_err(to_py)?;
         Ok(ProduceOutput::new(out))
     }
 
     /// Queues a UTF-8 string with an empty key (as the official package does).
     fn send_string(&self, py: Python<'_>, buf: &str) -> PyResult<ProduceOutput> {
         let value = Bytes::copy_from_slice(buf.as_bytes());
-        let out = block_on(py, self.producer.send(Bytes::new(), value)).map_err(to_py)?;
+        let out = block_on_retry(py, || self.producer.send(Bytes::new(), value.clone()))
+            .map_err(to_py)?;
         Ok(ProduceOutput::new(out))
     }
 

@@ -250,3 +250,24 @@ def test_stubs_cover_the_module():
     missing = [n for n in dir(flv._flv) if not n.startswith("_") and f"class {n}" not in text and f"{n} =" not in text and f"def {n}(" not in text]
     assert not missing, missing
     assert (pathlib.Path(flv.__file__).parent / "py.typed").exists()
+
+
+def test_cancelled_anext_takes_no_record(cluster, topic_name):
+    """Cancelling a pending `__anext__` aborts it: the next read gets the record."""
+    create(cluster, topic_name)
+
+    async def main():
+        fluvio = await Fluvio.async_connect_with_config(FluvioConfig.new(cluster.endpoint))
+        stream = await fluvio.partition_consumer(topic_name, 0).async_stream(Offset.beginning())
+        waiter = asyncio.ensure_future(stream.__anext__())
+        await asyncio.sleep(0)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        producer = await fluvio.async_topic_producer(topic_name)
+        await producer.async_send(None, b"kept")
+        await producer.async_flush()
+        record = await asyncio.wait_for(stream.__anext__(), 10)
+        return record.offset(), record.value()
+
+    assert asyncio.run(main()) == (0, b"kept")

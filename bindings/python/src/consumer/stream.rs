@@ -204,7 +204,12 @@ impl PartitionConsumerStream {
     /// The next record, or `None` at the end of the stream (GIL released while waiting).
     fn next(&self, py: Python<'_>) -> PyResult<Option<Record>> {
         let mut g = lock(py, &self.state);
-        Ok(block_on(py, g.next())?.map(|record| Record { record }))
+        let next = match g.next_now() {
+            Some(next) => next,
+            // Nothing at hand: `next_now` took nothing, wait with the GIL released.
+            None => block_on(py, g.next()),
+        };
+        Ok(next?.map(|record| Record { record }))
     }
 
     fn __aiter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
