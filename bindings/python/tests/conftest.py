@@ -28,10 +28,10 @@ def mock_binary() -> str:
 class MockCluster:
     """A running mock cluster: `endpoint`, and `command()` for fault injection."""
 
-    def __init__(self, spus: int) -> None:
+    def __init__(self, spus: int, extra: tuple = ()) -> None:
         self.spus = spus
         self.proc = subprocess.Popen(
-            [mock_binary(), "--spus", str(spus), "--port", "0", "--control"],
+            [mock_binary(), "--spus", str(spus), "--port", "0", "--control", *extra],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
