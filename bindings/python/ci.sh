@@ -4,6 +4,7 @@
 # runs the pytest suite against the `flv-mock-cluster` binary (each test that takes the
 # `fl` fixture runs with flv and with the official package).
 # Needs cargo and python3 (>= 3.9) with venv; installs python3-venv with apt if missing.
+# A test that hangs fails after 120 s (pytest-timeout).
 # PROFILE=release builds the module optimised (default: the dev profile, faster to build).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,11 +30,11 @@ fi
 
 echo "==> pip install ./bindings/python (${profile})"
 MATURIN_PEP517_ARGS="$maturin_args" "$venv/bin/pip" install -q --disable-pip-version-check .
-"$venv/bin/pip" install -q --disable-pip-version-check pytest fluvio==0.21.0
+"$venv/bin/pip" install -q --disable-pip-version-check pytest pytest-timeout fluvio==0.21.0
 
 echo "==> pytest (flv and the official fluvio against the mock cluster)"
 # Run from the tests directory so that `flv` is the installed wheel, not the source tree.
 # pytest exits 5 when it collects no test: that fails this script like any failure.
 cd tests
 FLV_REQUIRE_OFFICIAL=1 FLV_MOCK_CLUSTER="${CARGO_TARGET_DIR:-$root/target}/debug/flv-mock-cluster" \
-  "$venv/bin/python" -m pytest -q -p no:cacheprovider
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider --timeout 120

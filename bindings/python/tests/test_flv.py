@@ -135,7 +135,8 @@ def test_gil_released_while_waiting(cluster, topic_name):
     """A thread keeps running Python code while the main thread waits for a record."""
     create(cluster, topic_name)
     fluvio = connect(cluster)
-    stream = fluvio.partition_consumer(topic_name, 0).stream(Offset.end())
+    # An empty topic: the read waits for the record the ticker thread produces.
+    stream = fluvio.partition_consumer(topic_name, 0).stream(Offset.beginning())
     ticks = []
     stop = threading.Event()
 
@@ -197,13 +198,17 @@ def test_asyncio_concurrency_and_batches(cluster, topic_name):
             count += len(batch)
         assert count == 200
 
-        # A stream waiting in `async for` does not block the event loop.
-        stream = await fluvio.partition_consumer(topic_name, 0).async_stream(Offset.end())
+        # A stream waiting in `async for` does not block the event loop. (It starts at an
+        # absolute offset: where `Offset.end()` is gets known asynchronously.)
+        end = sum(1 for m in metas if m.partition_id() == 0)
+        stream = await fluvio.partition_consumer(topic_name, 0).async_stream(Offset.absolute(end))
         waiter = asyncio.ensure_future(stream.__anext__())
         await asyncio.sleep(0)
         assert not waiter.done()
-        await producer.async_send(None, b"late")
-        await producer.async_flush()
+        to_p0 = TopicProducerConfigBuilder().set_specific_partitioner(0).build()
+        late_producer = await fluvio.async_topic_producer_with_config(topic_name, to_p0)
+        await late_producer.async_send(None, b"late")
+        await late_producer.async_flush()
         late = await asyncio.wait_for(waiter, 10)
         assert late.value() == b"late"
         await fluvio.partition_consumer(topic_name, 0).async_stream(Offset.beginning())
