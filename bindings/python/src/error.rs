@@ -47,24 +47,21 @@ pyo3::create_exception!(
 );
 
 /// A Python exception of the class that fits `code`, with `code` set on it.
+///
+/// Built lazily (`args` = `(message, code)`; `code` and `str()` are read from them), so it
+/// can be made on a runtime thread without touching the interpreter.
 pub fn py_error(code: &str, message: impl std::fmt::Display) -> PyErr {
-    let message = message.to_string();
-    let err = match code {
-        "TOPIC_NOT_FOUND" => TopicNotFoundError::new_err(message),
-        "TIMEOUT" => FluvioTimeoutError::new_err(message),
-        "TLS_ERROR" | "TLS_CONFIG_ERROR" => FluvioTlsError::new_err(message),
+    let args = (message.to_string(), code.to_owned());
+    match code {
+        "TOPIC_NOT_FOUND" => TopicNotFoundError::new_err(args),
+        "TIMEOUT" => FluvioTimeoutError::new_err(args),
+        "TLS_ERROR" | "TLS_CONFIG_ERROR" => FluvioTlsError::new_err(args),
         "CONNECTION_REFUSED" | "CONNECTION_ERROR" | "DNS_ERROR" | "INVALID_ADDRESS" => {
-            FluvioConnectionError::new_err(message)
+            FluvioConnectionError::new_err(args)
         }
-        "CLOSED" => FluvioClosedError::new_err(message),
-        _ => FluvioError::new_err(message),
-    };
-    Python::attach(|py| {
-        // Setting an attribute on a fresh exception instance cannot fail in practice;
-        // if it did, the exception still carries its class and message.
-        let _ = err.value(py).setattr("code", code);
-    });
-    err
+        "CLOSED" => FluvioClosedError::new_err(args),
+        _ => FluvioError::new_err(args),
+    }
 }
 
 /// The Python exception of an flv error.
@@ -178,5 +175,22 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         py.get_type::<FluvioConnectionError>(),
     )?;
     m.add("FluvioClosedError", py.get_type::<FluvioClosedError>())?;
+    // `code` and the message come from the arguments `(message, code)` of `py_error`.
+    let globals = pyo3::types::PyDict::new(py);
+    globals.set_item("FluvioError", py.get_type::<FluvioError>())?;
+    py.run(
+        cr#"
+def _code(self):
+    return self.args[1] if len(self.args) > 1 else "ERROR"
+
+def _str(self):
+    return str(self.args[0]) if self.args else ""
+
+FluvioError.code = property(_code, doc="The error's stable code, e.g. TOPIC_NOT_FOUND.")
+FluvioError.__str__ = _str
+"#,
+        Some(&globals),
+        None,
+    )?;
     Ok(())
 }
