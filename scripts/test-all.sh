@@ -40,6 +40,8 @@ bash bindings/node/ci.sh
 
 step "flv gateway web console in headless chromium (two tabs chat; installs chromium, puppeteer-core)"
 bash gateway/browser-test/run.sh
+step "Python binding (bindings/python: wheel into a fresh venv + pytest, flv and the official fluvio, against the mock cluster)"
+bash bindings/python/ci.sh
 
 if [ "${FUZZ:-1}" != "0" ]; then
   step "fuzz smoke run (${FUZZ_SECONDS:-20}s per target)"
