@@ -56,6 +56,10 @@ struct Args {
     /// Only these partition counts (default 1 and 3).
     #[arg(long, value_delimiter = ',')]
     partitions: Vec<u32>,
+    /// The embedded mock's SPUs write with `TCP_NODELAY` and large writes (the mock's default
+    /// for tests) instead of like a real SPU (no `TCP_NODELAY`, 64 KiB writes).
+    #[arg(long)]
+    mock_nodelay: bool,
     /// Print the embedded mock cluster's log (malformed input, faults) at the end.
     #[arg(long)]
     mock_log: bool,
@@ -77,7 +81,7 @@ fn main() -> anyhow::Result<()> {
         // The SPUs write as a real SPU does (see `ServerOptions::real_spu_writes`), so that
         // a client that stalls on a real cluster stalls here too.
         (None, None) => Some(MockClusterServer::start(ServerOptions {
-            real_spu_writes: true,
+            real_spu_writes: !args.mock_nodelay,
             ..ServerOptions::default()
         })?),
         _ => None,
