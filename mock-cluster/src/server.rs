@@ -43,7 +43,7 @@ pub struct ServerOptions {
     /// i.e. mutual TLS as a cluster with a verified TLS policy does.
     pub tls_client_ca: Option<String>,
     /// SPU sockets write like a real SPU's: without `TCP_NODELAY` and in pieces of
-    /// [`REAL_SPU_WRITE`] bytes (a real SPU sends StreamFetch records with `sendfile` in
+    /// 64 KiB (a real SPU sends StreamFetch records with `sendfile` in
     /// 64 KiB pieces). Nagle's algorithm then holds a response's short last segment until
     /// the client has acknowledged the one before, as on a real cluster: a client that
     /// delays its ACKs waits up to 40 ms for it. `flv-bench` runs the mock this way.
@@ -51,7 +51,7 @@ pub struct ServerOptions {
 }
 
 /// The size of one write of an SPU socket with [`ServerOptions::real_spu_writes`].
-pub const REAL_SPU_WRITE: usize = 64 * 1024;
+pub(crate) const REAL_SPU_WRITE: usize = 64 * 1024;
 
 impl Default for ServerOptions {
     fn default() -> Self {
