@@ -116,14 +116,8 @@ async fn hundred_records_produced_and_read_back_as_ndjson() {
 
     // limit ends the stream even while waiting for more; an absolute offset starts there.
     let text = h
-        .http
-        .get(h.at("/v1/topics/events/records?offset=90&limit=5"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_text("/v1/topics/events/records?offset=90&limit=5")
+        .await;
     let offsets: Vec<i64> = ndjson(&text)
         .iter()
         .map(|l| l["offset"].as_i64().unwrap())
@@ -131,14 +125,8 @@ async fn hundred_records_produced_and_read_back_as_ndjson() {
     assert_eq!(offsets, [90, 91, 92, 93, 94]);
     // -N: the last N.
     let text = h
-        .http
-        .get(h.at("/v1/topics/events/records?offset=-3&wait=false"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_text("/v1/topics/events/records?offset=-3&wait=false")
+        .await;
     let offsets: Vec<i64> = ndjson(&text)
         .iter()
         .map(|l| l["offset"].as_i64().unwrap())
@@ -180,14 +168,8 @@ async fn keys_binary_values_partitions_and_query_options() {
         json!([{"partition": 1, "offset": 0}, {"partition": 1, "offset": 1}, {"partition": 0, "offset": 0}])
     );
     let text = h
-        .http
-        .get(h.at("/v1/topics/mixed/records?partition=1&offset=beginning&wait=false"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_text("/v1/topics/mixed/records?partition=1&offset=beginning&wait=false")
+        .await;
     let lines = ndjson(&text);
     assert_eq!(lines[0]["key"], "k1");
     assert_eq!(lines[0]["value"], "text");
@@ -332,15 +314,7 @@ async fn not_found_and_bad_requests() {
         .await
         .unwrap();
     assert_eq!(text, "");
-    let metrics = h
-        .http
-        .get(h.at("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = h.get_text("/metrics").await;
     assert!(metrics.contains("flv_gateway_requests_total{code=\"400\"}"));
     assert!(metrics.contains("flv_gateway_requests_total{code=\"404\"}"));
     assert!(metrics.contains("flv_gateway_requests_total{code=\"413\"}"));

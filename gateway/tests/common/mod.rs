@@ -68,6 +68,18 @@ impl Harness {
         }
     }
 
+    /// The body of a GET of `path` (any status).
+    pub async fn get_text(&self, path: impl AsRef<str>) -> String {
+        self.http
+            .get(self.at(path.as_ref()))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// The gateway's URL of `path`.
     pub fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)
