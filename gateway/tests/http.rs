@@ -16,15 +16,7 @@ async fn topics_create_list_delete() {
     h.create_topic("alpha", 2).await;
     h.create_topic("beta", 1).await;
 
-    let topics: Value = h
-        .http
-        .get(h.at("/v1/topics"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let topics: Value = h.get_json("/v1/topics").await;
     let names: Vec<&str> = topics
         .as_array()
         .unwrap()
@@ -69,15 +61,7 @@ async fn topics_create_list_delete() {
         .await
         .unwrap();
     assert_eq!(del.status(), 200);
-    let topics: Value = h
-        .http
-        .get(h.at("/v1/topics"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let topics: Value = h.get_json("/v1/topics").await;
     assert_eq!(topics.as_array().unwrap().len(), 1);
     let del = h
         .http
@@ -407,15 +391,7 @@ async fn healthz_metrics_openapi_console_and_cors() {
         assert!(text.contains(name), "{name} missing in\n{text}");
     }
 
-    let api: Value = h
-        .http
-        .get(h.at("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api: Value = h.get_json("/openapi.json").await;
     assert_eq!(api["openapi"], "3.0.3");
     assert!(api["paths"]["/v1/topics/{topic}/ws"]["get"].is_object());
 

@@ -159,8 +159,9 @@ const SIZE: usize = 1024;
 /// (64 KiB here) and a fetch, plus what the kernel's socket buffers hold.
 const BOUND: f64 = 8.0 * 1024.0 * 1024.0;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slow_ndjson_reader_keeps_the_gateway_bounded() {
+/// A gateway with a 64 KiB stream buffer over a topic `bulk` of [`RECORDS`] records, the
+/// client's bytes-in counter before any read, and the gateway's `host:port`.
+async fn bulk_gateway() -> (Harness, f64, String) {
     let h = Harness::start(GatewayOptions {
         stream_buffer_bytes: 64 * 1024,
         ..GatewayOptions::default()
@@ -169,8 +170,26 @@ async fn slow_ndjson_reader_keeps_the_gateway_bounded() {
     h.create_topic("bulk", 1).await;
     fill(&h, "bulk", RECORDS, SIZE).await;
     let before = h.metric("flv_client_bytes_in_total").await;
-
     let addr = h.url.trim_start_matches("http://").to_owned();
+    (h, before, addr)
+}
+
+/// Once the gateway's fetching settles, it has fetched less than [`BOUND`] since `before`.
+async fn assert_fetched_bounded(h: &Harness, before: f64, who: &str) {
+    let fetched = h
+        .settled_metric("flv_client_bytes_in_total", Duration::from_millis(500))
+        .await
+        - before;
+    let total = (RECORDS * SIZE) as f64;
+    assert!(
+        fetched < BOUND,
+        "{who} let the gateway fetch {fetched} of {total} bytes"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_ndjson_reader_keeps_the_gateway_bounded() {
+    let (h, before, addr) = bulk_gateway().await;
     let mut tcp = small_window(&addr).await;
     let request = format!(
         "GET /v1/topics/bulk/records?offset=beginning&wait=false HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n"
@@ -185,15 +204,7 @@ async fn slow_ndjson_reader_keeps_the_gateway_bounded() {
     assert!(String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"));
     h.wait_metric("flv_gateway_open_streams", |v| v == 1.0)
         .await;
-    let fetched = h
-        .settled_metric("flv_client_bytes_in_total", Duration::from_millis(500))
-        .await
-        - before;
-    let total = (RECORDS * SIZE) as f64;
-    assert!(
-        fetched < BOUND,
-        "a stalled reader let the gateway fetch {fetched} of {total} bytes"
-    );
+    assert_fetched_bounded(&h, before, "a stalled reader").await;
     let out = h.metric("flv_gateway_records_out_total").await;
     assert!(
         out < RECORDS as f64 / 2.0,
@@ -231,30 +242,13 @@ async fn slow_ndjson_reader_keeps_the_gateway_bounded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_websocket_reader_keeps_the_gateway_bounded_and_disconnect_releases() {
-    let h = Harness::start(GatewayOptions {
-        stream_buffer_bytes: 64 * 1024,
-        ..GatewayOptions::default()
-    })
-    .await;
-    h.create_topic("bulk", 1).await;
-    fill(&h, "bulk", RECORDS, SIZE).await;
-    let before = h.metric("flv_client_bytes_in_total").await;
-
-    let addr = h.url.trim_start_matches("http://").to_owned();
+    let (h, before, addr) = bulk_gateway().await;
     let tcp = small_window(&addr).await;
     let url = h.ws("/v1/topics/bulk/ws?offset=beginning");
     let (mut ws, _) = tokio_tungstenite::client_async(url, tcp).await.unwrap();
     let first = next_json(&mut ws).await;
     assert_eq!(first["offset"], 0);
-    let fetched = h
-        .settled_metric("flv_client_bytes_in_total", Duration::from_millis(500))
-        .await
-        - before;
-    let total = (RECORDS * SIZE) as f64;
-    assert!(
-        fetched < BOUND,
-        "a stalled WebSocket let the gateway fetch {fetched} of {total} bytes"
-    );
+    assert_fetched_bounded(&h, before, "a stalled WebSocket").await;
 
     // Take a few thousand records, then hang up in the middle of the stream.
     for i in 1..3000 {

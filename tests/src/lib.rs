@@ -15,15 +15,26 @@ pub fn traces_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("traces")
 }
 
-/// Checks that `quickack` takes the socket `fd` out of delayed-ACK mode: the socket is put
-/// into it first (`TCP_QUICKACK` off), and must read back on after `quickack`. Linux only.
+/// Checks that `rt.quickack` (called by the driver after every read) takes a socket the
+/// runtime connected out of delayed-ACK mode: the socket is put into it first
+/// (`TCP_QUICKACK` off), and must read back on after `quickack`. `fd` reaches the socket
+/// under the runtime's stream type. Linux only.
 #[cfg(target_os = "linux")]
-pub fn assert_quickack(fd: impl std::os::fd::AsFd, quickack: impl FnOnce() -> std::io::Result<()>) {
-    let sock = socket2::SockRef::from(&fd);
+pub async fn assert_runtime_quickack<R: flv_driver::Runtime>(
+    rt: R,
+    fd: impl Fn(&R::Tcp) -> std::os::fd::BorrowedFd<'_>,
+) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let tcp = rt
+        .connect(listener.local_addr().expect("address"))
+        .await
+        .expect("connect");
+    let borrowed = fd(&tcp);
+    let sock = socket2::SockRef::from(&borrowed);
     sock.set_tcp_quickack(false)
         .expect("enter delayed-ACK mode");
     assert!(!sock.tcp_quickack().expect("read TCP_QUICKACK"));
-    quickack().expect("quickack");
+    rt.quickack(&tcp).expect("quickack");
     assert!(
         sock.tcp_quickack().expect("read TCP_QUICKACK"),
         "the socket is still in delayed-ACK mode"

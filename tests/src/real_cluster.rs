@@ -72,8 +72,7 @@ impl RealCluster {
         let admin = loop {
             match cluster.connect() {
                 Ok(f) => break f,
-                Err(e) if Instant::now() < deadline => {
-                    let _ = e;
+                Err(_) if Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(100));
                 }
                 Err(e) => return Err(e.context("the SC did not accept connections in 30 s")),

@@ -50,6 +50,34 @@ impl Runtime for Counting {
     }
 }
 
+/// Creates `topic`, produces `count` records of `size` bytes and reads them back from the
+/// beginning: every offset in order, every value whole.
+async fn round_trip<R: Runtime>(fluvio: &Fluvio<R>, topic: &str, count: i64, size: usize) {
+    fluvio
+        .admin()
+        .create(topic, false, TopicSpec::computed(1, 1))
+        .await
+        .expect("create topic");
+    let producer = fluvio.topic_producer(topic).await.expect("producer");
+    let value = vec![7u8; size];
+    for _ in 0..count {
+        let _queued = producer
+            .send(RecordKey::NULL, value.clone())
+            .await
+            .expect("send");
+    }
+    producer.flush().await.expect("flush");
+    let mut stream = fluvio
+        .consumer_with_config(ConsumerConfig::new(topic, Offset::beginning()))
+        .await
+        .expect("consumer");
+    for want in 0..count {
+        let r = stream.next().await.expect("record").expect("no error");
+        assert_eq!(r.offset, want);
+        assert_eq!(r.value.len(), size);
+    }
+}
+
 #[test]
 fn every_connection_is_quickacked_after_reads() {
     let mock = MockClusterServer::start(ServerOptions::default()).expect("mock cluster");
@@ -67,28 +95,7 @@ fn every_connection_is_quickacked_after_reads() {
         let fluvio = Fluvio::connect_with_runtime(rt, &ClusterConfig::new(mock.sc_addr()))
             .await
             .expect("connect");
-        fluvio
-            .admin()
-            .create("quickack", false, TopicSpec::computed(1, 1))
-            .await
-            .expect("create topic");
-        let producer = fluvio.topic_producer("quickack").await.expect("producer");
-        for i in 0..100u32 {
-            let _queued = producer
-                .send(RecordKey::NULL, i.to_string())
-                .await
-                .expect("send");
-        }
-        producer.flush().await.expect("flush");
-        let mut stream = fluvio
-            .consumer_with_config(ConsumerConfig::new("quickack", Offset::beginning()))
-            .await
-            .expect("consumer");
-        for _ in 0..100 {
-            stream.next().await.expect("record").expect("no error");
-        }
-        drop(stream);
-        drop(producer);
+        round_trip(&fluvio, "quickack", 100, 1).await;
         fluvio.close().await.expect("close");
     });
     let ports = ports.lock().expect("ports");
@@ -123,31 +130,7 @@ fn catch_up_read_from_spus_that_write_like_real_ones() {
         )
         .await
         .expect("connect");
-        fluvio
-            .admin()
-            .create("nagle", false, TopicSpec::computed(1, 1))
-            .await
-            .expect("create topic");
-        let producer = fluvio.topic_producer("nagle").await.expect("producer");
-        let value = vec![7u8; 1000];
-        for _ in 0..5000 {
-            let _queued = producer
-                .send(RecordKey::NULL, value.clone())
-                .await
-                .expect("send");
-        }
-        producer.flush().await.expect("flush");
-        let mut stream = fluvio
-            .consumer_with_config(ConsumerConfig::new("nagle", Offset::beginning()))
-            .await
-            .expect("consumer");
-        for want in 0..5000i64 {
-            let r = stream.next().await.expect("record").expect("no error");
-            assert_eq!(r.offset, want);
-            assert_eq!(r.value.len(), 1000);
-        }
-        drop(stream);
-        drop(producer);
+        round_trip(&fluvio, "nagle", 5000, 1000).await;
         fluvio.close().await.expect("close");
     });
 }

@@ -21,13 +21,6 @@ flv_driver::transport_suite!(run, |tcp: &async_std::net::TcpStream| tcp.nodelay(
 #[cfg(target_os = "linux")]
 #[test]
 fn quickack_leaves_delayed_ack_mode() {
-    use flv_driver::runtime::Runtime;
-    run(|rt| async move {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let tcp = rt
-            .connect(listener.local_addr().expect("address"))
-            .await
-            .expect("connect");
-        flv_tests::assert_quickack(&tcp, || rt.quickack(&tcp));
-    });
+    use std::os::fd::AsFd;
+    run(|rt| flv_tests::assert_runtime_quickack(rt, |t: &async_std::net::TcpStream| t.as_fd()));
 }

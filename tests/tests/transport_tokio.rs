@@ -53,13 +53,6 @@ fn usable_from_another_executor() {
 #[cfg(target_os = "linux")]
 #[test]
 fn quickack_leaves_delayed_ack_mode() {
-    use flv_driver::runtime::Runtime;
-    run(|rt| async move {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let tcp = rt
-            .connect(listener.local_addr().expect("address"))
-            .await
-            .expect("connect");
-        flv_tests::assert_quickack(tcp.get_ref(), || rt.quickack(&tcp));
-    });
+    use std::os::fd::AsFd;
+    run(|rt| flv_tests::assert_runtime_quickack(rt, |t: &TokioTcp| t.get_ref().as_fd()));
 }

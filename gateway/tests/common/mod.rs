@@ -80,6 +80,18 @@ impl Harness {
             .unwrap()
     }
 
+    /// The body of a GET of `path` as JSON (any status).
+    pub async fn get_json(&self, path: impl AsRef<str>) -> Value {
+        self.http
+            .get(self.at(path.as_ref()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// The gateway's URL of `path`.
     pub fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)

@@ -35,7 +35,7 @@ mod official;
 mod report;
 pub mod stats;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -229,8 +229,8 @@ pub struct Bench {
     flv: FlvSide,
     sides: Vec<Box<dyn Side>>,
     admin: flv_tokio::Fluvio,
-    /// Topics created (or found) so far, by name.
-    topics: BTreeMap<String, ()>,
+    /// Topics created (or found) so far.
+    topics: BTreeSet<String>,
     /// Median records/s per (workload label, client).
     pub medians: BTreeMap<(String, String), f64>,
 }
@@ -255,7 +255,7 @@ impl Bench {
             flv,
             sides,
             admin,
-            topics: BTreeMap::new(),
+            topics: BTreeSet::new(),
             medians: BTreeMap::new(),
         })
     }
@@ -264,7 +264,7 @@ impl Bench {
     /// it (with `retain`, its partitions keep at most [`RETAINED`] bytes), once every
     /// partition is Online.
     fn topic(&mut self, name: &str, partitions: u32, retain: bool) -> Result<String> {
-        if self.topics.contains_key(name) {
+        if self.topics.contains(name) {
             return Ok(name.to_string());
         }
         let admin = self.admin.admin();
@@ -305,7 +305,7 @@ impl Bench {
                 ONLINE_TIMEOUT,
             ))
             .with_context(|| format!("topic {name}"))?;
-        self.topics.insert(name.to_string(), ());
+        self.topics.insert(name.to_string());
         Ok(name.to_string())
     }
 
