@@ -60,14 +60,7 @@ pub(crate) async fn bounded<T>(
 
 /// A valid topic name (as the SC checks it: lowercase letters, digits and `-`, at most 63).
 fn check_name(name: &str) -> Result<(), ApiError> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-');
-    if ok {
+    if flv_tokio::core::sc::is_valid_resource_name(name) {
         Ok(())
     } else {
         Err(ApiError::bad(format!(

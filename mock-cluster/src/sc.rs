@@ -60,17 +60,6 @@ fn err(name: impl Into<String>, code: ErrorCode, message: impl Into<String>) -> 
     }
 }
 
-/// Upstream's resource name rule: lowercase alphanumerics and `-`, at most 63
-/// characters, starting and ending with an alphanumeric.
-fn valid_name(name: &str) -> bool {
-    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-    !name.is_empty()
-        && name.len() <= 63
-        && name.chars().all(|c| ok_char(c) || c == '-')
-        && name.chars().next().is_some_and(ok_char)
-        && name.chars().next_back().is_some_and(ok_char)
-}
-
 impl MockCluster {
     pub(crate) fn handle_sc(&mut self, conn: ConnId, header: RequestHeader, body: AnyRequest) {
         let (cid, version) = (header.correlation_id, header.api_version);
@@ -221,7 +210,7 @@ impl MockCluster {
                 format!("Topic '{name}' already exists"),
             );
         }
-        if !valid_name(name) {
+        if !flv_core::sc::is_valid_resource_name(name) {
             return err(
                 name,
                 ErrorCode::TopicInvalidName,
@@ -467,20 +456,5 @@ impl MockCluster {
                 status.error_message.unwrap_or_default(),
             ))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names() {
-        assert!(valid_name("t1"));
-        assert!(valid_name("consumer-offset"));
-        assert!(!valid_name("T1"));
-        assert!(!valid_name("-a"));
-        assert!(!valid_name(""));
-        assert!(!valid_name(&"a".repeat(64)));
     }
 }

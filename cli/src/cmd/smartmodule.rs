@@ -87,14 +87,7 @@ impl TableRow for SmartModuleRow {
 /// A resource name as the SC accepts it: lowercase alphanumerics and `-`, at most 63
 /// characters, starting and ending alphanumeric (upstream's `validate_resource_name`).
 fn check_resource_name(what: &str, name: &str) -> anyhow::Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-');
-    if !ok {
+    if !flv_core::sc::is_valid_resource_name(name) {
         bail!(
             "invalid name for {what} \"{name}\": use lowercase letters, digits and '-' (at most 63, not at either end)"
         );

@@ -93,6 +93,24 @@ pub mod topic;
 #[cfg(test)]
 mod trace_tests;
 
+#[cfg(test)]
+mod name_tests {
+    use super::is_valid_resource_name;
+
+    #[test]
+    fn resource_names() {
+        assert!(is_valid_resource_name("t1"));
+        assert!(is_valid_resource_name("consumer-offset"));
+        assert!(is_valid_resource_name(&"a".repeat(63)));
+        assert!(!is_valid_resource_name("T1"));
+        assert!(!is_valid_resource_name("-a"));
+        assert!(!is_valid_resource_name("a-"));
+        assert!(!is_valid_resource_name("a_b"));
+        assert!(!is_valid_resource_name(""));
+        assert!(!is_valid_resource_name(&"a".repeat(64)));
+    }
+}
+
 pub use metadata::{Message, Metadata, MetadataUpdate, MsgType};
 pub use mirroring::{MirrorConnect, MirroringRequest, MirroringResponse, MirroringSpecWrapper};
 pub use objects::{
@@ -101,6 +119,19 @@ pub use objects::{
     ObjectWatchRequest, ObjectWatchResponse, UpdateRequest,
 };
 pub use status::Status;
+
+/// Upstream's resource name rule (`validate_resource_name`), which the SC applies to topic,
+/// SmartModule and other object names: lowercase alphanumerics and `-`, at most 63
+/// characters, starting and ending with an alphanumeric.
+pub fn is_valid_resource_name(name: &str) -> bool {
+    let ok_byte = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes.iter().all(|&b| ok_byte(b) || b == b'-')
+        && bytes.first().copied().is_some_and(ok_byte)
+        && bytes.last().copied().is_some_and(ok_byte)
+}
 
 /// The API keys of the SC public API (`AdminPublicApiKey` upstream).
 pub mod api_key {
