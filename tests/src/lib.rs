@@ -6,6 +6,7 @@ pub mod faults;
 pub mod proxy;
 pub mod real_cluster;
 pub mod sim;
+pub mod smartmodules;
 pub mod suite;
 
 use std::path::PathBuf;
@@ -13,6 +14,24 @@ use std::path::PathBuf;
 /// The directory of the traces captured from a real Fluvio 0.50 cluster.
 pub fn traces_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("traces")
+}
+
+/// The built `flv` binary: `target/<profile>/flv`, next to the `deps` directory holding the
+/// running test. `cargo test --workspace` builds it first; after `cargo test -p flv-tests`
+/// alone it may be missing or stale.
+pub fn flv_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let mut dir = exe.parent().expect("deps directory").to_owned();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let bin = dir.join(format!("flv{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it with `cargo build -p flv-cli` (cargo test --workspace does)",
+        bin.display()
+    );
+    bin
 }
 
 /// Checks that `rt.quickack` (called by the driver after every read) takes a socket the

@@ -13,27 +13,12 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use fluvio::config as up;
+use flv_tests::flv_binary;
 
 const KEY: &str =
     "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
 const CERT: &str =
     "-----BEGIN CERTIFICATE-----\nMIIDazCCAlOgAwIBAgIUQ\n-----END CERTIFICATE-----\n";
-
-/// `target/<profile>/flv`, next to the `deps` directory holding this test.
-fn flv_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let mut dir = exe.parent().expect("deps directory").to_owned();
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    let bin = dir.join(format!("flv{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} is missing: build it with `cargo build -p flv-cli` (cargo test --workspace does)",
-        bin.display()
-    );
-    bin
-}
 
 struct Home {
     dir: tempfile::TempDir,

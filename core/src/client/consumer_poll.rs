@@ -99,20 +99,14 @@ pub(crate) fn batch_records(
             base_offset: batch.base_offset(),
             message: e.to_string(),
         })?;
-    Ok(records
-        .into_iter()
-        .filter_map(|r| {
-            let offset = batch.record_offset(&r);
-            if offset < from || end.is_some_and(|e| offset >= e) {
-                return None;
-            }
-            Some(ConsumerRecord {
-                partition,
-                offset,
-                timestamp: batch.record_timestamp(&r).unwrap_or(-1),
-                key: r.key,
-                value: r.value,
-            })
+    Ok(batch
+        .records_at_or_after(records, from, end)
+        .map(|(offset, r)| ConsumerRecord {
+            partition,
+            offset,
+            timestamp: batch.record_timestamp(&r).unwrap_or(-1),
+            key: r.key,
+            value: r.value,
         })
         .collect())
 }

@@ -292,6 +292,39 @@ impl Batch {
         self.header.base_offset.saturating_add(record.offset_delta)
     }
 
+    /// The records of this batch (decoded by the caller) that a consumer at `from`
+    /// delivers, each with its offset, in log order, stopping before `end`.
+    ///
+    /// Records before `from` lead a batch that starts before the consumer's position; they
+    /// are skipped. After the first record at or past `from`, every record is delivered:
+    /// a real SPU running a SmartModule merges the records that passed from several
+    /// stored batches into one batch and shifts each later batch's offset deltas the
+    /// wrong way (upstream `fluvio-spu` `process_batch` adds `base - input_base`, not
+    /// `input_base - base`), so those records carry offsets below their true ones, even
+    /// below `from`. The records are in log order, so flv delivers them, each with the
+    /// highest offset seen so far in the batch (never above its true offset, so a commit
+    /// of it re-reads rather than skips); upstream's consumer keeps only records at or
+    /// after its start offset (read in its source), so it drops them. Checked on
+    /// a real SPU in `tests/tests/real_smartmodule.rs`. For a batch whose offsets rise, as
+    /// every batch without a SmartModule's does, this is the plain `from..end` window.
+    pub fn records_at_or_after(
+        &self,
+        records: Vec<Record>,
+        from: i64,
+        end: Option<i64>,
+    ) -> impl Iterator<Item = (i64, Record)> {
+        let mut reached = false;
+        let mut highest = i64::MIN;
+        let base = self.header.base_offset;
+        records.into_iter().filter_map(move |record| {
+            let given = base.saturating_add(record.offset_delta);
+            highest = highest.max(given);
+            reached |= highest >= from;
+            let in_window = reached && end.is_none_or(|e| highest < e);
+            in_window.then_some((highest, record))
+        })
+    }
+
     /// Timestamp (ms since the epoch) of a record of this batch, if the batch has one.
     pub fn record_timestamp(&self, record: &Record) -> Option<i64> {
         (self.header.first_timestamp != NO_TIMESTAMP).then(|| {

@@ -173,6 +173,72 @@ fn bad_batch_lengths() {
     ));
 }
 
+/// A real SPU running a SmartModule filter sends each batch with its original
+/// `last_offset_delta` and only the records that passed, each keeping its offset delta
+/// (seen on a real SPU: `tests/tests/real_smartmodule.rs`). They decode at their own
+/// offsets, and the stream continues after the whole batch.
+#[test]
+fn filtered_batch_keeps_record_offsets() {
+    let mut b = batch_of(5, &[(0, "apple"), (2, "banana"), (5, "pear")]);
+    b.set_base_offset(100);
+    let got: Vec<(i64, Bytes)> = b
+        .records()
+        .unwrap()
+        .iter()
+        .map(|r| (b.record_offset(r), r.value.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (100, Bytes::from("apple")),
+            (102, Bytes::from("banana")),
+            (105, Bytes::from("pear"))
+        ]
+    );
+    assert_eq!(b.next_offset(), 106);
+    // An empty filtered batch (nothing passed) decodes too.
+    let empty = raw_batch(5, &0i32.to_be_bytes());
+    assert!(empty.records().unwrap().is_empty());
+}
+
+/// A batch of `(offset_delta, value)` records announcing `last_offset_delta`.
+fn batch_of(last_offset_delta: i32, records: &[(i64, &str)]) -> Batch {
+    let mut section = (records.len() as i32).to_be_bytes().to_vec();
+    for (delta, value) in records {
+        let mut rec = BytesMut::new();
+        let record = Record {
+            offset_delta: *delta,
+            ..Record::new(value.as_bytes().to_vec())
+        };
+        crate::codec::Encode::encode(&record, &mut rec, 0).unwrap();
+        section.extend_from_slice(&rec);
+    }
+    raw_batch(last_offset_delta, &section)
+}
+
+fn delivered(b: &Batch, from: i64, end: Option<i64>) -> Vec<(i64, String)> {
+    b.records_at_or_after(b.records().unwrap(), from, end)
+        .map(|(o, r)| (o, String::from_utf8(r.value.to_vec()).unwrap()))
+        .collect()
+}
+
+/// What a real SPU sends for a SmartModule filter over three one-record batches (apple at
+/// 0, banana at 2, pear at 5, the others filtered out): one batch, base 0, whose later
+/// records' offset deltas went the wrong way (upstream's sign error). flv delivers them at
+/// the highest offset seen so far instead of dropping them as before the position.
+#[test]
+fn misnumbered_smartmodule_batch_loses_no_record() {
+    let b = batch_of(5, &[(0, "apple"), (-2, "banana"), (-5, "pear")]);
+    let all = [(0, "apple"), (0, "banana"), (0, "pear")].map(|(o, v)| (o, v.to_owned()));
+    assert_eq!(delivered(&b, 0, None), all);
+    assert_eq!(b.next_offset(), 6);
+    // An ordinary batch: the plain window.
+    let b = batch_of(3, &[(0, "a"), (1, "b"), (2, "c"), (3, "d")]);
+    let window = [(1, "b"), (2, "c")].map(|(o, v)| (o, v.to_owned()));
+    assert_eq!(delivered(&b, 1, Some(3)), window);
+    assert!(delivered(&b, 4, None).is_empty());
+}
+
 /// A batch with a valid CRC around an arbitrary records section.
 fn raw_batch(last_offset_delta: i32, section: &[u8]) -> Batch {
     let h = BatchHeader {
@@ -189,9 +255,10 @@ fn hostile_records_sections() {
     crate::codec::Encode::encode(&Record::new(&b"hello"[..]), &mut rec, 0).unwrap();
     let section = |count: i32, body: &[u8]| [&count.to_be_bytes()[..], body].concat();
 
-    // Count mismatch with last_offset_delta, both ways.
-    for (lod, count) in [(0, 2), (2, 1), (-1, 1)] {
-        let b = raw_batch(lod, &section(count, &rec.repeat(count as usize)));
+    // More records than the offsets last_offset_delta spans (fewer is a filtered batch:
+    // `filtered_batch_keeps_record_offsets`), or a negative count.
+    for (lod, count) in [(0, 2), (-1, 1), (2, -1)] {
+        let b = raw_batch(lod, &section(count, &rec.repeat(count.max(0) as usize)));
         assert!(
             matches!(b.records(), Err(DecodeError::InvalidValue { .. })),
             "{lod}/{count}"
