@@ -31,6 +31,7 @@ pub mod tls;
 mod topics;
 mod wire;
 mod ws;
+mod ws_frame;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
