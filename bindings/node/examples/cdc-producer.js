@@ -83,7 +83,7 @@ async function main() {
 
   const fluvio = await Fluvio.connect(values.endpoint ? { endpoint: values.endpoint } : {});
   try {
-    await fluvio.admin().createTopic(values.topic, { partitions: Number(values.partitions) });
+    await (await fluvio.admin()).createTopic(values.topic, { partitions: Number(values.partitions) });
   } catch (e) {
     if (e.code !== 'TOPIC_ALREADY_EXISTS') throw e;
   }

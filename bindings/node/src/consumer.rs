@@ -2,6 +2,10 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+use flv_tokio::core::spu::smartmodule::{
+    SmartModuleInvocation, SmartModuleInvocationWasm, SmartModuleKind,
+};
 use flv_tokio::{ConsumerConfig, ConsumerRecord, ConsumerStream, Offset};
 use futures_util::future::{Either, select};
 use futures_util::{FutureExt, StreamExt};
@@ -55,6 +59,50 @@ pub struct ConsumerOptions {
     pub disable_continuous: Option<bool>,
     /// Largest record set per fetch response, in bytes.
     pub max_bytes: Option<i32>,
+    /// A SmartModule the SPU applies to the records.
+    pub smartmodule: Option<SmartModuleOptions>,
+}
+
+/// A SmartModule to apply: a stored one by `name`, or `wasm` sent with the request.
+#[napi(object)]
+pub struct SmartModuleOptions {
+    /// `filter`, `map`, `array_map` or `filter_map`.
+    pub kind: String,
+    /// The name of a SmartModule stored in the cluster.
+    pub name: Option<String>,
+    /// A gzip-compressed WASM module.
+    pub wasm: Option<Buffer>,
+}
+
+impl SmartModuleOptions {
+    /// The invocation these options describe.
+    pub fn into_invocation(self) -> napi::Result<SmartModuleInvocation> {
+        let kind = match self.kind.as_str() {
+            "filter" => SmartModuleKind::Filter,
+            "map" => SmartModuleKind::Map,
+            "array_map" => SmartModuleKind::ArrayMap,
+            "filter_map" => SmartModuleKind::FilterMap,
+            other => {
+                return Err(invalid_argument(format!(
+                    "unknown SmartModule type {other:?} (filter, map, array_map or filter_map)"
+                )));
+            }
+        };
+        let wasm = match (self.name, self.wasm) {
+            (Some(name), None) => SmartModuleInvocationWasm::Predefined(name),
+            (None, Some(wasm)) => SmartModuleInvocationWasm::AdHoc(Bytes::copy_from_slice(&wasm)),
+            _ => {
+                return Err(invalid_argument(
+                    "a SmartModule needs exactly one of a name or WASM code",
+                ));
+            }
+        };
+        Ok(SmartModuleInvocation {
+            wasm,
+            kind,
+            ..Default::default()
+        })
+    }
 }
 
 impl ConsumerOptions {
@@ -71,6 +119,9 @@ impl ConsumerOptions {
         config.disable_continuous = self.disable_continuous.unwrap_or(false);
         if let Some(max) = self.max_bytes {
             config.max_bytes = max;
+        }
+        if let Some(sm) = self.smartmodule {
+            config.smartmodules = vec![sm.into_invocation()?];
         }
         Ok(config)
     }

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use flv_tokio::core::record::Compression;
-use flv_tokio::{ProducerConfig, RecordData, RecordKey, RecordMetadata, TopicProducer};
+use flv_tokio::{
+    PartitionerKind, ProducerConfig, RecordData, RecordKey, RecordMetadata, TopicProducer,
+};
 use napi::bindgen_prelude::Buffer;
 use napi::{Env, JsObject};
 use napi_derive::napi;
@@ -38,6 +40,8 @@ pub struct ProducerOptions {
     pub compression: Option<String>,
     /// Milliseconds a record may stay unresolved before it fails (default 300000).
     pub delivery_timeout: Option<u32>,
+    /// Every record to this partition (default: by key hash, round-robin without key).
+    pub partition: Option<u32>,
 }
 
 impl ProducerOptions {
@@ -52,6 +56,9 @@ impl ProducerOptions {
         }
         if let Some(ms) = self.delivery_timeout {
             config.delivery_timeout = Duration::from_millis(ms.into());
+        }
+        if let Some(partition) = self.partition {
+            config.partitioner = PartitionerKind::Specific(partition);
         }
         if let Some(name) = self.compression {
             config.compression = Some(match name.as_str() {

@@ -18,7 +18,7 @@ let fluvio;
 before(async () => {
   cluster = await startMockCluster({ spus: 1 });
   fluvio = await Fluvio.connect({ endpoint: cluster.endpoint });
-  await fluvio.admin().createTopic('errors-topic');
+  await (await fluvio.admin()).createTopic('errors-topic');
 });
 
 after(async () => {
@@ -108,7 +108,7 @@ test('connect by profile; a missing profile fails with CONFIG_ERROR', LIMIT, asy
     assert.equal(byCurrent.endpoint, cluster.endpoint);
     await byCurrent.close();
     const byName = await Fluvio.connect({ profile: 'mock' });
-    assert.ok((await byName.admin().listTopics()).some((t) => t.name === 'errors-topic'));
+    assert.ok((await (await byName.admin()).listTopics()).some((t) => t.name === 'errors-topic'));
     await byName.close();
     await rejectsWith(Fluvio.connect({ profile: 'nope' }), 'CONFIG_ERROR');
   } finally {
@@ -124,5 +124,5 @@ test('a closed client fails with CLOSED', LIMIT, async () => {
   await client.close();
   await rejectsWith(producer.send(null, 'x'), 'CLOSED');
   await rejectsWith(client.topicProducer('errors-topic'), 'CLOSED');
-  await rejectsWith(client.admin().listTopics(), 'CLOSED');
+  await rejectsWith((await client.admin()).listTopics(), 'CLOSED');
 });

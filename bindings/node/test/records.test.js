@@ -38,7 +38,7 @@ async function take(stream, n) {
 const N = 10000;
 
 test('produce and consume 10,000 records in order', LIMIT, async () => {
-  await fluvio.admin().createTopic('ten-thousand', { partitions: 1 });
+  await (await fluvio.admin()).createTopic('ten-thousand', { partitions: 1 });
   const producer = await fluvio.topicProducer('ten-thousand');
   assert.equal(producer.topic, 'ten-thousand');
 
@@ -106,7 +106,7 @@ test('a bounded consumer ends at the end known when it starts', LIMIT, async () 
 });
 
 test('Offset.end() sees only new records; send resolves with partition and offset', LIMIT, async () => {
-  await fluvio.admin().createTopic('live', { partitions: 1 });
+  await (await fluvio.admin()).createTopic('live', { partitions: 1 });
   const producer = await fluvio.topicProducer('live');
   assert.deepEqual(await producer.send(null, 'old'), { partition: 0, offset: 0 });
 
@@ -132,7 +132,7 @@ test('Offset.end() sees only new records; send resolves with partition and offse
 });
 
 test('records with one key go to one partition, in order', LIMIT, async () => {
-  await fluvio.admin().createTopic('keyed', { partitions: 3 });
+  await (await fluvio.admin()).createTopic('keyed', { partitions: 3 });
   const producer = await fluvio.topicProducer('keyed');
   const keys = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
   const sent = [];
@@ -165,7 +165,7 @@ test('records with one key go to one partition, in order', LIMIT, async () => {
 });
 
 test('binary keys and values round trip as Buffers', LIMIT, async () => {
-  await fluvio.admin().createTopic('binary', { partitions: 1 });
+  await (await fluvio.admin()).createTopic('binary', { partitions: 1 });
   const producer = await fluvio.topicProducer('binary', { linger: 5, compression: 'gzip' });
   const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
   const big = Buffer.alloc(200000, 7);
@@ -192,7 +192,7 @@ test('binary keys and values round trip as Buffers', LIMIT, async () => {
 });
 
 test('sendAll resolves with every record\'s offset', LIMIT, async () => {
-  await fluvio.admin().createTopic('send-all', { partitions: 1 });
+  await (await fluvio.admin()).createTopic('send-all', { partitions: 1 });
   const producer = await fluvio.topicProducer('send-all');
   const out = await producer.sendAll([
     ['a', '1'],
