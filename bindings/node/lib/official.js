@@ -208,12 +208,9 @@ class PartitionConsumer {
     return new ConsumerStream(inner, (r) => new PartitionRecord(r));
   }
 
-  /**
-   * The records from `offset` (default: the end, i.e. none) up to the high watermark, at
-   * once.
-   */
-  async fetch(offset) {
-    const stream = await this._open(offset ?? new Offset(), { disableContinuous: true });
+  /** Every record of a bounded (`disableContinuous`) stream from `offset`. */
+  async _drain(offset) {
+    const stream = await this._open(offset, { disableContinuous: true });
     const records = [];
     try {
       for (;;) {
@@ -224,11 +221,26 @@ class PartitionConsumer {
     } finally {
       await stream.close();
     }
+    return records;
+  }
+
+  /**
+   * The records from `offset` (default: the end, i.e. none) up to the high watermark, at
+   * once. `highWatermark` is the offset after the partition's last record (read from the
+   * SPU); `logStartOffset` the SC's view of the first stored offset.
+   */
+  async fetch(offset) {
+    const [records, last] = await Promise.all([
+      this._drain(offset ?? new Offset()),
+      this._drain(Offset.fromEnd(1)),
+    ]);
     const listed = JSON.parse(await call(() => this._client.admin().listJson('partition')));
     const meta = listed.find((p) => p.name === `${this.topic}-${this.partition}`);
+    const ends = [meta ? meta.status.leader.hw : 0];
+    for (const r of [...last, ...records.slice(-1)]) ends.push(r.offset + 1);
     return new FetchablePartitionResponse({
       partitionIndex: this.partition,
-      highWatermark: meta ? meta.status.leader.hw : records.length ? records[records.length - 1].offset + 1 : 0,
+      highWatermark: Math.max(...ends),
       logStartOffset: meta ? meta.status.baseOffset : 0,
       records,
     });
