@@ -255,9 +255,8 @@ class PartitionConsumer {
     if (typeof cb !== 'function') throw invalidArgument('stream needs a callback');
     const stream = await this._open(offset);
     this._streams.add(stream);
-    // A timer keeps the process alive while the stream runs, as the official client's
-    // native stream does.
-    const keepAlive = setInterval(() => {}, 1 << 30);
+    // The pending read keeps the process alive until `endStream()`, as the official
+    // client's native stream does.
     (async () => {
       try {
         for (;;) {
@@ -276,7 +275,6 @@ class PartitionConsumer {
       } catch (e) {
         process.emitWarning(`flv: partition stream of ${this.topic}-${this.partition} ended: ${e.message}`);
       } finally {
-        clearInterval(keepAlive);
         this._streams.delete(stream);
       }
     })();
