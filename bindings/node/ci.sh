@@ -25,4 +25,9 @@ FLV_MOCK_CLUSTER="$target/flv-mock-cluster" npm test
 
 echo "==> compat test against the official @fluvio/client 0.14.9 (same file as above)"
 official="$(bash scripts/official-client.sh "${FLV_OFFICIAL_DIR:-${TMPDIR:-/tmp}/flv-official-client}")"
-FLV_COMPAT_CLIENT="$official" FLV_MOCK_CLUSTER="$target/flv-mock-cluster" node --test test/compat.test.js
+RUST_LOG=off FLV_COMPAT_CLIENT="$official" FLV_MOCK_CLUSTER="$target/flv-mock-cluster" node --test test/compat.test.js
+
+echo "==> index.d.ts: official-style and flv-style code type-checks (tsc --strict)"
+modules="$(cd "$official/../.." && pwd)"
+"$modules/.bin/tsc" --noEmit --strict --target es2022 --module commonjs --moduleResolution node \
+  --esModuleInterop --typeRoots "$modules/@types" --types node test-support/types-check.ts
