@@ -11,12 +11,9 @@
 const {
   native,
   FluvioError,
-  convertError,
   call,
   syncCall,
   invalidArgument,
-  toBuffer,
-  toKey,
   Offset,
   OffsetFrom,
   offsetSpec,
@@ -24,170 +21,7 @@ const {
   ConsumerStream,
 } = require('./lib/internal');
 const official = require('./lib/official');
-
-/** Bytes of records sent and not yet stored beyond which `send` waits for room. */
-const QUEUE_BYTES = 16 << 20;
-
-/** What `send` resolves with: `wait()` resolves with where the record was stored. */
-class ProduceOutput {
-  constructor(stored, index) {
-    this._stored = stored;
-    this._index = index;
-  }
-  /** Resolves with `{ partition, offset }` once the record is stored; rejects if it fails. */
-  wait() {
-    const i = this._index;
-    return i === undefined ? this._stored : this._stored.then((all) => all[i]);
-  }
-}
-
-/** A producer of one topic, from `fluvio.topicProducer(topic)`. */
-class TopicProducer {
-  constructor(inner, client, options, state) {
-    this._inner = inner;
-    this._client = client;
-    this._options = options;
-    /** `closed` is set when this producer or its client is closed. */
-    this._state = state;
-    this._closed = false;
-    /** Producers of `sendRecord`, by partition (promises of native producers). */
-    this._partitions = new Map();
-    /** Bytes of records sent and not yet stored (or failed), and who waits for room. */
-    this._pendingBytes = 0;
-    this._waiters = [];
-    /** Record promises not settled yet, and the first failure since the last flush. */
-    this._inFlight = new Set();
-    this._failure = undefined;
-  }
-  /** The topic. */
-  get topic() {
-    return this._inner.topic;
-  }
-  /**
-   * Tracks the native promise `stored` of `bytes` bytes of records until it settles; its
-   * failure is reported by `ProduceOutput.wait()` and by the next `flush()`, never
-   * unhandled.
-   */
-  _track(bytes, stored) {
-    this._pendingBytes += bytes;
-    const tracked = call(() => stored);
-    this._inFlight.add(tracked);
-    const settle = (failure) => {
-      this._inFlight.delete(tracked);
-      this._pendingBytes -= bytes;
-      if (failure !== undefined && this._failure === undefined) this._failure = failure;
-      if (this._pendingBytes <= QUEUE_BYTES && this._waiters.length > 0) {
-        const waiters = this._waiters;
-        this._waiters = [];
-        for (const wake of waiters) wake();
-      }
-    };
-    tracked.then(
-      () => settle(),
-      (e) => settle(e),
-    );
-    return tracked;
-  }
-  /** Fails with CLOSED once this producer or its client is closed. */
-  _checkOpen() {
-    if (this._closed || this._state.closed) {
-      throw new FluvioError('CLOSED', this._closed ? 'the producer is closed' : 'the client is closed');
-    }
-  }
-  /** Resolves with `value` once there is room in the queue. */
-  _whenQueued(value) {
-    if (this._pendingBytes <= QUEUE_BYTES) return Promise.resolve(value);
-    return new Promise((resolve) => this._waiters.push(() => resolve(value)));
-  }
-  /**
-   * Sends a record; records are queued in call order. Resolves once the record is queued
-   * (at once, unless 16 MiB of records wait to be stored) with a `ProduceOutput`:
-   * `await (await producer.send(k, v)).wait()` gives `{ partition, offset }` once stored.
-   * Failures to store are reported by `wait()` and by `flush()`. `key` may be null; key
-   * and value may be Buffers, strings, Uint8Arrays or ArrayBuffers (objects are not
-   * serialised: pass `JSON.stringify(obj)`).
-   */
-  send(key, value) {
-    try {
-      this._checkOpen();
-      const k = toKey(key);
-      const v = toBuffer(value, 'value');
-      const stored = this._track((k?.length ?? 0) + v.length, this._inner.send(k, v));
-      return this._whenQueued(new ProduceOutput(stored));
-    } catch (e) {
-      return Promise.reject(convertError(e));
-    }
-  }
-  /**
-   * Sends `[key, value]` pairs in order (cheaper than `send` per record); resolves once
-   * they are queued with their `ProduceOutput`s.
-   */
-  sendAll(records) {
-    try {
-      this._checkOpen();
-      const keys = [];
-      const values = [];
-      let bytes = 0;
-      for (const [key, value] of records) {
-        const k = toKey(key);
-        const v = toBuffer(value, 'value');
-        keys.push(k);
-        values.push(v);
-        bytes += (k?.length ?? 0) + v.length;
-      }
-      const stored = this._track(bytes, this._inner.sendAll(keys, values));
-      return this._whenQueued(keys.map((_, i) => new ProduceOutput(stored, i)));
-    } catch (e) {
-      return Promise.reject(convertError(e));
-    }
-  }
-  /**
-   * The official client's `sendRecord(value, partition)`: sends `value` without a key to
-   * `partition`; resolves with its `ProduceOutput` once queued.
-   */
-  async sendRecord(value, partition) {
-    if (!Number.isInteger(partition) || partition < 0) {
-      throw invalidArgument(`partition must be a non-negative integer, not ${partition}`);
-    }
-    this._checkOpen();
-    let producer = this._partitions.get(partition);
-    if (producer === undefined) {
-      producer = call(() =>
-        this._client.topicProducer(this.topic, { ...this._options, partition }),
-      );
-      this._partitions.set(partition, producer);
-      producer.catch(() => this._partitions.delete(partition));
-    }
-    const inner = await producer;
-    const v = toBuffer(value, 'value');
-    const stored = this._track(v.length, syncCall(() => inner.send(null, v)));
-    return this._whenQueued(new ProduceOutput(stored));
-  }
-  /**
-   * Resolves when every record sent before is stored; rejects with the first failure
-   * among the records sent since the last flush.
-   */
-  async flush() {
-    const sent = [...this._inFlight];
-    const partitions = await Promise.all(this._partitions.values());
-    let failure;
-    try {
-      await call(() => Promise.all([this._inner.flush(), ...partitions.map((p) => p.flush())]));
-    } catch (e) {
-      failure = e;
-    }
-    await Promise.allSettled(sent);
-    failure ??= this._failure;
-    this._failure = undefined;
-    if (failure !== undefined) throw failure;
-  }
-  /** Flushes, then closes the producer. */
-  async close() {
-    this._closed = true;
-    const partitions = await Promise.all(this._partitions.values());
-    await call(() => Promise.all([this._inner.close(), ...partitions.map((p) => p.close())]));
-  }
-}
+const { TopicProducer, ProduceOutput, SendAllOutput } = require('./lib/producer');
 
 /** The admin API, from `await fluvio.admin()`. */
 class FluvioAdmin {
@@ -380,6 +214,7 @@ module.exports = {
   Record,
   TopicProducer,
   ProduceOutput,
+  SendAllOutput,
   ConsumerStream,
   FluvioAdmin,
   FluvioError,

@@ -212,29 +212,65 @@ class Record {
 }
 
 /**
+ * Record `i` of a packed batch from the addon (`nextPacked`) as `{ offset, partition,
+ * timestamp, key, value }`, where `key` and `value` are views of the batch's buffer.
+ */
+function unpackRecord(batch, i) {
+  const at = batch.starts[i];
+  const keyLength = batch.keyLengths[i];
+  const keyEnd = at + Math.max(keyLength, 0);
+  const data = batch.data;
+  return {
+    offset: batch.offsets[i],
+    partition: batch.partitions[i],
+    timestamp: batch.timestamps[i],
+    key: keyLength < 0 ? null : data.subarray(at, keyEnd),
+    value: data.subarray(keyEnd, keyEnd + batch.valueLengths[i]),
+  };
+}
+
+/** Adds `starts` (where each record's bytes begin in `data`) to a packed batch. */
+function indexBatch(batch) {
+  const n = batch.offsets.length;
+  const starts = new Float64Array(n);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    starts[i] = at;
+    at += Math.max(batch.keyLengths[i], 0) + batch.valueLengths[i];
+  }
+  batch.starts = starts;
+  batch.length = n;
+  return batch;
+}
+
+/**
  * The records of a topic, from `fluvio.consumer(...)` (as `Record`s) or from a partition
  * consumer's `createStream` (as `PartitionRecord`s): an async iterator (`for await`);
- * leaving the loop closes the consumer.
+ * leaving the loop closes the consumer. `makeRecord(batch, i)` makes record `i` of a
+ * packed batch.
  */
 class ConsumerStream {
-  constructor(inner, makeRecord = (r) => new Record(r)) {
+  constructor(inner, makeRecord = (batch, i) => new Record(unpackRecord(batch, i))) {
     this._inner = inner;
     this._makeRecord = makeRecord;
-    this._buffer = [];
+    this._batch = null;
+    this._next = 0;
     this._done = false;
   }
   /** The next record, or null when the stream ended or was closed. */
   async nextRecord() {
-    if (this._buffer.length === 0) {
+    if (this._batch === null || this._next >= this._batch.length) {
+      this._batch = null;
       if (this._done) return null;
-      const batch = await call(() => this._inner.nextBatch(1000));
+      const batch = await call(() => this._inner.nextPacked(1000));
       if (batch === null) {
         this._done = true;
         return null;
       }
-      this._buffer = batch.reverse();
+      this._batch = indexBatch(batch);
+      this._next = 0;
     }
-    return this._makeRecord(this._buffer.pop());
+    return this._makeRecord(this._batch, this._next++);
   }
   /** Async-iterator protocol: `{ value: Record, done }`. */
   async next() {
@@ -249,7 +285,7 @@ class ConsumerStream {
   /** Stops the consumer: a pending `next` ends the iteration. */
   close() {
     this._done = true;
-    this._buffer = [];
+    this._batch = null;
     return call(() => this._inner.close());
   }
   [Symbol.asyncIterator]() {
@@ -260,6 +296,7 @@ class ConsumerStream {
 module.exports = {
   Record,
   ConsumerStream,
+  unpackRecord,
   native,
   FluvioError,
   convertError,

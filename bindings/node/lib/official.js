@@ -72,34 +72,41 @@ Object.freeze(ErrorCode);
  * `partition` and `timestamp` (ms) properties.
  */
 class PartitionRecord {
-  #key;
-  #value;
-  constructor(r) {
-    this.offset = r.offset;
-    this.partition = r.partition;
-    this.timestamp = r.timestamp;
-    this.#key = r.key ?? null;
-    this.#value = r.value;
+  #data;
+  #keyStart;
+  #valueStart;
+  #valueEnd;
+  /** Record `i` of a packed batch from the addon (see lib/internal.js). */
+  constructor(batch, i) {
+    this.offset = batch.offsets[i];
+    this.partition = batch.partitions[i];
+    this.timestamp = batch.timestamps[i];
+    const at = batch.starts[i];
+    const keyLength = batch.keyLengths[i];
+    this.#data = batch.data;
+    this.#keyStart = keyLength < 0 ? -1 : at;
+    this.#valueStart = at + Math.max(keyLength, 0);
+    this.#valueEnd = this.#valueStart + batch.valueLengths[i];
   }
   /** The key's bytes, or null when the record has no key. */
   key() {
-    return this.#key === null ? null : toArrayBuffer(this.#key);
+    return this.#keyStart < 0 ? null : toArrayBuffer(this.#data.subarray(this.#keyStart, this.#valueStart));
   }
   /** True when the record has a key. */
   hasKey() {
-    return this.#key !== null;
+    return this.#keyStart >= 0;
   }
   /** The value's bytes. */
   value() {
-    return toArrayBuffer(this.#value);
+    return toArrayBuffer(this.#data.subarray(this.#valueStart, this.#valueEnd));
   }
   /** The key as UTF-8 text (invalid sequences replaced), or null. */
   keyString() {
-    return this.#key === null ? null : this.#key.toString('utf8');
+    return this.#keyStart < 0 ? null : this.#data.toString('utf8', this.#keyStart, this.#valueStart);
   }
   /** The value as UTF-8 text (invalid sequences replaced). */
   valueString() {
-    return this.#value.toString('utf8');
+    return this.#data.toString('utf8', this.#valueStart, this.#valueEnd);
   }
 }
 
@@ -205,7 +212,7 @@ class PartitionConsumer {
   async _open(offset, extra = {}) {
     const options = { topic: this.topic, partition: this.partition, offset: offsetSpec(offset), ...extra };
     const inner = await call(() => this._client.consumer(options));
-    return new ConsumerStream(inner, (r) => new PartitionRecord(r));
+    return new ConsumerStream(inner, (batch, i) => new PartitionRecord(batch, i));
   }
 
   /** Every record of a bounded (`disableContinuous`) stream from `offset`. */
@@ -216,7 +223,7 @@ class PartitionConsumer {
       for (;;) {
         const batch = await call(() => stream._inner.nextBatch(1000));
         if (batch === null) break;
-        records.push(...batch);
+        for (const r of batch) records.push(r);
       }
     } finally {
       await stream.close();

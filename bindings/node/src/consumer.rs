@@ -9,7 +9,7 @@ use flv_tokio::core::spu::smartmodule::{
 use flv_tokio::{ConsumerConfig, ConsumerRecord, ConsumerStream, Offset};
 use futures_util::future::{Either, select};
 use futures_util::{FutureExt, StreamExt};
-use napi::bindgen_prelude::Buffer;
+use napi::bindgen_prelude::{Buffer, Float64Array, Int32Array, Uint32Array};
 use napi_derive::napi;
 use tokio::sync::{Mutex, watch};
 
@@ -154,6 +154,63 @@ impl From<ConsumerRecord> for Record {
     }
 }
 
+/// Consumed records packed: keys and values one after the other in `data` (a record's key,
+/// if any, then its value), the other fields in typed arrays indexed by record.
+#[napi(object)]
+pub struct PackedRecords {
+    /// Every key and value.
+    pub data: Buffer,
+    /// Offsets (exact below 2^53).
+    pub offsets: Float64Array,
+    /// Partitions.
+    pub partitions: Uint32Array,
+    /// Milliseconds since the Unix epoch, -1 when unknown.
+    pub timestamps: Float64Array,
+    /// Key lengths, -1 for no key.
+    pub key_lengths: Int32Array,
+    /// Value lengths.
+    pub value_lengths: Uint32Array,
+}
+
+impl From<Vec<ConsumerRecord>> for PackedRecords {
+    fn from(records: Vec<ConsumerRecord>) -> Self {
+        let size = records
+            .iter()
+            .map(|r| r.value.len() + r.key.as_ref().map_or(0, |k| k.len()))
+            .sum();
+        let mut data = Vec::with_capacity(size);
+        let n = records.len();
+        let (mut offsets, mut partitions, mut timestamps) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut key_lengths, mut value_lengths) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for r in records {
+            offsets.push(r.offset as f64);
+            partitions.push(r.partition);
+            timestamps.push(r.timestamp as f64);
+            match &r.key {
+                Some(k) => {
+                    key_lengths.push(i32::try_from(k.len()).unwrap_or(i32::MAX));
+                    data.extend_from_slice(k);
+                }
+                None => key_lengths.push(-1),
+            }
+            value_lengths.push(u32::try_from(r.value.len()).unwrap_or(u32::MAX));
+            data.extend_from_slice(&r.value);
+        }
+        Self {
+            data: data.into(),
+            offsets: offsets.into(),
+            partitions: partitions.into(),
+            timestamps: timestamps.into(),
+            key_lengths: key_lengths.into(),
+            value_lengths: value_lengths.into(),
+        }
+    }
+}
+
 /// The stream and an error met after records that were already handed out.
 struct State {
     stream: Option<ConsumerStream>,
@@ -195,6 +252,20 @@ impl Consumer {
     /// after some records is reported by the next call.
     #[napi]
     pub async fn next_batch(&self, max: Option<u32>) -> napi::Result<Option<Vec<Record>>> {
+        let records = self.next_records(max).await?;
+        Ok(records.map(|rs| rs.into_iter().map(Record::from).collect()))
+    }
+
+    /// As `next_batch`, packed: the records' keys and values in one buffer and their
+    /// fields in typed arrays (no JavaScript object per record).
+    #[napi]
+    pub async fn next_packed(&self, max: Option<u32>) -> napi::Result<Option<PackedRecords>> {
+        let records = self.next_records(max).await?;
+        Ok(records.map(PackedRecords::from))
+    }
+
+    /// The next records (see `next_batch`).
+    async fn next_records(&self, max: Option<u32>) -> napi::Result<Option<Vec<ConsumerRecord>>> {
         let max = max.unwrap_or(1000).max(1) as usize;
         let mut closing = self.closing.subscribe();
         let mut state = self.state.lock().await;
@@ -209,10 +280,10 @@ impl Consumer {
             Either::Left((None, _)) | Either::Right(_) => return Ok(None),
             Either::Left((Some(r), _)) => r.map_err(to_js)?,
         };
-        let mut records = vec![Record::from(first)];
+        let mut records = vec![first];
         while records.len() < max {
             match stream.next().now_or_never() {
-                Some(Some(Ok(r))) => records.push(r.into()),
+                Some(Some(Ok(r))) => records.push(r),
                 Some(Some(Err(e))) => {
                     state.pending_error = Some(e);
                     break;

@@ -80,14 +80,27 @@ test('bad arguments fail with INVALID_ARGUMENT', LIMIT, async () => {
 });
 
 test('a record over the request size fails with RECORD_TOO_LARGE', LIMIT, async () => {
-  const producer = await fluvio.topicProducer('errors-topic');
-  // send resolves once the record is handed over; its failure comes from wait() and flush().
+  await (await fluvio.admin()).createTopic('too-large');
+  const producer = await fluvio.topicProducer('too-large');
+  // send resolves once the record is handed over; its failure comes from wait() and
+  // flush(), and the records around it (sent with it to the addon) are stored.
+  const before = await producer.send(null, 'before');
   const big = await producer.send(null, Buffer.alloc(2 * 1024 * 1024));
+  const after = await producer.send(null, 'after');
   await rejectsWith(big.wait(), 'RECORD_TOO_LARGE');
   await rejectsWith(producer.flush(), 'RECORD_TOO_LARGE');
-  // The producer still works.
-  assert.equal((await (await producer.send(null, 'small')).wait()).partition, 0);
+  assert.deepEqual(await before.wait(), { partition: 0, offset: 0 });
+  assert.deepEqual(await after.wait(), { partition: 0, offset: 1 });
+  // The failure was reported once; the producer still works.
+  assert.equal((await (await producer.send(null, 'small')).wait()).offset, 2);
   await producer.flush();
+  const stream = await fluvio.consumer({ topic: 'too-large', offset: Offset.beginning() });
+  const values = [];
+  for await (const r of stream) {
+    values.push(r.valueString());
+    if (values.length === 3) break;
+  }
+  assert.deepEqual(values, ['before', 'after', 'small']);
 });
 
 test('connect by profile; a missing profile fails with CONFIG_ERROR', LIMIT, async () => {
