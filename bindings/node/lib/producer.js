@@ -106,6 +106,7 @@ class TopicProducer {
     this._used = 0;
     this._count = 0;
     this._chunk = null;
+    this._appended = null;
     this._scheduled = false;
   }
   /** The topic. */
@@ -121,7 +122,7 @@ class TopicProducer {
   /** Writes `v` at the end of the chunk; returns its length. */
   _put(v) {
     if (typeof v === 'string') {
-      const n = this._buf.write(v, this._used, 'utf8');
+      const n = this._buf.utf8Write(v, this._used);
       this._used += n;
       return n;
     }
@@ -129,7 +130,10 @@ class TopicProducer {
     this._used += v.byteLength;
     return v.byteLength;
   }
-  /** Adds a checked record to the chunk; returns `[chunk promise, index]`. */
+  /**
+   * Adds a checked record to the chunk; returns its index in the chunk, whose promise is
+   * then `_appended`.
+   */
   _append(key, value) {
     const room = this._buf.length - this._used;
     if (maxBytes(key) + maxBytes(value) > room) {
@@ -161,9 +165,9 @@ class TopicProducer {
     this._lengths[at] = key === null ? -1 : this._put(key);
     this._lengths[at + 1] = this._put(value);
     const index = this._count++;
-    const stored = this._chunk.stored;
+    this._appended = this._chunk.stored;
     if (this._count >= CHUNK_RECORDS || this._used >= CHUNK_BYTES) this._dispatch();
-    return [stored, index];
+    return index;
   }
   /** Hands the chunk to the addon (which copies it: the buffer is reused). */
   _dispatch() {
@@ -225,8 +229,8 @@ class TopicProducer {
   send(key, value) {
     try {
       this._checkOpen();
-      const [stored, index] = this._append(checkKey(key), checkBytes(value, 'value'));
-      return this._whenQueued(new ProduceOutput(stored, index));
+      const index = this._append(checkKey(key), checkBytes(value, 'value'));
+      return this._whenQueued(new ProduceOutput(this._appended, index));
     } catch (e) {
       return Promise.reject(convertError(e));
     }
@@ -239,12 +243,16 @@ class TopicProducer {
   sendAll(records) {
     try {
       this._checkOpen();
-      const checked = [];
-      for (const [key, value] of records) checked.push(checkKey(key), checkBytes(value, 'value'));
+      const list = Array.isArray(records) ? records : [...records];
+      for (const [key, value] of list) {
+        checkKey(key);
+        checkBytes(value, 'value');
+      }
       const segments = [];
       let segment = null;
-      for (let i = 0; i < checked.length; i += 2) {
-        const [stored, index] = this._append(checked[i], checked[i + 1]);
+      for (const [key, value] of list) {
+        const index = this._append(checkKey(key), checkBytes(value, 'value'));
+        const stored = this._appended;
         if (segment === null || segment[0] !== stored) {
           segment = [stored, index, index + 1];
           segments.push(segment);
@@ -252,7 +260,7 @@ class TopicProducer {
           segment[2] = index + 1;
         }
       }
-      return this._whenQueued(new SendAllOutput(segments, checked.length / 2));
+      return this._whenQueued(new SendAllOutput(segments, list.length));
     } catch (e) {
       return Promise.reject(convertError(e));
     }

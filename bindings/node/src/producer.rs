@@ -128,6 +128,12 @@ enum Command {
         records: Vec<(Option<Bytes>, Bytes)>,
         reply: oneshot::Sender<Vec<flv_tokio::Result<RecordMetadata>>>,
     },
+    /// As `SendAll`, the records packed (see `send_packed`); a bad packing fails them all.
+    SendPacked {
+        data: Bytes,
+        lengths: Vec<i32>,
+        reply: oneshot::Sender<napi::Result<Vec<flv_tokio::Result<RecordMetadata>>>>,
+    },
     Flush(oneshot::Sender<flv_tokio::Result<()>>),
     Close(oneshot::Sender<flv_tokio::Result<()>>),
 }
@@ -235,11 +241,15 @@ impl Producer {
         data: Buffer,
         lengths: Int32Array,
     ) -> napi::Result<JsObject> {
-        let records = unpack(&data, &lengths)?;
+        // Copied here, cut into records by the producer task (off the JavaScript thread).
         let (reply, stored) = oneshot::channel();
-        self.command(Command::SendAll { records, reply })?;
+        self.command(Command::SendPacked {
+            data: Bytes::copy_from_slice(&data),
+            lengths: lengths.to_vec(),
+            reply,
+        })?;
         env.spawn_future(async move {
-            let outcomes = stored.await.map_err(|_| closed())?;
+            let outcomes = stored.await.map_err(|_| closed())??;
             Ok(PackedOutcomes::from(outcomes))
         })
     }
@@ -263,11 +273,10 @@ impl Producer {
 }
 
 /// The records `send_packed` describes, as slices of one copy of `data`.
-fn unpack(data: &[u8], lengths: &[i32]) -> napi::Result<Vec<(Option<Bytes>, Bytes)>> {
+fn unpack(data: &Bytes, lengths: &[i32]) -> napi::Result<Vec<(Option<Bytes>, Bytes)>> {
     if !lengths.len().is_multiple_of(2) {
         return Err(invalid_argument("lengths must hold two entries per record"));
     }
-    let data = Bytes::copy_from_slice(data);
     let mut at = 0usize;
     let mut take = |len: i32| -> napi::Result<Bytes> {
         let len = usize::try_from(len)
@@ -295,6 +304,30 @@ fn unpack(data: &[u8], lengths: &[i32]) -> napi::Result<Vec<(Option<Bytes>, Byte
     Ok(records)
 }
 
+/// Queues `records` in order, then reports each one's outcome on `reply` once all are
+/// settled (in a task of its own: the producer task goes on with the next command).
+async fn send_records(
+    producer: &TopicProducer,
+    records: Vec<(Option<Bytes>, Bytes)>,
+    reply: oneshot::Sender<Vec<flv_tokio::Result<RecordMetadata>>>,
+) {
+    let mut queued = Vec::with_capacity(records.len());
+    for (key, value) in records {
+        queued.push(producer.send(RecordKey(key), RecordData(value)).await);
+    }
+    tokio::spawn(async move {
+        let mut outcomes = Vec::with_capacity(queued.len());
+        for q in queued {
+            outcomes.push(match q {
+                Ok(output) => output.wait().await,
+                Err(e) => Err(e),
+            });
+        }
+        // The caller may have stopped listening: nothing to report then.
+        let _ = reply.send(outcomes);
+    });
+}
+
 /// The producer task: runs the commands in order until closed, or until JavaScript drops
 /// the producer (the flv producer then flushes in the background).
 async fn run(producer: TopicProducer, mut commands: mpsc::UnboundedReceiver<Command>) {
@@ -314,22 +347,25 @@ async fn run(producer: TopicProducer, mut commands: mpsc::UnboundedReceiver<Comm
                 }
             }
             Command::SendAll { records, reply } => {
-                let mut queued = Vec::with_capacity(records.len());
-                for (key, value) in records {
-                    queued.push(producer.send(RecordKey(key), RecordData(value)).await);
-                }
-                tokio::spawn(async move {
-                    let mut outcomes = Vec::with_capacity(queued.len());
-                    for q in queued {
-                        outcomes.push(match q {
-                            Ok(output) => output.wait().await,
-                            Err(e) => Err(e),
-                        });
-                    }
-                    // The caller may have stopped listening: nothing to report then.
-                    let _ = reply.send(outcomes);
-                });
+                send_records(&producer, records, reply).await;
             }
+            Command::SendPacked {
+                data,
+                lengths,
+                reply,
+            } => match unpack(&data, &lengths) {
+                Ok(records) => {
+                    let (inner, outcomes) = oneshot::channel();
+                    send_records(&producer, records, inner).await;
+                    tokio::spawn(async move {
+                        let outcomes = outcomes.await.map_err(|_| closed());
+                        let _ = reply.send(outcomes);
+                    });
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                }
+            },
             Command::Flush(reply) => {
                 let _ = reply.send(producer.flush().await);
             }
