@@ -82,6 +82,15 @@ export declare class ProduceOutput {
   wait(): Promise<RecordMetadata>;
 }
 
+/** What `sendAll` resolves with once the records are queued. */
+export declare class SendAllOutput {
+  private constructor();
+  /** The number of records. */
+  readonly length: number;
+  /** Resolves with every record's metadata, in order, once all are stored; rejects with the first failure. */
+  wait(): Promise<RecordMetadata[]>;
+}
+
 export interface ConnectOptions {
   /** The SC address, `host:port` (plain TCP). */
   endpoint?: string;
@@ -173,7 +182,7 @@ export declare class TopicProducer {
    */
   send(key: Bytes | null | undefined, value: Bytes): Promise<ProduceOutput>;
   /** Sends `[key, value]` pairs in order (cheaper than `send` each); resolves once queued. */
-  sendAll(records: Iterable<[Bytes | null | undefined, Bytes]>): Promise<ProduceOutput[]>;
+  sendAll(records: Iterable<[Bytes | null | undefined, Bytes]>): Promise<SendAllOutput>;
   /** The official client's: sends `value` without a key to `partition`. */
   sendRecord(value: Bytes, partition: number): Promise<ProduceOutput>;
   /**

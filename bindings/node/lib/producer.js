@@ -244,14 +244,19 @@ class TopicProducer {
     try {
       this._checkOpen();
       const list = Array.isArray(records) ? records : [...records];
-      for (const [key, value] of list) {
-        checkKey(key);
-        checkBytes(value, 'value');
+      const n = list.length;
+      // Strings and Buffers pass as they are; anything else is converted (or refused).
+      const keys = new Array(n);
+      const values = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const [key, value] = list[i];
+        keys[i] = typeof key === 'string' || Buffer.isBuffer(key) ? key : checkKey(key);
+        values[i] = typeof value === 'string' || Buffer.isBuffer(value) ? value : checkBytes(value, 'value');
       }
       const segments = [];
       let segment = null;
-      for (const [key, value] of list) {
-        const index = this._append(checkKey(key), checkBytes(value, 'value'));
+      for (let i = 0; i < n; i++) {
+        const index = this._append(keys[i], values[i]);
         const stored = this._appended;
         if (segment === null || segment[0] !== stored) {
           segment = [stored, index, index + 1];
