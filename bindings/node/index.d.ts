@@ -50,8 +50,24 @@ export declare class Offset {
   static fromEnd(n: number): Offset;
 }
 
-/** One consumed record. */
-export declare class Record {
+/**
+ * A consumed record as the official client types it (what `PartitionRecord` is).
+ * At run time, `Record` is flv's own consumer record class (typed `ConsumerRecord` here).
+ */
+export interface Record {
+  key(): ArrayBuffer | null;
+  hasKey(): boolean;
+  value(): ArrayBuffer;
+  keyString(): string | null;
+  valueString(): string;
+}
+export declare const Record: typeof ConsumerRecord;
+
+/** A key and a value, as `sendAll` takes them (the official client's `KeyValue`). */
+export type KeyValue = [Bytes, Bytes];
+
+/** One record of flv's own `fluvio.consumer(...)` (exported at run time as `Record`). */
+export declare class ConsumerRecord {
   private constructor();
   readonly offset: number;
   readonly partition: number;
@@ -195,7 +211,7 @@ export declare class TopicProducer {
 }
 
 /** The records of a topic: `for await (const record of stream)`. */
-export declare class ConsumerStream<R = Record> implements AsyncIterableIterator<R> {
+export declare class ConsumerStream<R = ConsumerRecord> implements AsyncIterableIterator<R> {
   private constructor();
   /** The next record, or null when the stream ended or was closed. */
   nextRecord(): Promise<R | null>;
@@ -280,7 +296,7 @@ export declare class Fluvio {
 export default Fluvio;
 
 /** A record with the official client's accessors, and flv's offset, partition, timestamp. */
-export declare class PartitionRecord {
+export declare class PartitionRecord implements Record {
   private constructor();
   readonly offset: number;
   readonly partition: number;
