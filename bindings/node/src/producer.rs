@@ -1,10 +1,11 @@
-//! The native producer: records queued in call order, each with a promise of where it was
-//! stored.
+//! The native producer: chunks of records queued in call order, each with a promise of
+//! where its records were stored.
 //!
-//! JavaScript calls `send` synchronously, so the order of calls is the order of records.
-//! Each call puts the record on a channel read by one task per producer, which hands the
-//! records to the flv producer in that order (waiting for room when its queue is full); the
-//! promise of a record resolves when the record is stored.
+//! JavaScript (`lib/producer.js`) calls `send_packed` synchronously with a chunk of records
+//! packed in one buffer, so the order of calls is the order of records. Each call puts the
+//! chunk on a channel read by one task per producer, which cuts it into records and hands
+//! them to the flv producer in that order (waiting for room when its queue is full); the
+//! chunk's promise resolves with every record's outcome once all are settled.
 
 use std::time::Duration;
 
@@ -19,15 +20,6 @@ use napi_derive::napi;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{closed, invalid_argument, to_js};
-
-/// Where a record was stored.
-#[napi(object)]
-pub struct ProduceOutput {
-    /// The partition.
-    pub partition: u32,
-    /// The record's offset in the partition.
-    pub offset: i64,
-}
 
 /// The outcomes of `send_packed`'s records, by record index: where each was stored, and
 /// the records that were not, with why.
@@ -118,17 +110,8 @@ impl ProducerOptions {
 
 /// What JavaScript asks of the producer task.
 enum Command {
-    Send {
-        key: Option<Bytes>,
-        value: Bytes,
-        reply: oneshot::Sender<flv_tokio::Result<RecordMetadata>>,
-    },
-    /// Every record is tried; the reply holds each one's outcome, in order.
-    SendAll {
-        records: Vec<(Option<Bytes>, Bytes)>,
-        reply: oneshot::Sender<Vec<flv_tokio::Result<RecordMetadata>>>,
-    },
-    /// As `SendAll`, the records packed (see `send_packed`); a bad packing fails them all.
+    /// Records packed (see `send_packed`); a bad packing fails them all, else the reply
+    /// holds each record's outcome, in order.
     SendPacked {
         data: Bytes,
         lengths: Vec<i32>,
@@ -165,69 +148,6 @@ impl Producer {
     #[napi(getter, catch_unwind)]
     pub fn topic(&self) -> String {
         self.topic.clone()
-    }
-
-    /// Queues a record (after every record sent before); the promise resolves with where
-    /// it was stored.
-    #[napi(catch_unwind)]
-    pub fn send(&self, env: Env, key: Option<Buffer>, value: Buffer) -> napi::Result<JsObject> {
-        let (reply, stored) = oneshot::channel();
-        self.command(Command::Send {
-            key: key.map(|k| Bytes::copy_from_slice(&k)),
-            value: Bytes::copy_from_slice(&value),
-            reply,
-        })?;
-        env.spawn_future(async move {
-            let meta = stored.await.map_err(|_| closed())?.map_err(to_js)?;
-            Ok(ProduceOutput {
-                partition: meta.partition,
-                offset: meta.offset,
-            })
-        })
-    }
-
-    /// Queues `values.len()` records (key `keys[i]`, value `values[i]`) in order; the
-    /// promise resolves with where each was stored, or rejects with the first failure.
-    /// One promise for many records: cheaper than `send` per record.
-    #[napi(catch_unwind)]
-    pub fn send_all(
-        &self,
-        env: Env,
-        keys: Vec<Option<Buffer>>,
-        values: Vec<Buffer>,
-    ) -> napi::Result<JsObject> {
-        if keys.len() != values.len() {
-            return Err(invalid_argument(format!(
-                "{} keys for {} values",
-                keys.len(),
-                values.len()
-            )));
-        }
-        let records = keys
-            .iter()
-            .zip(&values)
-            .map(|(k, v)| {
-                (
-                    k.as_ref().map(|k| Bytes::copy_from_slice(k)),
-                    Bytes::copy_from_slice(v),
-                )
-            })
-            .collect();
-        let (reply, stored) = oneshot::channel();
-        self.command(Command::SendAll { records, reply })?;
-        env.spawn_future(async move {
-            let outcomes = stored.await.map_err(|_| closed())?;
-            outcomes
-                .into_iter()
-                .map(|o| {
-                    o.map(|m| ProduceOutput {
-                        partition: m.partition,
-                        offset: m.offset,
-                    })
-                    .map_err(to_js)
-                })
-                .collect::<napi::Result<Vec<_>>>()
-        })
     }
 
     /// Queues records packed in one buffer, in order: `lengths` holds two entries per
@@ -333,22 +253,6 @@ async fn send_records(
 async fn run(producer: TopicProducer, mut commands: mpsc::UnboundedReceiver<Command>) {
     while let Some(command) = commands.recv().await {
         match command {
-            Command::Send { key, value, reply } => {
-                match producer.send(RecordKey(key), RecordData(value)).await {
-                    Ok(output) => {
-                        tokio::spawn(async move {
-                            // The caller may have stopped listening: nothing to report then.
-                            let _ = reply.send(output.wait().await);
-                        });
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(e));
-                    }
-                }
-            }
-            Command::SendAll { records, reply } => {
-                send_records(&producer, records, reply).await;
-            }
             Command::SendPacked {
                 data,
                 lengths,
