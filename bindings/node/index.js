@@ -2,271 +2,172 @@
 // flv: a Fluvio client for Node.js, over the native addon `flv.node` (built from src/ by
 // `npm run build`). This file turns the native classes into the JavaScript API: promises,
 // async iterators, Buffers with string helpers, and errors with a `code`.
+//
+// It is also the official `@fluvio/client` (0.14.9) API: `new Fluvio(options)` /
+// `Fluvio.connect`, `partitionConsumer`, `sendRecord`, the admin's `listTopic` /
+// `findTopic` / `findPartition` / SPU methods, `Offset.FromBeginning()`, the `default`
+// export... (lib/official.js), so that code written for it runs by changing its `require`.
 
-const path = require('node:path');
+const {
+  native,
+  FluvioError,
+  call,
+  syncCall,
+  invalidArgument,
+  Offset,
+  OffsetFrom,
+  offsetSpec,
+  Record,
+  ConsumerStream,
+} = require('./lib/internal');
+const official = require('./lib/official');
+const { TopicProducer, ProduceOutput, SendAllOutput } = require('./lib/producer');
 
-function loadNative() {
-  const file = process.env.FLV_NODE_ADDON || path.join(__dirname, 'flv.node');
-  try {
-    return require(file);
-  } catch (e) {
-    const err = new Error(
-      `cannot load the flv native addon ${file} (run \`npm run build\` in ${__dirname}): ${e.message}`,
-    );
-    err.code = 'ADDON_NOT_FOUND';
-    err.cause = e;
-    throw err;
-  }
-}
-
-const native = loadNative();
-
-/** An error of the flv client; `code` says what failed (e.g. `TOPIC_NOT_FOUND`). */
-class FluvioError extends Error {
-  constructor(code, message, options) {
-    super(message, options);
-    this.name = 'FluvioError';
-    this.code = code;
-  }
-}
-
-const CODED = /^\[([A-Z0-9_]+)\] ([\s\S]*)$/;
-
-/** The native error `e` (whose message starts with `[CODE] `) as a FluvioError. */
-function convertError(e) {
-  if (e instanceof FluvioError || !(e instanceof Error)) return e;
-  const m = CODED.exec(e.message);
-  if (!m) return e;
-  return new FluvioError(m[1], m[2]);
-}
-
-/** Runs `f` (sync or async) and rethrows its errors as FluvioErrors. */
-async function call(f) {
-  try {
-    return await f();
-  } catch (e) {
-    throw convertError(e);
-  }
-}
-
-function syncCall(f) {
-  try {
-    return f();
-  } catch (e) {
-    throw convertError(e);
-  }
-}
-
-/** A record value or key as a Buffer: Buffers, strings (UTF-8), typed arrays, ArrayBuffers. */
-function toBuffer(v, what) {
-  if (Buffer.isBuffer(v)) return v;
-  if (typeof v === 'string') return Buffer.from(v, 'utf8');
-  if (ArrayBuffer.isView(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  if (v instanceof ArrayBuffer) return Buffer.from(v);
-  throw new FluvioError(
-    'INVALID_ARGUMENT',
-    `${what} must be a Buffer, a string or a Uint8Array, not ${v === null ? 'null' : typeof v}`,
-  );
-}
-
-/** Where a consumer starts. */
-class Offset {
-  constructor(kind, value) {
-    this.kind = kind;
-    this.value = value;
-    Object.freeze(this);
-  }
-  /** The first record of the partition. */
-  static beginning() {
-    return new Offset('beginning', 0);
-  }
-  /** The next record to be produced (only new records). */
-  static end() {
-    return new Offset('end', 0);
-  }
-  /** The record at offset `n`. */
-  static absolute(n) {
-    return new Offset('absolute', checkCount(n, 'offset'));
-  }
-  /** `n` records after the beginning. */
-  static fromBeginning(n) {
-    return new Offset('fromBeginning', checkCount(n, 'record count'));
-  }
-  /** `n` records before the end. */
-  static fromEnd(n) {
-    return new Offset('fromEnd', checkCount(n, 'record count'));
-  }
-}
-
-function checkCount(n, what) {
-  if (typeof n === 'bigint') n = Number(n);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw new FluvioError('INVALID_ARGUMENT', `${what} must be a non-negative integer, not ${n}`);
-  }
-  return n;
-}
-
-/** One consumed record: `offset`, `partition`, `key` (Buffer or null), `value` (Buffer), `timestamp` (ms). */
-class Record {
-  constructor(r) {
-    this.offset = r.offset;
-    this.partition = r.partition;
-    this.key = r.key ?? null;
-    this.value = r.value;
-    this.timestamp = r.timestamp;
-  }
-  /** The value as UTF-8 text. */
-  valueString() {
-    return this.value.toString('utf8');
-  }
-  /** The key as UTF-8 text, or null. */
-  keyString() {
-    return this.key === null ? null : this.key.toString('utf8');
-  }
-  /** The value parsed as JSON. */
-  valueJson() {
-    return JSON.parse(this.valueString());
-  }
-}
-
-/** A producer of one topic, from `fluvio.topicProducer(topic)`. */
-class TopicProducer {
-  constructor(inner) {
-    this._inner = inner;
-  }
-  /** The topic. */
-  get topic() {
-    return this._inner.topic;
-  }
-  /**
-   * Sends a record; records are queued in call order. Resolves with `{ partition, offset }`
-   * once stored. `key` may be null; key and value may be Buffers, strings or Uint8Arrays
-   * (objects are not serialised: pass `JSON.stringify(obj)`).
-   */
-  send(key, value) {
-    return call(() => {
-      const k = key === null || key === undefined ? null : toBuffer(key, 'key');
-      return this._inner.send(k, toBuffer(value, 'value'));
-    });
-  }
-  /**
-   * Sends `[key, value]` pairs in order, with one promise for all of them (cheaper than
-   * `send` per record); resolves with their `{ partition, offset }`s, or rejects with the
-   * first failure.
-   */
-  sendAll(records) {
-    return call(() => {
-      const keys = [];
-      const values = [];
-      for (const [key, value] of records) {
-        keys.push(key === null || key === undefined ? null : toBuffer(key, 'key'));
-        values.push(toBuffer(value, 'value'));
-      }
-      return this._inner.sendAll(keys, values);
-    });
-  }
-  /** Resolves when every record sent before is stored; rejects with the first failure. */
-  flush() {
-    return call(() => this._inner.flush());
-  }
-  /** Flushes, then closes the producer. */
-  close() {
-    return call(() => this._inner.close());
-  }
-}
-
-/**
- * The records of a topic, from `fluvio.consumer(...)`: an async iterator (`for await`);
- * leaving the loop closes the consumer.
- */
-class ConsumerStream {
-  constructor(inner) {
-    this._inner = inner;
-    this._buffer = [];
-    this._done = false;
-  }
-  /** The next record, or null when the stream ended or was closed. */
-  async nextRecord() {
-    if (this._buffer.length === 0) {
-      if (this._done) return null;
-      const batch = await call(() => this._inner.nextBatch(1000));
-      if (batch === null) {
-        this._done = true;
-        return null;
-      }
-      this._buffer = batch.reverse();
-    }
-    return new Record(this._buffer.pop());
-  }
-  /** Async-iterator protocol: `{ value: Record, done }`. */
-  async next() {
-    const record = await this.nextRecord();
-    return record === null ? { value: undefined, done: true } : { value: record, done: false };
-  }
-  /** Ends the iteration (called when a `for await` loop is left early). */
-  async return() {
-    await this.close();
-    return { value: undefined, done: true };
-  }
-  /** Stops the consumer: a pending `next` ends the iteration. */
-  close() {
-    this._done = true;
-    this._buffer = [];
-    return call(() => this._inner.close());
-  }
-  [Symbol.asyncIterator]() {
-    return this;
-  }
-}
-
-/** The admin API, from `fluvio.admin()`. */
+/** The admin API, from `await fluvio.admin()`. */
 class FluvioAdmin {
-  constructor(inner) {
+  constructor(inner, options) {
     this._inner = inner;
+    /** The client's options: the official client takes topic and SPU defaults from them. */
+    this.options = options;
   }
-  /** Creates a topic: `{ partitions = 1, replication = 1, dryRun = false }`. */
-  createTopic(name, options = {}) {
-    return call(() => this._inner.createTopic(name, options));
+  /**
+   * Creates a topic; resolves with its name. `options`: `{ partitions = 1, replication = 1,
+   * dryRun = false }`, or the official `{ partitions, replicationFactor,
+   * ignoreRackAssignment }` or `{ maps: [{ id, replicas }] }` (a `TopicSpec`'s `opts` too).
+   * Without options, the client's options give the defaults (as the official client).
+   */
+  async createTopic(name, options) {
+    let opts = options ?? new official.TopicSpec(this.options).opts;
+    if (opts instanceof official.TopicSpec) opts = opts.opts;
+    await call(() => this._inner.createTopic(name, opts));
+    return name;
   }
-  /** Deletes a topic. */
-  deleteTopic(name) {
-    return call(() => this._inner.deleteTopic(name));
+  /** Deletes a topic; resolves with its name. */
+  async deleteTopic(name) {
+    await call(() => this._inner.deleteTopic(name));
+    return name;
   }
   /** Topics whose name contains `filter` (a string or an array of them), or every topic. */
   listTopics(filter) {
     const filters = filter === undefined ? undefined : [].concat(filter);
     return call(() => this._inner.listTopics(filters));
   }
-  /** Partitions of `topic`, or of every topic. */
-  listPartitions(topic) {
+  /** Partitions of `topic`, or of every topic, as `PartitionInfo`s. */
+  describePartitions(topic) {
     return call(() => this._inner.listPartitions(topic));
   }
-  /** The SPUs. */
+  /** The SPUs, as `SpuInfo`s. */
   listSpus() {
     return call(() => this._inner.listSpus());
   }
-}
-
-/** A client of one Fluvio cluster. */
-class Fluvio {
-  constructor(inner) {
-    this._inner = inner;
+  /** The official client's topic listing: JSON text of `[{ name, spec, status }]`. */
+  listTopic() {
+    return call(() => this._inner.listJson('topic'));
+  }
+  /** The official client's partition listing: JSON text of `[{ name, spec, status }]`. */
+  listPartitions() {
+    return call(() => this._inner.listJson('partition'));
+  }
+  /** The official client's SPU listing: JSON text of `[{ name, spec, status }]`. */
+  listSpu() {
+    return call(() => this._inner.listJson('spu'));
+  }
+  /** The topic `name` as `{ name, spec, status }`, or null when there is none. */
+  async findTopic(name) {
+    const topics = JSON.parse(await this.listTopic());
+    return topics.find((t) => t.name === name) ?? null;
   }
   /**
-   * Connects: `{ endpoint: 'host:port' }`, `{ profile: 'name' }`, or the current profile
-   * of `~/.fluvio/config` when neither is given.
+   * Partition 0 of `topic` as `{ name, spec: { leader, replicas }, status: { leader,
+   * resolution, lsr, replicas } }` (the official client's choice of partition); rejects
+   * with `PARTITION_NOT_FOUND` when there is none.
    */
-  static async connect(options = {}) {
+  async findPartition(topic) {
+    const partitions = JSON.parse(await this.listPartitions());
+    const found = partitions.find((p) => p.name === `${topic}-0`);
+    if (!found) throw new FluvioError('PARTITION_NOT_FOUND', 'failed to find partition');
+    return official.partitionMetadata(found);
+  }
+  /** Registers a custom SPU (default spec: a `CustomSpuSpec` of the client's options). */
+  async createCustomSpu(name, spec) {
+    const json = official.customSpuJson(spec ?? new official.CustomSpuSpec(this.options));
+    await call(() => this._inner.createCustomSpu(name, json));
+  }
+  /** Unregisters a custom SPU by name (string) or id (number). */
+  async deleteCustomSpu(key) {
+    if (typeof key === 'number') {
+      await call(() => this._inner.deleteCustomSpu(undefined, key));
+    } else {
+      await call(() => this._inner.deleteCustomSpu(String(key), undefined));
+    }
+  }
+  /** Creates an SPU group (default spec: an `SpuGroupSpec` of the client's options). */
+  async createManagedSpu(name, spec) {
+    const json = official.spuGroupJson(spec ?? new official.SpuGroupSpec(this.options));
+    await call(() => this._inner.createManagedSpu(name, json));
+  }
+  /** Deletes an SPU group. */
+  async deleteManagedSpu(name) {
+    await call(() => this._inner.deleteManagedSpu(name));
+  }
+}
+
+const NOT_CONNECTED =
+  'Failed to find socket; must call `.connect()` method to create a connection before calling this method;';
+
+/**
+ * A client of one Fluvio cluster: `await Fluvio.connect(options)`, or
+ * `new Fluvio(options)` then `await fluvio.connect()`.
+ *
+ * Options: flv's `{ endpoint: 'host:port', profile, clientId }`, or the official
+ * client's `{ host, port, ... }` (its other fields are defaults for the admin API). With
+ * neither an endpoint nor both host and port, the current profile of `~/.fluvio/config`.
+ */
+class Fluvio {
+  constructor(options) {
     if (typeof options === 'string') options = { endpoint: options };
-    return new Fluvio(await call(() => native.connect(options)));
+    this._options = options || {};
+    this._inner = undefined;
+    /** Shared with this client's producers: `closed` once `close()` is called. */
+    this._state = { closed: false };
+  }
+  /** Connects a new client. */
+  static async connect(options) {
+    const fluvio = new Fluvio(options);
+    await fluvio.connect();
+    return fluvio;
+  }
+  /**
+   * Connects this client (once: later calls return at once); `options` override the
+   * constructor's `host` and `port`. Resolves with this client.
+   */
+  async connect(options) {
+    if (this._inner === undefined) {
+      const o = this._options;
+      const host = options?.host || o.host;
+      const port = options?.port || o.port;
+      const endpoint = options?.endpoint || o.endpoint || (host && port ? `${host}:${port}` : undefined);
+      const connectOptions = { endpoint, profile: o.profile, clientId: o.clientId };
+      this._inner = await call(() => native.connect(connectOptions));
+    }
+    return this;
+  }
+  _client() {
+    if (this._inner === undefined) throw new Error(NOT_CONNECTED);
+    return this._inner;
   }
   /** The SC endpoint. */
   get endpoint() {
-    return this._inner.endpoint;
+    return this._client().endpoint;
   }
-  /** A producer for `topic`: options `{ linger (ms), batchSize, compression, deliveryTimeout (ms) }`. */
+  /**
+   * A producer for `topic`: options `{ linger (ms), batchSize, compression,
+   * deliveryTimeout (ms), partition }`.
+   */
   async topicProducer(topic, options) {
-    return new TopicProducer(await call(() => this._inner.topicProducer(topic, options)));
+    const client = this._client();
+    const inner = await call(() => client.topicProducer(topic, options));
+    return new TopicProducer(inner, client, options, this._state);
   }
   /**
    * A stream of records: `{ topic, partition?, partitions?, offset = Offset.end(),
@@ -275,30 +176,53 @@ class Fluvio {
   async consumer(options) {
     if (typeof options === 'string') options = { topic: options };
     const opts = { ...options };
-    if (opts.offset !== undefined) {
-      if (!(opts.offset instanceof Offset)) {
-        throw new FluvioError('INVALID_ARGUMENT', 'offset must be made by Offset.*()');
-      }
-      opts.offset = { kind: opts.offset.kind, value: opts.offset.value };
+    if (opts.offset !== undefined) opts.offset = offsetSpec(opts.offset);
+    const client = this._client();
+    return new ConsumerStream(await call(() => client.consumer(opts)));
+  }
+  /**
+   * The official client's consumer of one partition: `fetch`, `stream`, `createStream`,
+   * `streamWithConfig`.
+   */
+  async partitionConsumer(topic, partition) {
+    const client = this._client();
+    if (typeof topic !== 'string') throw invalidArgument('topic must be a string');
+    if (!Number.isInteger(partition) || partition < 0) {
+      throw invalidArgument(`partition must be a non-negative integer, not ${partition}`);
     }
-    return new ConsumerStream(await call(() => this._inner.consumer(opts)));
+    return new official.PartitionConsumer(client, topic, partition);
   }
   /** The admin API (shares this client's connection). */
-  admin() {
-    return new FluvioAdmin(syncCall(() => this._inner.admin()));
+  async admin() {
+    const client = this._client();
+    return new FluvioAdmin(syncCall(() => client.admin()), this._options);
   }
   /** Flushes producers, closes consumers and the connections. */
   close() {
-    return call(() => this._inner.close());
+    return call(() => {
+      const client = this._client();
+      this._state.closed = true;
+      return client.close();
+    });
   }
 }
 
 module.exports = {
   Fluvio,
   Offset,
+  OffsetFrom,
   Record,
   TopicProducer,
+  ProduceOutput,
+  SendAllOutput,
   ConsumerStream,
   FluvioAdmin,
   FluvioError,
+  ...official,
+  default: Fluvio,
 };
+// As the official package (compiled TypeScript): `import Fluvio from ...` takes `default`.
+Object.defineProperty(module.exports, '__esModule', { value: true });
+delete module.exports.customSpuJson;
+delete module.exports.spuGroupJson;
+delete module.exports.partitionMetadata;

@@ -83,7 +83,7 @@ async function main() {
 
   const fluvio = await Fluvio.connect(values.endpoint ? { endpoint: values.endpoint } : {});
   try {
-    await fluvio.admin().createTopic(values.topic, { partitions: Number(values.partitions) });
+    await (await fluvio.admin()).createTopic(values.topic, { partitions: Number(values.partitions) });
   } catch (e) {
     if (e.code !== 'TOPIC_ALREADY_EXISTS') throw e;
   }
@@ -95,7 +95,7 @@ async function main() {
     counts[event.op]++;
     const sent = producer.send(key, JSON.stringify(event));
     if (interval > 0) {
-      const { partition, offset } = await sent;
+      const { partition, offset } = await (await sent).wait();
       console.log(`${event.op} ${key} -> partition ${partition} offset ${offset}`);
       await new Promise((r) => setTimeout(r, interval));
     } else {

@@ -28,7 +28,7 @@ async function main() {
 
   const fluvio = await Fluvio.connect(values.endpoint ? { endpoint: values.endpoint } : {});
   try {
-    await fluvio.admin().createTopic(values.topic);
+    await (await fluvio.admin()).createTopic(values.topic);
   } catch (e) {
     if (e.code !== 'TOPIC_ALREADY_EXISTS') throw e;
   }

@@ -2,11 +2,12 @@
 
 use flv_tokio::FluvioAdmin;
 use flv_tokio::core::sc::partition::PartitionSpec;
-use flv_tokio::core::sc::spu::SpuSpec;
-use flv_tokio::core::sc::topic::{ReplicaSpec, TopicSpec};
+use flv_tokio::core::sc::spg::SpuGroupSpec;
+use flv_tokio::core::sc::spu::{CustomSpuKey, CustomSpuSpec, SpuSpec};
+use flv_tokio::core::sc::topic::{PartitionMap, ReplicaSpec, TopicReplicaParam, TopicSpec};
 use napi_derive::napi;
 
-use crate::error::to_js;
+use crate::error::{invalid_argument, js_error, to_js};
 
 /// Settings of a new topic.
 #[napi(object)]
@@ -15,8 +16,65 @@ pub struct TopicOptions {
     pub partitions: Option<u32>,
     /// Replicas per partition (default 1).
     pub replication: Option<u32>,
+    /// Replicas per partition (the official client's name of `replication`).
+    pub replication_factor: Option<u32>,
+    /// Ignore SPU racks when placing replicas.
+    pub ignore_rack_assignment: Option<bool>,
+    /// Explicit partition → SPU assignment (instead of a computed layout).
+    pub maps: Option<Vec<PartitionMapOptions>>,
     /// Only validate, create nothing.
     pub dry_run: Option<bool>,
+}
+
+/// One partition of an assigned topic layout.
+#[napi(object)]
+pub struct PartitionMapOptions {
+    /// The partition id.
+    pub id: u32,
+    /// SPU ids holding its replicas; the first is the preferred leader.
+    pub replicas: Vec<i32>,
+}
+
+impl TopicOptions {
+    /// The topic spec these options describe.
+    fn into_spec(self) -> napi::Result<TopicSpec> {
+        if let Some(maps) = self.maps {
+            if maps.is_empty() {
+                return Err(invalid_argument("maps must list at least one partition"));
+            }
+            let maps = maps
+                .into_iter()
+                .map(|m| PartitionMap {
+                    id: m.id,
+                    replicas: m.replicas,
+                    ..Default::default()
+                })
+                .collect();
+            return Ok(TopicSpec {
+                replicas: ReplicaSpec::Assigned(maps),
+                ..Default::default()
+            });
+        }
+        let replication = self.replication.or(self.replication_factor).unwrap_or(1);
+        Ok(TopicSpec {
+            replicas: ReplicaSpec::Computed(TopicReplicaParam {
+                partitions: self.partitions.unwrap_or(1),
+                replication_factor: replication,
+                ignore_rack_assignment: self.ignore_rack_assignment.unwrap_or(false),
+            }),
+            ..Default::default()
+        })
+    }
+}
+
+/// The JSON text of `value`.
+fn to_json(value: &impl serde::Serialize) -> napi::Result<String> {
+    serde_json::to_string(value).map_err(|e| js_error("JSON_ERROR", e))
+}
+
+/// `value` parsed from the JSON text `json`, or an `INVALID_ARGUMENT` error naming `what`.
+fn from_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> napi::Result<T> {
+    serde_json::from_str(json).map_err(|e| invalid_argument(format!("bad {what}: {e}")))
 }
 
 /// A topic as listed.
@@ -92,15 +150,14 @@ impl Admin {
         name: String,
         options: Option<TopicOptions>,
     ) -> napi::Result<()> {
-        let (partitions, replication, dry_run) = match options {
-            Some(o) => (o.partitions, o.replication, o.dry_run),
-            None => (None, None, None),
+        let (spec, dry_run) = match options {
+            Some(o) => {
+                let dry_run = o.dry_run.unwrap_or(false);
+                (o.into_spec()?, dry_run)
+            }
+            None => (TopicSpec::computed(1, 1), false),
         };
-        let spec = TopicSpec::computed(partitions.unwrap_or(1), replication.unwrap_or(1));
-        self.admin
-            .create(name, dry_run.unwrap_or(false), spec)
-            .await
-            .map_err(to_js)
+        self.admin.create(name, dry_run, spec).await.map_err(to_js)
     }
 
     /// Deletes a topic.
@@ -187,5 +244,56 @@ impl Admin {
             .collect();
         out.sort_by_key(|s| s.id);
         Ok(out)
+    }
+
+    /// Every object of `kind` (`topic`, `partition`, `spu`, `customspu` or `spugroup`) as
+    /// JSON text: a list of `{ name, spec, status }` in the official client's serde shape.
+    #[napi]
+    pub async fn list_json(&self, kind: String) -> napi::Result<String> {
+        match kind.as_str() {
+            "topic" => to_json(&self.admin.all::<TopicSpec>().await.map_err(to_js)?),
+            "partition" => to_json(&self.admin.all::<PartitionSpec>().await.map_err(to_js)?),
+            "spu" => to_json(&self.admin.all::<SpuSpec>().await.map_err(to_js)?),
+            "customspu" => to_json(&self.admin.all::<CustomSpuSpec>().await.map_err(to_js)?),
+            "spugroup" => to_json(&self.admin.all::<SpuGroupSpec>().await.map_err(to_js)?),
+            other => Err(invalid_argument(format!("unknown object kind {other:?}"))),
+        }
+    }
+
+    /// Registers a custom SPU; `spec` is the JSON text of a `CustomSpuSpec`
+    /// (`{ id, publicEndpoint: { port, ingress, encryption }, privateEndpoint, rack? }`).
+    #[napi]
+    pub async fn create_custom_spu(&self, name: String, spec: String) -> napi::Result<()> {
+        let spec: CustomSpuSpec = from_json(&spec, "custom SPU spec")?;
+        self.admin.create(name, false, spec).await.map_err(to_js)
+    }
+
+    /// Unregisters a custom SPU, by `name` or by `id`.
+    #[napi]
+    pub async fn delete_custom_spu(
+        &self,
+        name: Option<String>,
+        id: Option<i32>,
+    ) -> napi::Result<()> {
+        let key = match (name, id) {
+            (Some(name), None) => CustomSpuKey::Name(name),
+            (None, Some(id)) => CustomSpuKey::Id(id),
+            _ => return Err(invalid_argument("a custom SPU is deleted by name or by id")),
+        };
+        self.admin.delete::<CustomSpuSpec>(key).await.map_err(to_js)
+    }
+
+    /// Creates an SPU group (managed SPUs); `spec` is the JSON text of an `SpuGroupSpec`
+    /// (`{ replicas, minId, spuConfig: { env, rack?, replication?, storage? } }`).
+    #[napi]
+    pub async fn create_managed_spu(&self, name: String, spec: String) -> napi::Result<()> {
+        let spec: SpuGroupSpec = from_json(&spec, "SPU group spec")?;
+        self.admin.create(name, false, spec).await.map_err(to_js)
+    }
+
+    /// Deletes an SPU group.
+    #[napi]
+    pub async fn delete_managed_spu(&self, name: String) -> napi::Result<()> {
+        self.admin.delete::<SpuGroupSpec>(name).await.map_err(to_js)
     }
 }

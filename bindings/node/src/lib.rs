@@ -22,8 +22,8 @@ use flv_tokio::config::ClusterConfig;
 use napi_derive::napi;
 
 pub use admin::{Admin, PartitionInfo, SpuInfo, TopicInfo, TopicOptions};
-pub use consumer::{Consumer, ConsumerOptions, OffsetSpec, Record};
-pub use producer::{ProduceOutput, Producer, ProducerOptions};
+pub use consumer::{Consumer, ConsumerOptions, OffsetSpec, PackedRecords, Record};
+pub use producer::{PackedOutcomes, Producer, ProducerOptions};
 
 use error::to_js;
 

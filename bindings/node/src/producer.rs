@@ -1,30 +1,66 @@
-//! The native producer: records queued in call order, each with a promise of where it was
-//! stored.
+//! The native producer: chunks of records queued in call order, each with a promise of
+//! where its records were stored.
 //!
-//! JavaScript calls `send` synchronously, so the order of calls is the order of records.
-//! Each call puts the record on a channel read by one task per producer, which hands the
-//! records to the flv producer in that order (waiting for room when its queue is full); the
-//! promise of a record resolves when the record is stored.
+//! JavaScript (`lib/producer.js`) calls `send_packed` synchronously with a chunk of records
+//! packed in one buffer, so the order of calls is the order of records. Each call puts the
+//! chunk on a channel read by one task per producer, which cuts it into records and hands
+//! them to the flv producer in that order (waiting for room when its queue is full); the
+//! chunk's promise resolves with every record's outcome once all are settled.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use flv_tokio::core::record::Compression;
-use flv_tokio::{ProducerConfig, RecordData, RecordKey, RecordMetadata, TopicProducer};
-use napi::bindgen_prelude::Buffer;
+use flv_tokio::{
+    PartitionerKind, ProducerConfig, RecordData, RecordKey, RecordMetadata, TopicProducer,
+};
+use napi::bindgen_prelude::{Buffer, Float64Array, Int32Array, Uint32Array};
 use napi::{Env, JsObject};
 use napi_derive::napi;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{closed, invalid_argument, to_js};
 
-/// Where a record was stored.
+/// The outcomes of `send_packed`'s records, by record index: where each was stored, and
+/// the records that were not, with why.
 #[napi(object)]
-pub struct ProduceOutput {
-    /// The partition.
-    pub partition: u32,
-    /// The record's offset in the partition.
-    pub offset: i64,
+pub struct PackedOutcomes {
+    /// Partitions (0 for a failed record).
+    pub partitions: Uint32Array,
+    /// Offsets (-1 for a failed record; exact below 2^53).
+    pub offsets: Float64Array,
+    /// Indexes of the records that were not stored.
+    pub failed: Vec<u32>,
+    /// Why, as `[CODE] message`, for each of `failed`.
+    pub errors: Vec<String>,
+}
+
+impl From<Vec<flv_tokio::Result<RecordMetadata>>> for PackedOutcomes {
+    fn from(outcomes: Vec<flv_tokio::Result<RecordMetadata>>) -> Self {
+        let n = outcomes.len();
+        let (mut partitions, mut offsets) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut failed, mut errors) = (Vec::new(), Vec::new());
+        for (i, outcome) in outcomes.into_iter().enumerate() {
+            match outcome {
+                Ok(m) => {
+                    partitions.push(m.partition);
+                    offsets.push(m.offset as f64);
+                }
+                Err(e) => {
+                    partitions.push(0);
+                    offsets.push(-1.0);
+                    failed.push(u32::try_from(i).unwrap_or(u32::MAX));
+                    errors.push(to_js(e).reason);
+                }
+            }
+        }
+        Self {
+            partitions: partitions.into(),
+            offsets: offsets.into(),
+            failed,
+            errors,
+        }
+    }
 }
 
 /// Producer settings (all optional).
@@ -38,6 +74,8 @@ pub struct ProducerOptions {
     pub compression: Option<String>,
     /// Milliseconds a record may stay unresolved before it fails (default 300000).
     pub delivery_timeout: Option<u32>,
+    /// Every record to this partition (default: by key hash, round-robin without key).
+    pub partition: Option<u32>,
 }
 
 impl ProducerOptions {
@@ -52,6 +90,9 @@ impl ProducerOptions {
         }
         if let Some(ms) = self.delivery_timeout {
             config.delivery_timeout = Duration::from_millis(ms.into());
+        }
+        if let Some(partition) = self.partition {
+            config.partitioner = PartitionerKind::Specific(partition);
         }
         if let Some(name) = self.compression {
             config.compression = Some(match name.as_str() {
@@ -69,14 +110,12 @@ impl ProducerOptions {
 
 /// What JavaScript asks of the producer task.
 enum Command {
-    Send {
-        key: Option<Bytes>,
-        value: Bytes,
-        reply: oneshot::Sender<flv_tokio::Result<RecordMetadata>>,
-    },
-    SendAll {
-        records: Vec<(Option<Bytes>, Bytes)>,
-        reply: oneshot::Sender<flv_tokio::Result<Vec<RecordMetadata>>>,
+    /// Records packed (see `send_packed`); a bad packing fails them all, else the reply
+    /// holds each record's outcome, in order.
+    SendPacked {
+        data: Bytes,
+        lengths: Vec<i32>,
+        reply: oneshot::Sender<napi::Result<Vec<flv_tokio::Result<RecordMetadata>>>>,
     },
     Flush(oneshot::Sender<flv_tokio::Result<()>>),
     Close(oneshot::Sender<flv_tokio::Result<()>>),
@@ -111,63 +150,27 @@ impl Producer {
         self.topic.clone()
     }
 
-    /// Queues a record (after every record sent before); the promise resolves with where
-    /// it was stored.
+    /// Queues records packed in one buffer, in order: `lengths` holds two entries per
+    /// record, its key's length (-1 for no key) then its value's length, and `data` their
+    /// bytes one after the other. The promise resolves with the records' outcomes. One copy of the
+    /// bytes and no per-record JavaScript object: the cheapest way in.
     #[napi(catch_unwind)]
-    pub fn send(&self, env: Env, key: Option<Buffer>, value: Buffer) -> napi::Result<JsObject> {
+    pub fn send_packed(
+        &self,
+        env: Env,
+        data: Buffer,
+        lengths: Int32Array,
+    ) -> napi::Result<JsObject> {
+        // Copied here, cut into records by the producer task (off the JavaScript thread).
         let (reply, stored) = oneshot::channel();
-        self.command(Command::Send {
-            key: key.map(|k| Bytes::copy_from_slice(&k)),
-            value: Bytes::copy_from_slice(&value),
+        self.command(Command::SendPacked {
+            data: Bytes::copy_from_slice(&data),
+            lengths: lengths.to_vec(),
             reply,
         })?;
         env.spawn_future(async move {
-            let meta = stored.await.map_err(|_| closed())?.map_err(to_js)?;
-            Ok(ProduceOutput {
-                partition: meta.partition,
-                offset: meta.offset,
-            })
-        })
-    }
-
-    /// Queues `values.len()` records (key `keys[i]`, value `values[i]`) in order; the
-    /// promise resolves with where each was stored, or rejects with the first failure.
-    /// One promise for many records: cheaper than `send` per record.
-    #[napi(catch_unwind)]
-    pub fn send_all(
-        &self,
-        env: Env,
-        keys: Vec<Option<Buffer>>,
-        values: Vec<Buffer>,
-    ) -> napi::Result<JsObject> {
-        if keys.len() != values.len() {
-            return Err(invalid_argument(format!(
-                "{} keys for {} values",
-                keys.len(),
-                values.len()
-            )));
-        }
-        let records = keys
-            .iter()
-            .zip(&values)
-            .map(|(k, v)| {
-                (
-                    k.as_ref().map(|k| Bytes::copy_from_slice(k)),
-                    Bytes::copy_from_slice(v),
-                )
-            })
-            .collect();
-        let (reply, stored) = oneshot::channel();
-        self.command(Command::SendAll { records, reply })?;
-        env.spawn_future(async move {
-            let metas = stored.await.map_err(|_| closed())?.map_err(to_js)?;
-            Ok(metas
-                .into_iter()
-                .map(|m| ProduceOutput {
-                    partition: m.partition,
-                    offset: m.offset,
-                })
-                .collect::<Vec<_>>())
+            let outcomes = stored.await.map_err(|_| closed())??;
+            Ok(PackedOutcomes::from(outcomes))
         })
     }
 
@@ -189,53 +192,84 @@ impl Producer {
     }
 }
 
+/// The records `send_packed` describes, as slices of one copy of `data`.
+fn unpack(data: &Bytes, lengths: &[i32]) -> napi::Result<Vec<(Option<Bytes>, Bytes)>> {
+    if !lengths.len().is_multiple_of(2) {
+        return Err(invalid_argument("lengths must hold two entries per record"));
+    }
+    let mut at = 0usize;
+    let mut take = |len: i32| -> napi::Result<Bytes> {
+        let len = usize::try_from(len)
+            .map_err(|_| invalid_argument(format!("bad record length {len}")))?;
+        let end = at
+            .checked_add(len)
+            .filter(|end| *end <= data.len())
+            .ok_or_else(|| invalid_argument("record lengths exceed the data"))?;
+        let bytes = data.slice(at..end);
+        at = end;
+        Ok(bytes)
+    };
+    let mut records = Vec::with_capacity(lengths.len() / 2);
+    for pair in lengths.chunks_exact(2) {
+        let key = if pair[0] == -1 {
+            None
+        } else {
+            Some(take(pair[0])?)
+        };
+        records.push((key, take(pair[1])?));
+    }
+    if at != data.len() {
+        return Err(invalid_argument("data holds bytes past the last record"));
+    }
+    Ok(records)
+}
+
+/// Queues `records` in order, then reports each one's outcome on `reply` once all are
+/// settled (in a task of its own: the producer task goes on with the next command).
+async fn send_records(
+    producer: &TopicProducer,
+    records: Vec<(Option<Bytes>, Bytes)>,
+    reply: oneshot::Sender<Vec<flv_tokio::Result<RecordMetadata>>>,
+) {
+    let mut queued = Vec::with_capacity(records.len());
+    for (key, value) in records {
+        queued.push(producer.send(RecordKey(key), RecordData(value)).await);
+    }
+    tokio::spawn(async move {
+        let mut outcomes = Vec::with_capacity(queued.len());
+        for q in queued {
+            outcomes.push(match q {
+                Ok(output) => output.wait().await,
+                Err(e) => Err(e),
+            });
+        }
+        // The caller may have stopped listening: nothing to report then.
+        let _ = reply.send(outcomes);
+    });
+}
+
 /// The producer task: runs the commands in order until closed, or until JavaScript drops
 /// the producer (the flv producer then flushes in the background).
 async fn run(producer: TopicProducer, mut commands: mpsc::UnboundedReceiver<Command>) {
     while let Some(command) = commands.recv().await {
         match command {
-            Command::Send { key, value, reply } => {
-                match producer.send(RecordKey(key), RecordData(value)).await {
-                    Ok(output) => {
-                        tokio::spawn(async move {
-                            // The caller may have stopped listening: nothing to report then.
-                            let _ = reply.send(output.wait().await);
-                        });
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(e));
-                    }
-                }
-            }
-            Command::SendAll { records, reply } => {
-                let mut outputs = Vec::with_capacity(records.len());
-                let mut failed = None;
-                for (key, value) in records {
-                    match producer.send(RecordKey(key), RecordData(value)).await {
-                        Ok(output) => outputs.push(output),
-                        Err(e) => {
-                            failed = Some(e);
-                            break;
-                        }
-                    }
-                }
-                tokio::spawn(async move {
-                    let mut stored = Vec::with_capacity(outputs.len());
-                    for output in outputs {
-                        match output.wait().await {
-                            Ok(meta) => stored.push(meta),
-                            Err(e) => {
-                                let _ = reply.send(Err(e));
-                                return;
-                            }
-                        }
-                    }
-                    let _ = reply.send(match failed {
-                        Some(e) => Err(e),
-                        None => Ok(stored),
+            Command::SendPacked {
+                data,
+                lengths,
+                reply,
+            } => match unpack(&data, &lengths) {
+                Ok(records) => {
+                    let (inner, outcomes) = oneshot::channel();
+                    send_records(&producer, records, inner).await;
+                    tokio::spawn(async move {
+                        let outcomes = outcomes.await.map_err(|_| closed());
+                        let _ = reply.send(outcomes);
                     });
-                });
-            }
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                }
+            },
             Command::Flush(reply) => {
                 let _ = reply.send(producer.flush().await);
             }

@@ -27,7 +27,7 @@ test('connect reports the endpoint', LIMIT, () => {
 });
 
 test('topic round trip: create, list, partitions, delete', LIMIT, async () => {
-  const admin = fluvio.admin();
+  const admin = await fluvio.admin();
   await admin.createTopic('admin-round-trip', { partitions: 3, replication: 1 });
 
   const topics = await admin.listTopics();
@@ -40,7 +40,7 @@ test('topic round trip: create, list, partitions, delete', LIMIT, async () => {
   const filtered = await admin.listTopics('round-trip');
   assert.deepEqual(filtered.map((t) => t.name), ['admin-round-trip']);
 
-  const partitions = await admin.listPartitions('admin-round-trip');
+  const partitions = await admin.describePartitions('admin-round-trip');
   assert.deepEqual(partitions.map((p) => p.partition), [0, 1, 2]);
   for (const p of partitions) {
     assert.equal(p.topic, 'admin-round-trip');
@@ -53,11 +53,11 @@ test('topic round trip: create, list, partitions, delete', LIMIT, async () => {
   await admin.deleteTopic('admin-round-trip');
   const after = await admin.listTopics();
   assert.ok(!after.some((t) => t.name === 'admin-round-trip'));
-  assert.deepEqual(await admin.listPartitions('admin-round-trip'), []);
+  assert.deepEqual(await admin.describePartitions('admin-round-trip'), []);
 });
 
 test('default topic settings: one partition, one replica', LIMIT, async () => {
-  const admin = fluvio.admin();
+  const admin = await fluvio.admin();
   await admin.createTopic('admin-defaults');
   const [topic] = await admin.listTopics('admin-defaults');
   assert.equal(topic.partitions, 1);
@@ -66,13 +66,13 @@ test('default topic settings: one partition, one replica', LIMIT, async () => {
 });
 
 test('dry run creates nothing', LIMIT, async () => {
-  const admin = fluvio.admin();
+  const admin = await fluvio.admin();
   await admin.createTopic('admin-dry-run', { partitions: 2, dryRun: true });
   assert.deepEqual(await admin.listTopics('admin-dry-run'), []);
 });
 
 test('SPUs are listed with their addresses', LIMIT, async () => {
-  const spus = await fluvio.admin().listSpus();
+  const spus = await (await fluvio.admin()).listSpus();
   assert.equal(spus.length, cluster.spus);
   for (const spu of spus) {
     assert.equal(typeof spu.id, 'number');
@@ -83,7 +83,7 @@ test('SPUs are listed with their addresses', LIMIT, async () => {
 });
 
 test('admin errors carry the cluster error code', LIMIT, async () => {
-  const admin = fluvio.admin();
+  const admin = await fluvio.admin();
   await admin.createTopic('admin-errors');
   await assert.rejects(admin.createTopic('admin-errors'), (e) => {
     assert.ok(e instanceof FluvioError);

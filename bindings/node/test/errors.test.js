@@ -18,7 +18,7 @@ let fluvio;
 before(async () => {
   cluster = await startMockCluster({ spus: 1 });
   fluvio = await Fluvio.connect({ endpoint: cluster.endpoint });
-  await fluvio.admin().createTopic('errors-topic');
+  await (await fluvio.admin()).createTopic('errors-topic');
 });
 
 after(async () => {
@@ -80,10 +80,27 @@ test('bad arguments fail with INVALID_ARGUMENT', LIMIT, async () => {
 });
 
 test('a record over the request size fails with RECORD_TOO_LARGE', LIMIT, async () => {
-  const producer = await fluvio.topicProducer('errors-topic');
-  await rejectsWith(producer.send(null, Buffer.alloc(2 * 1024 * 1024)), 'RECORD_TOO_LARGE');
-  // The producer still works.
-  assert.equal((await producer.send(null, 'small')).partition, 0);
+  await (await fluvio.admin()).createTopic('too-large');
+  const producer = await fluvio.topicProducer('too-large');
+  // send resolves once the record is handed over; its failure comes from wait() and
+  // flush(), and the records around it (sent with it to the addon) are stored.
+  const before = await producer.send(null, 'before');
+  const big = await producer.send(null, Buffer.alloc(2 * 1024 * 1024));
+  const after = await producer.send(null, 'after');
+  await rejectsWith(big.wait(), 'RECORD_TOO_LARGE');
+  await rejectsWith(producer.flush(), 'RECORD_TOO_LARGE');
+  assert.deepEqual(await before.wait(), { partition: 0, offset: 0 });
+  assert.deepEqual(await after.wait(), { partition: 0, offset: 1 });
+  // The failure was reported once; the producer still works.
+  assert.equal((await (await producer.send(null, 'small')).wait()).offset, 2);
+  await producer.flush();
+  const stream = await fluvio.consumer({ topic: 'too-large', offset: Offset.beginning() });
+  const values = [];
+  for await (const r of stream) {
+    values.push(r.valueString());
+    if (values.length === 3) break;
+  }
+  assert.deepEqual(values, ['before', 'after', 'small']);
 });
 
 test('connect by profile; a missing profile fails with CONFIG_ERROR', LIMIT, async () => {
@@ -108,7 +125,7 @@ test('connect by profile; a missing profile fails with CONFIG_ERROR', LIMIT, asy
     assert.equal(byCurrent.endpoint, cluster.endpoint);
     await byCurrent.close();
     const byName = await Fluvio.connect({ profile: 'mock' });
-    assert.ok((await byName.admin().listTopics()).some((t) => t.name === 'errors-topic'));
+    assert.ok((await (await byName.admin()).listTopics()).some((t) => t.name === 'errors-topic'));
     await byName.close();
     await rejectsWith(Fluvio.connect({ profile: 'nope' }), 'CONFIG_ERROR');
   } finally {
@@ -124,5 +141,5 @@ test('a closed client fails with CLOSED', LIMIT, async () => {
   await client.close();
   await rejectsWith(producer.send(null, 'x'), 'CLOSED');
   await rejectsWith(client.topicProducer('errors-topic'), 'CLOSED');
-  await rejectsWith(client.admin().listTopics(), 'CLOSED');
+  await rejectsWith((await client.admin()).listTopics(), 'CLOSED');
 });

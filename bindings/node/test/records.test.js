@@ -38,14 +38,14 @@ async function take(stream, n) {
 const N = 10000;
 
 test('produce and consume 10,000 records in order', LIMIT, async () => {
-  await fluvio.admin().createTopic('ten-thousand', { partitions: 1 });
+  await (await fluvio.admin()).createTopic('ten-thousand', { partitions: 1 });
   const producer = await fluvio.topicProducer('ten-thousand');
   assert.equal(producer.topic, 'ten-thousand');
 
   const sent = [];
-  for (let i = 0; i < N; i++) sent.push(producer.send(`key-${i % 10}`, `value-${i}`));
+  for (let i = 0; i < N; i++) sent.push(await producer.send(`key-${i % 10}`, `value-${i}`));
   await producer.flush();
-  const outputs = await Promise.all(sent);
+  const outputs = await Promise.all(sent.map((o) => o.wait()));
   outputs.forEach((o, i) => assert.deepEqual(o, { partition: 0, offset: i }));
 
   const stream = await fluvio.consumer({
@@ -106,9 +106,9 @@ test('a bounded consumer ends at the end known when it starts', LIMIT, async () 
 });
 
 test('Offset.end() sees only new records; send resolves with partition and offset', LIMIT, async () => {
-  await fluvio.admin().createTopic('live', { partitions: 1 });
+  await (await fluvio.admin()).createTopic('live', { partitions: 1 });
   const producer = await fluvio.topicProducer('live');
-  assert.deepEqual(await producer.send(null, 'old'), { partition: 0, offset: 0 });
+  assert.deepEqual(await (await producer.send(null, 'old')).wait(), { partition: 0, offset: 0 });
 
   const stream = await fluvio.consumer({ topic: 'live', partition: 0, offset: Offset.end() });
   const next = stream.next();
@@ -117,7 +117,7 @@ test('Offset.end() sees only new records; send resolves with partition and offse
   next.then(() => (received = true));
   const sent = [];
   while (!received && sent.length < 100) {
-    sent.push(await producer.send(null, `new-${sent.length}`));
+    sent.push(await (await producer.send(null, `new-${sent.length}`)).wait());
     await new Promise((r) => setTimeout(r, 50));
   }
   sent.forEach((o, i) => assert.deepEqual(o, { partition: 0, offset: i + 1 }));
@@ -132,7 +132,7 @@ test('Offset.end() sees only new records; send resolves with partition and offse
 });
 
 test('records with one key go to one partition, in order', LIMIT, async () => {
-  await fluvio.admin().createTopic('keyed', { partitions: 3 });
+  await (await fluvio.admin()).createTopic('keyed', { partitions: 3 });
   const producer = await fluvio.topicProducer('keyed');
   const keys = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
   const sent = [];
@@ -140,7 +140,7 @@ test('records with one key go to one partition, in order', LIMIT, async () => {
     const key = keys[i % keys.length];
     sent.push(producer.send(key, JSON.stringify({ key, seq: Math.floor(i / keys.length) })));
   }
-  const outputs = await Promise.all(sent);
+  const outputs = await Promise.all((await Promise.all(sent)).map((o) => o.wait()));
   const partitionOf = new Map();
   outputs.forEach((o, i) => {
     const key = keys[i % keys.length];
@@ -165,7 +165,7 @@ test('records with one key go to one partition, in order', LIMIT, async () => {
 });
 
 test('binary keys and values round trip as Buffers', LIMIT, async () => {
-  await fluvio.admin().createTopic('binary', { partitions: 1 });
+  await (await fluvio.admin()).createTopic('binary', { partitions: 1 });
   const producer = await fluvio.topicProducer('binary', { linger: 5, compression: 'gzip' });
   const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
   const big = Buffer.alloc(200000, 7);
@@ -191,21 +191,24 @@ test('binary keys and values round trip as Buffers', LIMIT, async () => {
   assert.ok(d.value.equals(big));
 });
 
-test('sendAll resolves with every record\'s offset', LIMIT, async () => {
-  await fluvio.admin().createTopic('send-all', { partitions: 1 });
+test('sendAll resolves with every record\'s output', LIMIT, async () => {
+  await (await fluvio.admin()).createTopic('send-all', { partitions: 1 });
   const producer = await fluvio.topicProducer('send-all');
   const out = await producer.sendAll([
     ['a', '1'],
     [null, '2'],
     ['c', Buffer.from('3')],
   ]);
-  assert.deepEqual(out.map((o) => o.offset), [0, 1, 2]);
+  assert.equal(out.length, 3);
+  const stored = await out.wait();
+  assert.deepEqual(stored.map((o) => o.offset), [0, 1, 2]);
 
   // Many records, one promise; interleaved with single sends, in call order.
   const many = Array.from({ length: 5000 }, (_, i) => [`k${i}`, `v${i}`]);
   const [batch, single] = await Promise.all([producer.sendAll(many), producer.send(null, 'last')]);
-  assert.deepEqual(batch.map((o) => o.offset), Array.from({ length: 5000 }, (_, i) => 3 + i));
-  assert.equal(single.offset, 5003);
+  const batchStored = await batch.wait();
+  assert.deepEqual(batchStored.map((o) => o.offset), Array.from({ length: 5000 }, (_, i) => 3 + i));
+  assert.equal((await single.wait()).offset, 5003);
   await assert.rejects(producer.sendAll([['k', 5]]), { code: 'INVALID_ARGUMENT' });
 
   const stream = await fluvio.consumer({ topic: 'send-all', offset: Offset.absolute(4000) });
