@@ -1,4 +1,7 @@
 //! [`ConsumerStream`]: records of a topic's partitions, as a [`futures_core::Stream`].
+//!
+//! Its offset methods are those of the official client's trait,
+//! [`consumer::ConsumerStream`](crate::consumer::ConsumerStream).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::pin::Pin;
@@ -32,9 +35,10 @@ pub struct ConsumerBatch {
 /// that fails for good yields one `Err` and is not read any more; the stream ends when
 /// every partition ended (with `disable_continuous`) or failed.
 ///
-/// With offset management (`consumer_id` and [`OffsetManagement::Manual`]):
-/// [`offset_commit`](Self::offset_commit) marks the records yielded so far as consumed and
-/// [`offset_flush`](Self::offset_flush) stores them. With [`OffsetManagement::Auto`] every
+/// With offset management (`consumer_id` and [`OffsetManagement::Manual`]), through the
+/// official trait [`consumer::ConsumerStream`](crate::consumer::ConsumerStream):
+/// `offset_commit` marks the records yielded so far as consumed and `offset_flush` stores
+/// them. With [`OffsetManagement::Auto`] every
 /// yielded record counts as consumed (as upstream); the offsets are stored when the stream
 /// is polled after `offset_flush` elapsed, and when it is closed or dropped. A resumed
 /// consumer starts after the last stored record.
@@ -171,8 +175,9 @@ impl ConsumerStream {
         self.yielded.insert(partition, offset);
     }
 
-    /// Marks every record yielded so far as consumed (manual offset management).
-    pub fn offset_commit(&mut self) -> Result<()> {
+    /// Marks every record yielded so far as consumed (manual offset management), at once
+    /// (the trait's `offset_commit` is this, as a future).
+    pub fn offset_commit_now(&mut self) -> Result<()> {
         if self.mode == OffsetManagement::None {
             return Err(Error::Client(flv_core::client::ClientError::InvalidConfig(
                 "offset management is disabled".into(),
@@ -188,7 +193,7 @@ impl ConsumerStream {
     }
 
     /// Stores the committed offsets in the cluster and waits for the answer.
-    pub async fn offset_flush(&mut self) -> Result<()> {
+    pub(crate) async fn flush_offsets(&mut self) -> Result<()> {
         let op = {
             let mut st = self.inner.lock();
             if st.closed {
@@ -235,6 +240,17 @@ impl ConsumerStream {
             Some(op) => SlotFuture::new(self.inner.clone(), op, |s| &mut s.offset_flushes).await,
             None => Ok(()),
         }
+    }
+}
+
+impl crate::consumer::ConsumerStream for ConsumerStream {
+    fn offset_commit(&mut self) -> crate::consumer::ConsumerBoxFuture<'_> {
+        let done = self.offset_commit_now();
+        Box::pin(std::future::ready(done))
+    }
+
+    fn offset_flush(&mut self) -> crate::consumer::ConsumerBoxFuture<'_> {
+        Box::pin(self.flush_offsets())
     }
 }
 
@@ -289,12 +305,12 @@ pub struct BatchStream(ConsumerStream);
 impl BatchStream {
     /// Marks every batch yielded so far as consumed (manual offset management).
     pub fn offset_commit(&mut self) -> Result<()> {
-        self.0.offset_commit()
+        self.0.offset_commit_now()
     }
 
     /// Stores the committed offsets and waits for the answer.
     pub async fn offset_flush(&mut self) -> Result<()> {
-        self.0.offset_flush().await
+        self.0.flush_offsets().await
     }
 
     /// Closes the consumer (see [`ConsumerStream::close`]).
