@@ -357,6 +357,18 @@ impl<R> FluvioAdmin<R> {
         }
     }
 
+    /// Lists with a typed request (the official `list_with_config`; `F` is the official
+    /// signature's filter type, unused).
+    pub async fn list_with_config<S: AdminSpec, F>(
+        &self,
+        config: crate::metadata::objects::ListRequest<S>,
+    ) -> Result<Vec<Metadata<S>>> {
+        let filters: Vec<flv_core::sc::objects::ListFilter> = config.name_filters.into();
+        let names: Vec<String> = filters.into_iter().map(|f| f.name).collect();
+        self.list_with_options::<S, String>(names, config.summary, config.system)
+            .await
+    }
+
     /// Every object of a kind.
     pub async fn all<S: AdminSpec>(&self) -> Result<Vec<Metadata<S>>> {
         self.list::<S, String>(Vec::new()).await

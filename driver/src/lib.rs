@@ -61,6 +61,11 @@
 //! # Modules
 //!
 //! - [`config`]: Fluvio profiles (`~/.fluvio/config`), compatible with the official client.
+//! - [`consumer`]: the official `fluvio::consumer` module (`ConsumerConfigExtBuilder`, the
+//!   `ConsumerStream` trait with `offset_commit` / `offset_flush`).
+//! - [`metadata`] and [`dataplane`]: the official `fluvio::metadata::…` and
+//!   `fluvio::dataplane::…` paths over flv's types. The official producer configuration
+//!   ([`TopicProducerConfigBuilder`], [`Partitioner`], [`ProducerCallback`]) is at the root.
 //! - [`runtime`]: the [`Runtime`] trait and the [`Clock`].
 //! - [`transport`]: [`connect_transport`] / [`connect_with`], giving a [`Transport`] (plain TCP
 //!   or TLS) with typed [`ConnectError`]s.

@@ -40,6 +40,7 @@ pub mod metadata {
     }
     /// Admin requests and responses, and object metadata.
     pub mod objects {
+        pub use super::super::list::{ListFilters, ListRequest};
         pub use flv_core::sc::objects::*;
         pub use flv_core::sc::{Message, Metadata, MetadataUpdate, MsgType};
     }
@@ -88,5 +89,77 @@ pub mod dataplane {
     /// Wire encoding.
     pub mod core {
         pub use flv_core::codec::*;
+    }
+}
+
+/// The official typed list request, for `FluvioAdmin::list_with_config`.
+mod list {
+    use std::marker::PhantomData;
+
+    use flv_core::sc::objects::ListFilter;
+
+    /// Name filters of a list request (upstream's `ListFilters`): objects whose name
+    /// contains one of them (all objects when empty).
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct ListFilters {
+        filters: Vec<ListFilter>,
+    }
+
+    impl From<Vec<ListFilter>> for ListFilters {
+        fn from(filters: Vec<ListFilter>) -> Self {
+            Self { filters }
+        }
+    }
+
+    impl From<&str> for ListFilters {
+        fn from(name: &str) -> Self {
+            Self {
+                filters: vec![ListFilter {
+                    name: name.to_owned(),
+                }],
+            }
+        }
+    }
+
+    impl From<ListFilters> for Vec<ListFilter> {
+        fn from(filters: ListFilters) -> Self {
+            filters.filters
+        }
+    }
+
+    /// A list request for objects of kind `S` (the official `ListRequest`).
+    #[derive(Debug)]
+    pub struct ListRequest<S> {
+        /// Name filters.
+        pub name_filters: ListFilters,
+        /// Summaries only (SmartModules without their WASM).
+        pub summary: bool,
+        /// The system objects (the SC's own topics and their partitions).
+        pub system: bool,
+        data: PhantomData<fn() -> S>,
+    }
+
+    impl<S> Default for ListRequest<S> {
+        fn default() -> Self {
+            Self::new(ListFilters::default(), false)
+        }
+    }
+
+    impl<S> ListRequest<S> {
+        /// A request with these filters.
+        pub fn new(name_filters: impl Into<ListFilters>, summary: bool) -> Self {
+            Self {
+                name_filters: name_filters.into(),
+                summary,
+                system: false,
+                data: PhantomData,
+            }
+        }
+
+        /// Lists system objects.
+        pub fn system(mut self, system: bool) -> Self {
+            self.system = system;
+            self
+        }
     }
 }
