@@ -16,6 +16,7 @@ use fluvio::consumer::{
     ConsumerConfigExtBuilder, ConsumerStream, OffsetManagementStrategy, RetryMode,
 };
 use fluvio::dataplane::types::PartitionId;
+use fluvio::metadata::objects::{ListFilter, ListRequest};
 use fluvio::metadata::partition::PartitionSpec;
 use fluvio::metadata::spu::SpuSpec;
 use fluvio::metadata::topic::TopicSpec;
@@ -194,6 +195,8 @@ async fn echo(t: &mut Transcript) -> anyhow::Result<()> {
         anyhow::Ok(())
     };
     let consume = async {
+        let profile = FluvioConfig::load_with_profile("compat")?;
+        anyhow::ensure!(profile.is_some(), "the profile is there");
         let fluvio = Fluvio::connect_with_profile("compat").await?;
         let mut stream = fluvio
             .consumer_with_config(
@@ -345,7 +348,8 @@ async fn callback_counts_records(t: &mut Transcript, sleep: Sleep) -> anyhow::Re
 
 /// `Offset`'s constructors, and every `ConsumerConfigExtBuilder` option.
 async fn offsets(t: &mut Transcript) -> anyhow::Result<()> {
-    let fluvio = Fluvio::connect().await?;
+    let config = FluvioConfig::load()?;
+    let fluvio = Fluvio::connect_with_config(&config).await?;
     let producer = fluvio.topic_producer("offsets").await?;
     for i in 0..6 {
         producer.send(RecordKey::NULL, format!("o{i}")).await?;
@@ -505,6 +509,17 @@ async fn admin_objects(sc_addr: &str, t: &mut Transcript) -> anyhow::Result<()> 
         .collect();
     partitions.sort();
     t.push(format!("admin: partitions {partitions:?}"));
+    let system = admin
+        .list_with_config::<TopicSpec, String>(
+            ListRequest::new(Vec::<ListFilter>::new(), false).system(true),
+        )
+        .await?;
+    let mut system: Vec<(String, bool)> = system
+        .into_iter()
+        .map(|m| (m.name, m.spec.is_system()))
+        .collect();
+    system.sort();
+    t.push(format!("admin: system topics {system:?}"));
     let spus = admin.list::<SpuSpec, String>(vec![]).await?;
     t.push(format!("admin: {} spus", spus.len()));
     admin.delete::<TopicSpec>("admin-made").await?;
