@@ -16,9 +16,13 @@ use fluvio::consumer::{
     ConsumerConfigExtBuilder, ConsumerStream, OffsetManagementStrategy, RetryMode,
 };
 use fluvio::dataplane::types::PartitionId;
+use fluvio::metadata::customspu::CustomSpuSpec;
 use fluvio::metadata::objects::{ListFilter, ListRequest};
 use fluvio::metadata::partition::PartitionSpec;
+use fluvio::metadata::smartmodule::SmartModuleSpec;
+use fluvio::metadata::spg::SpuGroupSpec;
 use fluvio::metadata::spu::SpuSpec;
+use fluvio::metadata::tableformat::TableFormatSpec;
 use fluvio::metadata::topic::TopicSpec;
 use fluvio::{
     Compression, DeliverySemantic, Fluvio, FluvioAdmin, FluvioConfig, Isolation, Offset,
@@ -522,6 +526,34 @@ async fn admin_objects(sc_addr: &str, t: &mut Transcript) -> anyhow::Result<()> 
     t.push(format!("admin: system topics {system:?}"));
     let spus = admin.list::<SpuSpec, String>(vec![]).await?;
     t.push(format!("admin: {} spus", spus.len()));
+    t.push(format!(
+        "admin: {} custom spus, {} spu groups, {} smartmodules, {} table formats",
+        admin.list::<CustomSpuSpec, String>(vec![]).await?.len(),
+        admin.list::<SpuGroupSpec, String>(vec![]).await?.len(),
+        admin
+            .list_with_params::<SmartModuleSpec, String>(vec![], true)
+            .await?
+            .len(),
+        admin.all::<TableFormatSpec>().await?.len(),
+    ));
+    let mut spu_watch = admin.watch::<SpuSpec>().await?;
+    if let Some(update) = spu_watch.next().await {
+        t.push(format!(
+            "admin: spu watch starts with {}",
+            update?.inner().all.len()
+        ));
+    }
+    let mut partition_watch = admin.watch::<PartitionSpec>().await?;
+    if let Some(update) = partition_watch.next().await {
+        let all = update?.inner().all;
+        let made = all
+            .iter()
+            .filter(|m| m.name.starts_with("admin-made"))
+            .count();
+        t.push(format!(
+            "admin: partition watch starts with {made} of admin-made"
+        ));
+    }
     admin.delete::<TopicSpec>("admin-made").await?;
     let after = admin
         .list::<TopicSpec, String>(vec!["admin-made".to_string()])
