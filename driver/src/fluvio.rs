@@ -41,6 +41,7 @@ pub struct Fluvio<R: Runtime> {
     inner: Inner,
     rt: R,
     cluster: ClusterConfig,
+    platform: Arc<semver::Version>,
 }
 
 impl<R: Runtime> std::fmt::Debug for Fluvio<R> {
@@ -137,10 +138,17 @@ impl<R: Runtime> Fluvio<R> {
         let handle: Arc<dyn Handle> = shared;
         let inner = Inner::new(handle);
         drive::wait_connected(inner.clone()).await?;
+        let platform = inner
+            .lock()
+            .client
+            .platform_version()
+            .and_then(|v| semver::Version::parse(v).ok())
+            .unwrap_or_else(|| semver::Version::new(0, 0, 0));
         Ok(Self {
             inner,
             rt,
             cluster: cluster.clone(),
+            platform: Arc::new(platform),
         })
     }
 
@@ -278,6 +286,12 @@ impl<R: Runtime> Fluvio<R> {
     /// official `admin().await`.
     pub fn admin(&self) -> FluvioAdmin<R> {
         FluvioAdmin::new(self.inner.clone())
+    }
+
+    /// The platform version of the cluster, from the SC's handshake at connect (the
+    /// official `Fluvio::platform_version`).
+    pub fn platform_version(&self) -> &semver::Version {
+        &self.platform
     }
 
     /// Activity counters.
