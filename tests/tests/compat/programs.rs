@@ -466,6 +466,8 @@ async fn consumer_offsets(t: &mut Transcript) -> anyhow::Result<()> {
 /// The async admin: create, list, list_with_params, watch, delete, partitions and SPUs.
 async fn admin_objects(sc_addr: &str, t: &mut Transcript) -> anyhow::Result<()> {
     let fluvio = Fluvio::connect_with_config(&FluvioConfig::new(sc_addr)).await?;
+    let version = fluvio.platform_version();
+    t.push(format!("platform: {version} (major {})", version.major));
     let admin = fluvio.admin().await;
     let mut watch = admin.watch::<TopicSpec>().await?;
     let first = watch.next().await;
