@@ -10,6 +10,7 @@
 //! - [`spu`]: the SPU (data plane) messages;
 //! - [`sc`]: the SC (control plane) admin messages and object specs;
 //! - [`message`]: dispatch of any frame to its typed message by api key and version;
+//! - [`official`]: the official client's value types (`RecordKey`, `RecordData`) and accessors;
 //! - [`trace`]: the `flv-trace v1` text format of captured traffic;
 //! - [`client`]: the whole client (connections, metadata, producers, consumers, admin)
 //!   as one deterministic state machine.
@@ -24,6 +25,7 @@ pub mod error_code;
 pub mod frame;
 pub mod header;
 pub mod message;
+pub mod official;
 pub mod producer;
 pub mod record;
 pub mod rng;

@@ -128,14 +128,56 @@ admin_spec!(MirrorSpec, Mirror, create, delete String);
 /// admin.delete::<TopicSpec>("events".to_string()).await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
-pub struct FluvioAdmin {
+///
+/// As upstream, [`Fluvio::admin`](crate::Fluvio::admin) is awaited
+/// (`fluvio.admin().await`): the admin handle is its own future. flv's callers may use it
+/// without `.await`.
+pub struct FluvioAdmin<R> {
     inner: Inner,
+    _rt: PhantomData<fn() -> R>,
 }
 
-impl FluvioAdmin {
+impl<R> Clone for FluvioAdmin<R> {
+    fn clone(&self) -> Self {
+        Self::new(self.inner.clone())
+    }
+}
+
+impl<R> std::fmt::Debug for FluvioAdmin<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FluvioAdmin").finish_non_exhaustive()
+    }
+}
+
+/// `fluvio.admin().await`, as the official client's async `admin()`.
+impl<R> std::future::IntoFuture for FluvioAdmin<R> {
+    type Output = Self;
+    type IntoFuture = std::future::Ready<Self>;
+    fn into_future(self) -> Self::IntoFuture {
+        std::future::ready(self)
+    }
+}
+
+impl<R: crate::DefaultRuntime> FluvioAdmin<R> {
+    /// Connects to the cluster of the current profile (the official `FluvioAdmin::connect`).
+    pub async fn connect() -> Result<Self> {
+        Ok(crate::Fluvio::<R>::connect().await?.admin())
+    }
+
+    /// Connects to the cluster `config` describes.
+    pub async fn connect_with_config(config: &crate::config::ClusterConfig) -> Result<Self> {
+        Ok(crate::Fluvio::<R>::connect_with_config(config)
+            .await?
+            .admin())
+    }
+}
+
+impl<R> FluvioAdmin<R> {
     pub(crate) fn new(inner: Inner) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            _rt: PhantomData,
+        }
     }
 
     async fn run(&self, command: AdminCommand) -> Result<OpOutput> {
@@ -315,6 +357,18 @@ impl FluvioAdmin {
         }
     }
 
+    /// Lists with a typed request (the official `list_with_config`; `F` is the official
+    /// signature's filter type, unused).
+    pub async fn list_with_config<S: AdminSpec, F>(
+        &self,
+        config: crate::metadata::objects::ListRequest<S>,
+    ) -> Result<Vec<Metadata<S>>> {
+        let filters: Vec<flv_core::sc::objects::ListFilter> = config.name_filters.into();
+        let names: Vec<String> = filters.into_iter().map(|f| f.name).collect();
+        self.list_with_options::<S, String>(names, config.summary, config.system)
+            .await
+    }
+
     /// Every object of a kind.
     pub async fn all<S: AdminSpec>(&self) -> Result<Vec<Metadata<S>>> {
         self.list::<S, String>(Vec::new()).await
@@ -345,7 +399,37 @@ impl FluvioAdmin {
 
     /// Watches the objects of a kind: a stream whose first item is a full sync, then
     /// changes. Survives SC reconnects (the next item after one is a full sync again).
-    pub fn watch<S: AdminSpec>(&self) -> Result<WatchStream<S>> {
+    pub async fn watch<S: AdminSpec>(&self) -> Result<WatchStream<S>> {
+        self.watch_stream()
+    }
+
+    /// Watches topics (the official `watch_topics` of its `unstable` feature; the items
+    /// are flv's [`MetadataUpdate`]s). Ends at once if the client is closed.
+    pub fn watch_topics(&self) -> WatchStream<TopicSpec> {
+        self.watch_or_end()
+    }
+
+    /// Watches partitions (see [`watch_topics`](Self::watch_topics)).
+    pub fn watch_partitions(&self) -> WatchStream<PartitionSpec> {
+        self.watch_or_end()
+    }
+
+    /// Watches SPUs (see [`watch_topics`](Self::watch_topics)).
+    pub fn watch_spus(&self) -> WatchStream<SpuSpec> {
+        self.watch_or_end()
+    }
+
+    fn watch_or_end<S: AdminSpec>(&self) -> WatchStream<S> {
+        self.watch_stream().unwrap_or_else(|_| WatchStream {
+            inner: self.inner.clone(),
+            op: None,
+            ended: true,
+            _spec: PhantomData,
+        })
+    }
+
+    /// [`watch`](Self::watch) without the `async` (for callers outside an async context).
+    pub fn watch_stream<S: AdminSpec>(&self) -> Result<WatchStream<S>> {
         let op = {
             let mut st = self.inner.lock();
             if st.closed {
@@ -359,7 +443,7 @@ impl FluvioAdmin {
         self.inner.wake();
         Ok(WatchStream {
             inner: self.inner.clone(),
-            op,
+            op: Some(op),
             ended: false,
             _spec: PhantomData,
         })
@@ -377,7 +461,8 @@ fn unexpected(what: &str) -> Error {
 #[derive(Debug)]
 pub struct WatchStream<S> {
     inner: Inner,
-    op: OpId,
+    /// `None` for a stream that never started.
+    op: Option<OpId>,
     ended: bool,
     _spec: PhantomData<fn() -> S>,
 }
@@ -387,16 +472,16 @@ impl<S: AdminSpec> Stream for WatchStream<S> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        if this.ended {
+        let Some(op) = this.op.filter(|_| !this.ended) else {
             return Poll::Ready(None);
-        }
+        };
         let mut st = this.inner.lock();
         if st.closed {
             this.ended = true;
             return Poll::Ready(None);
         }
         loop {
-            match st.client.poll_watch(this.op) {
+            match st.client.poll_watch(op) {
                 Some(WatchEvent::Update(u)) => match S::from_watch(u) {
                     Some(u) => return Poll::Ready(Some(Ok(u))),
                     None => continue,
@@ -409,7 +494,7 @@ impl<S: AdminSpec> Stream for WatchStream<S> {
                 }
                 Some(_) => continue,
                 None => {
-                    st.watches.entry(this.op).or_default().register(cx);
+                    st.watches.entry(op).or_default().register(cx);
                     return Poll::Pending;
                 }
             }
@@ -419,10 +504,13 @@ impl<S: AdminSpec> Stream for WatchStream<S> {
 
 impl<S> Drop for WatchStream<S> {
     fn drop(&mut self) {
+        let Some(op) = self.op else {
+            return;
+        };
         {
             let mut st = self.inner.lock();
-            st.watches.remove(&self.op);
-            st.client.close_watch(self.op);
+            st.watches.remove(&op);
+            st.client.close_watch(op);
         }
         self.inner.wake();
     }

@@ -1,335 +1,374 @@
-//! [`ConsumerStream`]: records of a topic's partitions, as a [`futures_core::Stream`].
+//! The official client's `fluvio::consumer` module: [`ConsumerConfigExtBuilder`], the
+//! [`ConsumerStream`] trait with `offset_commit` / `offset_flush`, and the record types.
+//!
+//! ```no_run
+//! # async fn demo<R: flv_driver::DefaultRuntime>() -> flv_driver::Result<()> {
+//! use flv_driver::consumer::{ConsumerConfigExtBuilder, ConsumerStream, OffsetManagementStrategy};
+//! use flv_driver::{Fluvio, Offset};
+//! use futures_util::StreamExt;
+//!
+//! let fluvio = Fluvio::<R>::connect().await?;
+//! let mut stream = fluvio
+//!     .consumer_with_config(
+//!         ConsumerConfigExtBuilder::default()
+//!             .topic("events")
+//!             .partition(0)
+//!             .offset_start(Offset::beginning())
+//!             .offset_consumer("reader")
+//!             .offset_strategy(OffsetManagementStrategy::Manual)
+//!             .build()?,
+//!     )
+//!     .await?;
+//! while let Some(Ok(record)) = stream.next().await {
+//!     println!("{}", record.get_value().as_utf8_lossy_string());
+//!     stream.offset_commit().await?;
+//!     stream.offset_flush().await?;
+//! }
+//! # Ok(()) }
+//! ```
 
-use std::collections::{BTreeMap, VecDeque};
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::time::Duration;
 
-use flv_core::client::{
-    ConsumerConfig, ConsumerEvent, ConsumerId, ConsumerRecord, OffsetManagement,
-};
-use flv_core::record::Batch;
+use flv_core::client::{ClientError, ConsumerConfig, Offset};
+use flv_core::spu::Isolation;
+use flv_core::spu::SmartModuleInvocation;
 use futures_core::Stream;
+use futures_core::future::BoxFuture;
 
 use crate::error::{Error, Result};
-use crate::shared::{Inner, SlotFuture};
 
-/// One batch as stored, with its records at or after the consumer's position.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConsumerBatch {
-    /// Partition.
+pub use flv_core::client::ConsumerRecord;
+/// The official client's other name of [`ConsumerRecord`].
+pub use flv_core::client::ConsumerRecord as Record;
+pub use flv_core::client::OffsetManagement as OffsetManagementStrategy;
+
+/// An offset stored for a consumer id (the official `ConsumerOffset`), from
+/// [`Fluvio::consumer_offsets`](crate::Fluvio::consumer_offsets).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConsumerOffset {
+    /// The consumer id.
+    pub consumer_id: String,
+    /// The topic.
+    pub topic: String,
+    /// The partition.
     pub partition: u32,
-    /// The records (possibly fewer than the batch holds, when the position is inside it).
-    pub records: Vec<ConsumerRecord>,
-    /// The batch as received.
-    pub batch: Batch,
+    /// The offset of the last record consumed.
+    pub offset: i64,
+    /// When it was stored, in milliseconds since the Unix epoch.
+    pub modified_time: u64,
 }
 
-/// A stream of the records of a topic's partitions (the official client's
-/// `ConsumerStream`), made by [`Fluvio::consumer_with_config`](crate::Fluvio::consumer_with_config).
-///
-/// Records of one partition come in offset order, without gaps or duplicates, across
-/// leader changes and reconnects; partitions are interleaved batch by batch. A partition
-/// that fails for good yields one `Err` and is not read any more; the stream ends when
-/// every partition ended (with `disable_continuous`) or failed.
-///
-/// With offset management (`consumer_id` and [`OffsetManagement::Manual`]):
-/// [`offset_commit`](Self::offset_commit) marks the records yielded so far as consumed and
-/// [`offset_flush`](Self::offset_flush) stores them. With [`OffsetManagement::Auto`] every
-/// yielded record counts as consumed (as upstream); the offsets are stored when the stream
-/// is polled after `offset_flush` elapsed, and when it is closed or dropped. A resumed
-/// consumer starts after the last stored record.
-#[derive(Debug)]
-pub struct ConsumerStream {
-    inner: Inner,
-    id: ConsumerId,
-    mode: OffsetManagement,
-    /// Auto mode: the period and the next time offsets are stored.
-    auto_flush: Option<(std::time::Duration, flv_core::time::Instant)>,
-    records: VecDeque<ConsumerRecord>,
-    yielded: BTreeMap<u32, i64>,
-    ended: bool,
-    closed: bool,
+impl From<flv_core::spu::consumer_offset::ConsumerOffset> for ConsumerOffset {
+    fn from(o: flv_core::spu::consumer_offset::ConsumerOffset) -> Self {
+        Self {
+            consumer_id: o.consumer_id,
+            topic: o.replica_id.topic,
+            partition: o.replica_id.partition,
+            offset: o.offset,
+            modified_time: o.modified_time,
+        }
+    }
 }
 
-impl ConsumerStream {
-    /// The metrics of the client this consumer belongs to, as the official
-    /// `PartitionConsumer::metrics` (shared by all its producers and consumers).
-    pub fn metrics(&self) -> crate::ClientMetrics {
-        crate::ClientMetrics::of(&self.inner)
-    }
+/// The future of [`ConsumerStream::offset_commit`] and [`ConsumerStream::offset_flush`].
+pub type ConsumerBoxFuture<'a> = BoxFuture<'a, Result<()>>;
 
-    pub(crate) fn create(inner: Inner, mut config: ConsumerConfig) -> Result<Self> {
-        let mode = config.offset_management;
-        // Auto mode is run here on the core's manual mode, so that only records the
-        // application saw count as consumed (the core commits whole batches).
-        if mode == OffsetManagement::Auto {
-            config.offset_management = OffsetManagement::Manual;
-        }
-        let period = config.offset_flush;
-        let mut auto_flush = None;
-        let id = {
-            let mut st = inner.lock();
-            if st.closed {
-                return Err(Error::Closed);
-            }
-            if st.client.metadata().is_synced()
-                && st.client.metadata().topic(&config.topic).is_none()
-            {
-                return Err(Error::TopicNotFound(config.topic));
-            }
-            let now = st.now();
-            let id = st
-                .client
-                .create_consumer(config, now)
-                .map_err(|e| st.error(e))?;
-            st.consumers.insert(id, Default::default());
-            if mode == OffsetManagement::Auto {
-                auto_flush = Some((period, now + period));
-            }
-            id
-        };
-        inner.wake();
-        Ok(Self {
-            inner,
-            id,
-            mode,
-            auto_flush,
-            records: VecDeque::new(),
-            yielded: BTreeMap::new(),
-            ended: false,
-            closed: false,
-        })
-    }
-
-    /// Whole batches instead of single records.
-    pub fn batches(self) -> BatchStream {
-        BatchStream(self)
-    }
-
-    /// The next batch from the client, or the end.
-    fn poll_batch(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<ConsumerBatch>>> {
-        if self.ended {
-            return Poll::Ready(None);
-        }
-        let (polled, wake) = {
-            let mut st = self.inner.lock();
-            if st.closed || self.closed {
-                self.ended = true;
-                return Poll::Ready(None);
-            }
-            let now = st.now();
-            if let Some((period, at)) = &mut self.auto_flush {
-                for (&partition, &offset) in &self.yielded {
-                    let _ = st.client.offset_commit_record(self.id, partition, offset);
-                }
-                if *at <= now {
-                    *at = now + *period;
-                    // Fire and forget: a failure is retried at the next period.
-                    let _ = st.client.offset_flush(self.id, now);
-                }
-            }
-            let polled = loop {
-                match st.client.poll_consumer(self.id, now) {
-                    Some(ConsumerEvent::Records {
-                        partition,
-                        records,
-                        batch,
-                    }) => {
-                        if records.is_empty() {
-                            continue;
-                        }
-                        break Some(Ok(ConsumerBatch {
-                            partition,
-                            records,
-                            batch,
-                        }));
-                    }
-                    Some(ConsumerEvent::Error { error, .. } | ConsumerEvent::Failed(error)) => {
-                        break Some(Err(st.error(error)));
-                    }
-                    Some(ConsumerEvent::End) => {
-                        self.ended = true;
-                        break None;
-                    }
-                    Some(_) => continue,
-                    None => {
-                        st.consumers.entry(self.id).or_default().register(cx);
-                        return Poll::Pending;
-                    }
-                }
-            };
-            (polled, st.needs_drive())
-        };
-        // Taking records may have freed buffer room: the driver sends the flow-control ack.
-        if wake {
-            self.inner.wake();
-        }
-        Poll::Ready(polled)
-    }
-
-    fn note_yielded(&mut self, partition: u32, offset: i64) {
-        self.yielded.insert(partition, offset);
-    }
-
-    /// Marks every record yielded so far as consumed (manual offset management).
-    pub fn offset_commit(&mut self) -> Result<()> {
-        if self.mode == OffsetManagement::None {
-            return Err(Error::Client(flv_core::client::ClientError::InvalidConfig(
-                "offset management is disabled".into(),
-            )));
-        }
-        let mut st = self.inner.lock();
-        for (&partition, &offset) in &self.yielded {
-            st.client
-                .offset_commit_record(self.id, partition, offset)
-                .map_err(|e| st.error(e))?;
-        }
-        Ok(())
-    }
+/// A stream of records with offset management (the official trait of that name),
+/// implemented by [`crate::ConsumerStream`].
+pub trait ConsumerStream: Stream<Item = Result<ConsumerRecord>> + Unpin {
+    /// Marks the records yielded so far as consumed; [`offset_flush`](Self::offset_flush)
+    /// stores them (at once with the manual strategy, periodically with auto).
+    fn offset_commit(&mut self) -> ConsumerBoxFuture<'_>;
 
     /// Stores the committed offsets in the cluster and waits for the answer.
-    pub async fn offset_flush(&mut self) -> Result<()> {
-        let op = {
-            let mut st = self.inner.lock();
-            if st.closed {
-                return Err(Error::Closed);
-            }
-            let now = st.now();
-            let op = st
-                .client
-                .offset_flush(self.id, now)
-                .map_err(|e| st.error(e))?;
-            st.offset_flushes.insert(op);
-            op
-        };
-        self.inner.wake();
-        SlotFuture::new(self.inner.clone(), op, |s| &mut s.offset_flushes).await
-    }
+    fn offset_flush(&mut self) -> ConsumerBoxFuture<'_>;
+}
 
-    /// Closes the consumer; with offset management, stores its offsets first and waits.
-    pub async fn close(mut self) -> Result<()> {
-        self.closed = true;
-        let op = {
-            let mut st = self.inner.lock();
-            st.consumers.remove(&self.id);
-            if st.closed {
-                return Ok(());
-            }
-            let now = st.now();
-            if self.auto_flush.is_some() {
-                for (&partition, &offset) in &self.yielded {
-                    let _ = st.client.offset_commit_record(self.id, partition, offset);
-                }
-            }
-            let op = st
-                .client
-                .close_consumer(self.id, now)
-                .map_err(|e| st.error(e))?;
-            if let Some(op) = op {
-                st.offset_flushes.insert(op);
-            }
-            op
-        };
-        self.inner.wake();
-        match op {
-            Some(op) => SlotFuture::new(self.inner.clone(), op, |s| &mut s.offset_flushes).await,
-            None => Ok(()),
-        }
+/// How often a consumer retries a partition that failed (the official `RetryMode`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub enum RetryMode {
+    /// Never: the first failure ends the partition.
+    Disabled,
+    /// At most this many times in a row.
+    TryUntil(u32),
+    /// Without limit.
+    #[default]
+    TryForever,
+}
+
+/// A consumer's configuration (the official `ConsumerConfigExt`), built with
+/// [`ConsumerConfigExtBuilder`]; [`Fluvio::consumer_with_config`](crate::Fluvio::consumer_with_config)
+/// takes it as well as flv's [`ConsumerConfig`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsumerConfigExt {
+    /// The topic.
+    pub topic: String,
+    /// The partitions (all of them when empty).
+    pub partition: Vec<u32>,
+    /// The remote cluster of a mirror topic's partition (not supported by flv: a consumer
+    /// with it fails to start).
+    pub mirror: Option<String>,
+    /// The consumer id under which offsets are stored.
+    pub offset_consumer: Option<String>,
+    /// Where to start.
+    pub offset_start: Offset,
+    /// How offsets are stored.
+    pub offset_strategy: OffsetManagementStrategy,
+    /// The period of automatic offset flushes.
+    pub offset_flush: Duration,
+    /// Upstream's automatic flusher polling period (flv flushes as the stream is polled,
+    /// and on close: the value is kept, not used).
+    pub offset_flusher_check_period: Duration,
+    /// End once the records stored at start are read.
+    pub disable_continuous: bool,
+    /// Maximum bytes of one fetch.
+    pub max_bytes: i32,
+    /// Read committed or uncommitted records.
+    pub isolation: Isolation,
+    /// SmartModules applied by the SPU.
+    pub smartmodule: Vec<SmartModuleInvocation>,
+    /// Retries of a failed partition.
+    pub retry_mode: RetryMode,
+}
+
+impl ConsumerConfigExt {
+    /// A builder with every option at its default.
+    pub fn builder() -> ConsumerConfigExtBuilder {
+        ConsumerConfigExtBuilder::default()
     }
 }
 
-impl Stream for ConsumerStream {
-    type Item = Result<ConsumerRecord>;
+/// What a consumer may be made from: flv's [`ConsumerConfig`] or the official
+/// [`ConsumerConfigExt`].
+pub trait IntoConsumerConfig {
+    /// flv's configuration, or why there is none.
+    fn into_consumer_config(self) -> Result<ConsumerConfig>;
+}
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        loop {
-            if let Some(r) = this.records.pop_front() {
-                this.note_yielded(r.partition, r.offset);
-                return Poll::Ready(Some(Ok(r)));
-            }
-            match this.poll_batch(cx) {
-                Poll::Ready(Some(Ok(b))) => this.records.extend(b.records),
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
-                Poll::Ready(None) => return Poll::Ready(None),
-                Poll::Pending => return Poll::Pending,
-            }
-        }
+impl IntoConsumerConfig for ConsumerConfig {
+    fn into_consumer_config(self) -> Result<ConsumerConfig> {
+        Ok(self)
     }
 }
 
-impl Drop for ConsumerStream {
-    fn drop(&mut self) {
-        if self.closed {
-            return;
+impl IntoConsumerConfig for ConsumerConfigExt {
+    fn into_consumer_config(self) -> Result<ConsumerConfig> {
+        if let Some(mirror) = self.mirror {
+            return Err(invalid(format!(
+                "mirror consumers (mirror {mirror:?}) are not supported by flv"
+            )));
         }
-        {
-            let mut st = self.inner.lock();
-            st.consumers.remove(&self.id);
-            if !st.closed {
-                let now = st.now();
-                if self.auto_flush.is_some() {
-                    for (&partition, &offset) in &self.yielded {
-                        let _ = st.client.offset_commit_record(self.id, partition, offset);
-                    }
-                }
-                if let Ok(Some(op)) = st.client.close_consumer(self.id, now) {
-                    st.closing_ops.insert(op);
-                }
-            }
-        }
-        self.inner.wake();
+        let base = ConsumerConfig::default();
+        Ok(ConsumerConfig {
+            topic: self.topic,
+            partitions: self.partition,
+            offset: self.offset_start,
+            consumer_id: self.offset_consumer,
+            offset_management: self.offset_strategy,
+            offset_flush: self.offset_flush,
+            disable_continuous: self.disable_continuous,
+            max_bytes: self.max_bytes,
+            isolation: self.isolation,
+            max_retries: match self.retry_mode {
+                RetryMode::Disabled => Some(0),
+                RetryMode::TryUntil(n) => Some(n),
+                RetryMode::TryForever => None,
+            },
+            smartmodules: self.smartmodule,
+            ..base
+        })
     }
 }
 
-/// The batches of a consumer (see [`ConsumerStream::batches`]).
-#[derive(Debug)]
-pub struct BatchStream(ConsumerStream);
+fn invalid(message: String) -> Error {
+    Error::Client(ClientError::InvalidConfig(message))
+}
 
-impl BatchStream {
-    /// Marks every batch yielded so far as consumed (manual offset management).
-    pub fn offset_commit(&mut self) -> Result<()> {
-        self.0.offset_commit()
+/// Builds a [`ConsumerConfigExt`] (the official `ConsumerConfigExtBuilder`): `topic` and
+/// `offset_start` are required, a consumer id is required with an offset strategy.
+#[derive(Debug, Clone, Default)]
+pub struct ConsumerConfigExtBuilder {
+    topic: Option<String>,
+    partition: Vec<u32>,
+    mirror: Option<String>,
+    offset_consumer: Option<String>,
+    offset_start: Option<Offset>,
+    offset_strategy: Option<OffsetManagementStrategy>,
+    offset_flush: Option<Duration>,
+    offset_flusher_check_period: Option<Duration>,
+    disable_continuous: Option<bool>,
+    max_bytes: Option<i32>,
+    isolation: Option<Isolation>,
+    smartmodule: Option<Vec<SmartModuleInvocation>>,
+    retry_mode: Option<RetryMode>,
+}
+
+impl ConsumerConfigExtBuilder {
+    /// The topic (required).
+    pub fn topic(&mut self, value: impl Into<String>) -> &mut Self {
+        self.topic = Some(value.into());
+        self
     }
 
-    /// Stores the committed offsets and waits for the answer.
-    pub async fn offset_flush(&mut self) -> Result<()> {
-        self.0.offset_flush().await
+    /// Adds a partition to read (all partitions when none is added).
+    pub fn partition(&mut self, value: u32) -> &mut Self {
+        self.partition.push(value);
+        self
     }
 
-    /// Closes the consumer (see [`ConsumerStream::close`]).
-    pub async fn close(self) -> Result<()> {
-        self.0.close().await
+    /// The remote cluster of a mirror topic's partition.
+    pub fn mirror(&mut self, value: impl Into<String>) -> &mut Self {
+        self.mirror = Some(value.into());
+        self
+    }
+
+    /// The consumer id under which offsets are stored.
+    pub fn offset_consumer(&mut self, value: impl Into<String>) -> &mut Self {
+        self.offset_consumer = Some(value.into());
+        self
+    }
+
+    /// Where to start (required).
+    pub fn offset_start(&mut self, value: Offset) -> &mut Self {
+        self.offset_start = Some(value);
+        self
+    }
+
+    /// How offsets are stored (default none).
+    pub fn offset_strategy(&mut self, value: OffsetManagementStrategy) -> &mut Self {
+        self.offset_strategy = Some(value);
+        self
+    }
+
+    /// The period of automatic offset flushes (default 10 s).
+    pub fn offset_flush(&mut self, value: Duration) -> &mut Self {
+        self.offset_flush = Some(value);
+        self
+    }
+
+    /// Upstream's flusher polling period (kept, not used: see [`ConsumerConfigExt`]).
+    pub fn offset_flusher_check_period(&mut self, value: Duration) -> &mut Self {
+        self.offset_flusher_check_period = Some(value);
+        self
+    }
+
+    /// End once the records stored at start are read.
+    pub fn disable_continuous(&mut self, value: bool) -> &mut Self {
+        self.disable_continuous = Some(value);
+        self
+    }
+
+    /// Maximum bytes of one fetch.
+    pub fn max_bytes(&mut self, value: i32) -> &mut Self {
+        self.max_bytes = Some(value);
+        self
+    }
+
+    /// Read committed or uncommitted records.
+    pub fn isolation(&mut self, value: Isolation) -> &mut Self {
+        self.isolation = Some(value);
+        self
+    }
+
+    /// SmartModules applied by the SPU.
+    pub fn smartmodule(&mut self, value: Vec<SmartModuleInvocation>) -> &mut Self {
+        self.smartmodule = Some(value);
+        self
+    }
+
+    /// Retries of a failed partition (default: 100 in a row).
+    pub fn retry_mode(&mut self, value: RetryMode) -> &mut Self {
+        self.retry_mode = Some(value);
+        self
+    }
+
+    /// The configuration, or which required option is missing.
+    pub fn build(&self) -> Result<ConsumerConfigExt> {
+        let defaults = ConsumerConfig::default();
+        let topic = self
+            .topic
+            .clone()
+            .ok_or_else(|| invalid("Missing required config option: `topic`".into()))?;
+        let offset_start = self
+            .offset_start
+            .ok_or_else(|| invalid("Missing required config option: `offset_start`".into()))?;
+        let offset_strategy = self.offset_strategy.unwrap_or_default();
+        if offset_strategy != OffsetManagementStrategy::None && self.offset_consumer.is_none() {
+            return Err(invalid(
+                "Consumer id is required when using offset strategy".into(),
+            ));
+        }
+        Ok(ConsumerConfigExt {
+            topic,
+            partition: self.partition.clone(),
+            mirror: self.mirror.clone(),
+            offset_consumer: self.offset_consumer.clone(),
+            offset_start,
+            offset_strategy,
+            offset_flush: self.offset_flush.unwrap_or(Duration::from_secs(10)),
+            offset_flusher_check_period: self
+                .offset_flusher_check_period
+                .unwrap_or(Duration::from_millis(100)),
+            disable_continuous: self.disable_continuous.unwrap_or(false),
+            max_bytes: self.max_bytes.unwrap_or(defaults.max_bytes),
+            isolation: self.isolation.unwrap_or(defaults.isolation),
+            smartmodule: self.smartmodule.clone().unwrap_or_default(),
+            retry_mode: self.retry_mode.clone().unwrap_or(RetryMode::TryUntil(100)),
+        })
     }
 }
 
-impl Stream for BatchStream {
-    type Item = Result<ConsumerBatch>;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut self.get_mut().0;
-        if let Some(r) = this.records.pop_front() {
-            // Records buffered by the record stream before `batches()` was called.
-            let mut records = vec![r];
-            records.extend(this.records.drain(..));
-            let partition = records[0].partition;
-            if let Some(last) = records.last() {
-                this.note_yielded(last.partition, last.offset);
-            }
-            return Poll::Ready(Some(Ok(ConsumerBatch {
-                partition,
-                records,
-                batch: Batch::default(),
-            })));
-        }
-        match this.poll_batch(cx) {
-            Poll::Ready(Some(Ok(b))) => {
-                if let Some(last) = b.records.last() {
-                    this.note_yielded(b.partition, last.offset);
-                }
-                Poll::Ready(Some(Ok(b)))
-            }
-            other => other,
-        }
+    #[test]
+    fn builder_maps_every_option() {
+        let ext = ConsumerConfigExtBuilder::default()
+            .topic("t")
+            .partition(1)
+            .partition(2)
+            .offset_start(Offset::from_end(3))
+            .offset_consumer("c")
+            .offset_strategy(OffsetManagementStrategy::Auto)
+            .offset_flush(Duration::from_secs(1))
+            .disable_continuous(true)
+            .max_bytes(1000)
+            .isolation(Isolation::ReadCommitted)
+            .retry_mode(RetryMode::Disabled)
+            .build()
+            .expect("valid");
+        let c = ext.into_consumer_config().expect("supported");
+        assert_eq!(c.topic, "t");
+        assert_eq!(c.partitions, vec![1, 2]);
+        assert_eq!(c.offset, Offset::FromEnd(3));
+        assert_eq!(c.consumer_id.as_deref(), Some("c"));
+        assert_eq!(c.offset_management, OffsetManagementStrategy::Auto);
+        assert_eq!(c.offset_flush, Duration::from_secs(1));
+        assert!(c.disable_continuous);
+        assert_eq!(c.max_bytes, 1000);
+        assert_eq!(c.isolation, Isolation::ReadCommitted);
+        assert_eq!(c.max_retries, Some(0));
+    }
+
+    #[test]
+    fn builder_rejects_what_upstream_rejects() {
+        let no_topic = ConsumerConfigExtBuilder::default()
+            .offset_start(Offset::beginning())
+            .build();
+        assert!(no_topic.is_err());
+        let no_id = ConsumerConfigExtBuilder::default()
+            .topic("t")
+            .offset_start(Offset::beginning())
+            .offset_strategy(OffsetManagementStrategy::Manual)
+            .build();
+        assert!(no_id.is_err());
+        let mirror = ConsumerConfigExtBuilder::default()
+            .topic("t")
+            .offset_start(Offset::beginning())
+            .mirror("remote")
+            .build()
+            .expect("builds");
+        assert!(mirror.into_consumer_config().is_err());
     }
 }

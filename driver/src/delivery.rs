@@ -8,13 +8,15 @@
 //!
 //! [`ProduceOutput`]: crate::ProduceOutput
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
+use std::time::Instant;
 
 use flv_core::client::{ProduceError, RecordMetadata, SendId};
 
 use crate::error::Error;
+use crate::producer_config::{ProduceCompletionBatchEvent, SentRecord};
 
 /// The outcome of one record, as stored.
 #[derive(Debug)]
@@ -47,11 +49,76 @@ impl From<Failure> for Error {
 #[derive(Debug, Default)]
 pub(crate) struct Deliveries {
     slots: Mutex<VecDeque<(SendId, Slot)>>,
+    callback: Option<BatchCallback>,
+}
+
+/// A producer callback's side: the size and send time of each record until its batch is
+/// stored, and where to tell of stored batches.
+#[derive(Debug)]
+pub(crate) struct BatchCallback {
+    sent: Mutex<HashMap<SendId, SentRecord>>,
+    tx: async_channel::Sender<ProduceCompletionBatchEvent>,
 }
 
 impl Deliveries {
     fn lock(&self) -> MutexGuard<'_, VecDeque<(SendId, Slot)>> {
         self.slots.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Outcomes told of stored batches through `tx` (a producer callback).
+    pub(crate) fn with_callback(tx: async_channel::Sender<ProduceCompletionBatchEvent>) -> Self {
+        Self {
+            slots: Mutex::default(),
+            callback: Some(BatchCallback {
+                sent: Mutex::default(),
+                tx,
+            }),
+        }
+    }
+
+    /// A record `id` of `bytes` bytes was queued; `track`: someone will wait for it.
+    pub(crate) fn sent(&self, id: SendId, track: bool, bytes: usize) {
+        if track {
+            self.register(id);
+        }
+        if let Some(cb) = &self.callback {
+            let record = SentRecord {
+                bytes: bytes as u64,
+                at: Instant::now(),
+            };
+            cb.sent
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(id, record);
+        }
+    }
+
+    /// Tells the callback (if any) of a batch of `ids` stored, or forgets them on failure.
+    fn batch_done(&self, ids: &[SendId], partition: u32, stored: bool) {
+        let Some(cb) = &self.callback else {
+            return;
+        };
+        let (mut bytes, mut first) = (0u64, None::<Instant>);
+        {
+            let mut sent = cb.sent.lock().unwrap_or_else(PoisonError::into_inner);
+            for id in ids {
+                if let Some(r) = sent.remove(id) {
+                    bytes += r.bytes;
+                    first = Some(first.map_or(r.at, |f| f.min(r.at)));
+                }
+            }
+        }
+        if stored {
+            let created_at = first.unwrap_or_else(Instant::now);
+            // Unbounded: never fails while the callback task runs.
+            let _ = cb.tx.try_send(ProduceCompletionBatchEvent {
+                bytes_size: bytes,
+                records_len: ids.len() as u64,
+                partition,
+                created_at,
+                elapsed: created_at.elapsed(),
+            });
+        }
     }
 
     /// Starts waiting for `id` (greater than every id registered before).
@@ -68,6 +135,7 @@ impl Deliveries {
         first_offset: i64,
         error: Option<&ProduceError>,
     ) {
+        self.batch_done(ids, partition, error.is_none());
         let Some(first) = ids.first() else {
             return;
         };

@@ -12,6 +12,9 @@ use crate::transport::ConnectError;
 /// A result of the user API.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The official client's name of the error type (its `FluvioError`).
+pub type FluvioError = Error;
+
 /// Why an operation of the user API failed.
 ///
 /// Transport failures keep their cause: a refused connection is [`Error::Connect`] with a
@@ -158,6 +161,20 @@ pub(crate) fn from_client(
         ClientError::TopicNotFound(t) => Error::TopicNotFound(t),
         ClientError::Closed => Error::Closed,
         other => Error::Client(other),
+    }
+}
+
+/// `Offset::absolute(-1)?` in a function returning flv's [`Error`].
+impl From<flv_core::official::NegativeOffset> for Error {
+    fn from(e: flv_core::official::NegativeOffset) -> Self {
+        Self::Client(ClientError::InvalidConfig(e.to_string()))
+    }
+}
+
+/// `TopicProducerConfigBuilder::build()?` in a function returning flv's [`Error`].
+impl From<crate::producer_config::TopicProducerConfigBuilderError> for Error {
+    fn from(e: crate::producer_config::TopicProducerConfigBuilderError) -> Self {
+        Self::Client(ClientError::InvalidConfig(e.to_string()))
     }
 }
 

@@ -3,18 +3,22 @@
 use std::sync::Arc;
 
 use flv_core::client::{
-    Client, ClientConfig, ConsumerConfig, FetchOutput, FetchSpec, Metrics, OpOutput, ProducerConfig,
+    Client, ClientConfig, FetchOutput, FetchSpec, Metrics, OpOutput, ProducerConfig,
 };
 use flv_core::spu::Isolation;
+use flv_core::spu::consumer_offset::ReplicaKey;
 
 use crate::admin::FluvioAdmin;
 use crate::config::{ClusterConfig, ConfigFile};
-use crate::consumer::ConsumerStream;
+use crate::consumer::{ConsumerOffset, IntoConsumerConfig};
+use crate::delivery::Deliveries;
 use crate::drive;
 use crate::error::{Error, Result};
 use crate::producer::TopicProducer;
+use crate::producer_config::TopicProducerConfig;
 use crate::runtime::{Clock, Runtime};
 use crate::shared::{Handle, Inner, Shared, SlotFuture, State};
+use crate::stream::ConsumerStream;
 use crate::tls::TlsConnector;
 
 /// A runtime that can be found without being passed in (the current tokio runtime, smol's
@@ -37,6 +41,7 @@ pub struct Fluvio<R: Runtime> {
     inner: Inner,
     rt: R,
     cluster: ClusterConfig,
+    platform: Arc<semver::Version>,
 }
 
 impl<R: Runtime> std::fmt::Debug for Fluvio<R> {
@@ -133,10 +138,17 @@ impl<R: Runtime> Fluvio<R> {
         let handle: Arc<dyn Handle> = shared;
         let inner = Inner::new(handle);
         drive::wait_connected(inner.clone()).await?;
+        let platform = inner
+            .lock()
+            .client
+            .platform_version()
+            .and_then(|v| semver::Version::parse(v).ok())
+            .unwrap_or_else(|| semver::Version::new(0, 0, 0));
         Ok(Self {
             inner,
             rt,
             cluster: cluster.clone(),
+            platform: Arc::new(platform),
         })
     }
 
@@ -156,16 +168,40 @@ impl<R: Runtime> Fluvio<R> {
             .await
     }
 
-    /// A producer for `topic`; fails if the topic does not exist or its compression rule
-    /// conflicts with `config.compression`.
+    /// A producer for `topic`, configured by flv's [`ProducerConfig`] or the official
+    /// [`TopicProducerConfig`] (with a custom partitioner or a callback); fails if the topic
+    /// does not exist or its compression rule conflicts with the configured compression.
     pub async fn topic_producer_with_config(
         &self,
         topic: impl Into<String>,
-        config: ProducerConfig,
+        config: impl Into<TopicProducerConfig>,
     ) -> Result<TopicProducer> {
         let topic = topic.into();
-        let committed = config.isolation == Isolation::ReadCommitted;
-        let producer = TopicProducer::create(self.inner.clone(), topic.clone(), config).await?;
+        let config = config.into();
+        let committed = config.isolation() == Isolation::ReadCommitted;
+        let deliveries = match &config.callback {
+            Some(callback) => {
+                let (tx, rx) = async_channel::unbounded();
+                let callback = Arc::clone(callback);
+                // Ends when the producer's outcome slots are dropped (the sender with them).
+                self.rt.spawn(async move {
+                    while let Ok(event) = rx.recv().await {
+                        if let Err(error) = callback.finished(event).await {
+                            tracing::warn!(%error, "producer callback failed");
+                        }
+                    }
+                });
+                Deliveries::with_callback(tx)
+            }
+            None => Deliveries::default(),
+        };
+        let producer = TopicProducer::create(
+            self.inner.clone(),
+            topic.clone(),
+            config,
+            Arc::new(deliveries),
+        )
+        .await?;
         if committed {
             for r in self.with_metadata(|m| m.lagging_replicas(&topic, None)) {
                 tracing::warn!(
@@ -180,10 +216,34 @@ impl<R: Runtime> Fluvio<R> {
         Ok(producer)
     }
 
-    /// A consumer of the partitions `config` selects: a [`futures_core::Stream`] of
-    /// records (see [`ConsumerStream`]). Fails at once if the topic does not exist.
-    pub async fn consumer_with_config(&self, config: ConsumerConfig) -> Result<ConsumerStream> {
-        ConsumerStream::create(self.inner.clone(), config)
+    /// A consumer of the partitions `config` selects (flv's [`ConsumerConfig`](flv_core::client::ConsumerConfig) or the
+    /// official [`ConsumerConfigExt`](crate::consumer::ConsumerConfigExt)): a
+    /// [`futures_core::Stream`] of records (see [`ConsumerStream`]). Fails at once if the
+    /// topic does not exist.
+    pub async fn consumer_with_config(
+        &self,
+        config: impl IntoConsumerConfig,
+    ) -> Result<ConsumerStream> {
+        ConsumerStream::create(self.inner.clone(), config.into_consumer_config()?)
+    }
+
+    /// The consumer offsets stored in the cluster (the official `Fluvio::consumer_offsets`).
+    pub async fn consumer_offsets(&self) -> Result<Vec<ConsumerOffset>> {
+        let offsets = self.admin().list_consumer_offsets().await?;
+        Ok(offsets.into_iter().map(ConsumerOffset::from).collect())
+    }
+
+    /// Deletes the offset stored for `consumer_id` on a partition (the official
+    /// `Fluvio::delete_consumer_offset`).
+    pub async fn delete_consumer_offset(
+        &self,
+        consumer_id: impl Into<String>,
+        replica: impl Into<ReplicaKey>,
+    ) -> Result<()> {
+        let replica = replica.into();
+        self.admin()
+            .delete_consumer_offset(consumer_id, (replica.topic, replica.partition))
+            .await
     }
 
     /// Reads once from a partition, from `offset`, at most `max_bytes` of record batches
@@ -222,9 +282,16 @@ impl<R: Runtime> Fluvio<R> {
         }
     }
 
-    /// The admin API of this cluster (shares this client's connection).
-    pub fn admin(&self) -> FluvioAdmin {
+    /// The admin API of this cluster (shares this client's connection). Awaitable, as the
+    /// official `admin().await`.
+    pub fn admin(&self) -> FluvioAdmin<R> {
         FluvioAdmin::new(self.inner.clone())
+    }
+
+    /// The platform version of the cluster, from the SC's handshake at connect (the
+    /// official `Fluvio::platform_version`).
+    pub fn platform_version(&self) -> &semver::Version {
+        &self.platform
     }
 
     /// Activity counters.

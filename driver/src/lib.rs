@@ -61,6 +61,11 @@
 //! # Modules
 //!
 //! - [`config`]: Fluvio profiles (`~/.fluvio/config`), compatible with the official client.
+//! - [`consumer`]: the official `fluvio::consumer` module (`ConsumerConfigExtBuilder`, the
+//!   `ConsumerStream` trait with `offset_commit` / `offset_flush`).
+//! - [`metadata`] and [`dataplane`]: the official `fluvio::metadata::…` and
+//!   `fluvio::dataplane::…` paths over flv's types. The official producer configuration
+//!   ([`TopicProducerConfigBuilder`], [`Partitioner`], [`ProducerCallback`]) is at the root.
 //! - [`runtime`]: the [`Runtime`] trait and the [`Clock`].
 //! - [`transport`]: [`connect_transport`] / [`connect_with`], giving a [`Transport`] (plain TCP
 //!   or TLS) with typed [`ConnectError`]s.
@@ -75,14 +80,17 @@ pub use futures_rustls::rustls;
 
 mod admin;
 pub mod config;
-mod consumer;
+pub mod consumer;
 mod delivery;
 mod drive;
 mod error;
 mod fluvio;
+mod official;
 mod producer;
+mod producer_config;
 pub mod runtime;
 mod shared;
+mod stream;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tls;
@@ -95,16 +103,30 @@ pub use transport::{ConnectError, Transport, connect_transport, connect_with};
 pub use admin::{
     AdminSpec, CreatableAdminSpec, DeletableAdminSpec, FluvioAdmin, UpdatableAdminSpec, WatchStream,
 };
-pub use consumer::{BatchStream, ConsumerBatch, ConsumerStream};
-pub use error::{Error, Result};
+pub use config::{FluvioClusterConfig, FluvioConfig};
+pub use error::{Error, FluvioError, Result};
 pub use fluvio::{ClientMetrics, DefaultRuntime, Fluvio};
 pub use flv_core::backoff::RetryPolicy;
 pub use flv_core::client::{
     BackoffConfig, ClientConfig, ConsumerConfig, ConsumerRecord, DeliverySemantic, FetchOutput,
     Metrics, Offset, OffsetManagement, ProducerConfig, RecordMetadata,
 };
+pub use flv_core::official::NegativeOffset;
 pub use flv_core::producer::partitioner::PartitionerKind;
 pub use flv_core::record::Compression;
 pub use flv_core::sc::topic::TopicSpec;
 pub use flv_core::spu::Isolation;
-pub use producer::{ProduceOutput, RecordData, RecordKey, TopicProducer};
+pub use official::{dataplane, metadata};
+pub use producer::{FutureRecordMetadata, ProduceOutput, RecordData, RecordKey, TopicProducer};
+pub use producer_config::{
+    Partitioner, PartitionerConfig, ProduceCompletionBatchEvent, ProducerCallback,
+    SharedPartitioner, SharedProducerCallback, TopicProducerConfig, TopicProducerConfigBuilder,
+    TopicProducerConfigBuilderError,
+};
+pub use stream::{BatchStream, ConsumerBatch, ConsumerStream};
+
+/// The official client's name of what `Fluvio::topic_producer` returns.
+pub type TopicProducerPool = TopicProducer;
+
+/// The official client's name for a partition's index.
+pub type PartitionId = u32;

@@ -3,84 +3,28 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use bytes::Bytes;
-use std::sync::Arc;
 
 use flv_core::client::{FlushId, ProducerConfig, ProducerId, RecordMetadata, SendError, SendId};
+use flv_core::producer::partitioner::PartitionerKind;
 
 use crate::delivery::Deliveries;
 use crate::error::{Error, Result};
+use crate::producer_config::{PartitionerConfig, SharedPartitioner, TopicProducerConfig};
 use crate::shared::{Inner, SlotFuture};
 
-/// A record key: bytes, or none ([`RecordKey::NULL`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RecordKey(pub Option<Bytes>);
+pub use flv_core::official::{RecordData, RecordKey};
 
-impl RecordKey {
-    /// No key: records are spread over partitions round-robin.
-    pub const NULL: Self = Self(None);
-}
-
-/// A record value.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RecordData(pub Bytes);
-
-macro_rules! bytes_from {
-    ($($t:ty),*) => {$(
-        impl From<$t> for RecordKey {
-            fn from(v: $t) -> Self {
-                Self(Some(Bytes::copy_from_slice(AsRef::<[u8]>::as_ref(&v))))
-            }
-        }
-        impl From<$t> for RecordData {
-            fn from(v: $t) -> Self {
-                Self(Bytes::copy_from_slice(AsRef::<[u8]>::as_ref(&v)))
-            }
-        }
-    )*};
-}
-bytes_from!(&str, &String, &[u8], &Vec<u8>);
-
-impl From<String> for RecordKey {
-    fn from(v: String) -> Self {
-        Self(Some(Bytes::from(v)))
-    }
-}
-impl From<Vec<u8>> for RecordKey {
-    fn from(v: Vec<u8>) -> Self {
-        Self(Some(Bytes::from(v)))
-    }
-}
-impl From<Bytes> for RecordKey {
-    fn from(v: Bytes) -> Self {
-        Self(Some(v))
-    }
-}
-impl From<Option<Bytes>> for RecordKey {
-    fn from(v: Option<Bytes>) -> Self {
-        Self(v)
-    }
-}
-impl From<String> for RecordData {
-    fn from(v: String) -> Self {
-        Self(Bytes::from(v))
-    }
-}
-impl From<Vec<u8>> for RecordData {
-    fn from(v: Vec<u8>) -> Self {
-        Self(Bytes::from(v))
-    }
-}
-impl From<Bytes> for RecordData {
-    fn from(v: Bytes) -> Self {
-        Self(v)
-    }
-}
+/// The official client's name for the outcome of one record (its `FutureRecordMetadata`,
+/// which `ProduceOutput` wraps there): [`ProduceOutput::wait`] gives its [`RecordMetadata`].
+pub type FutureRecordMetadata = ProduceOutput;
 
 /// A record handed to [`TopicProducer::send`]: [`ProduceOutput::wait`] tells where it was
 /// stored. Dropping it does not cancel the record.
 #[derive(Debug)]
-#[must_use = "a record's outcome is only known by waiting for it (or flushing)"]
 pub struct ProduceOutput {
     deliveries: Arc<Deliveries>,
     id: SendId,
@@ -120,15 +64,50 @@ impl Drop for ProduceOutput {
 /// It is also a [`futures_sink::Sink`] of `(key, value)` pairs: `poll_ready` waits for room,
 /// `poll_flush` waits until every record sent so far is resolved and reports the first
 /// failure.
+///
+/// With a custom [`Partitioner`](crate::Partitioner) the producer runs one state machine
+/// producer per partition (each pinned to its partition), made when the producer is
+/// created and, for partitions added later, on the first `send` to them.
 #[derive(Debug)]
 pub struct TopicProducer {
     inner: Inner,
     id: ProducerId,
     deliveries: Arc<Deliveries>,
     topic: String,
+    routes: Option<Routes>,
     closed: bool,
     sink_pending: Option<(Option<Bytes>, Bytes)>,
-    sink_flush: Option<SlotFuture<FlushId, ()>>,
+    sink_flush: Vec<SlotFuture<FlushId, ()>>,
+}
+
+/// A custom partitioner and the producer of each partition it picked so far.
+struct Routes {
+    partitioner: SharedPartitioner,
+    config: ProducerConfig,
+    by_partition: Mutex<BTreeMap<u32, ProducerId>>,
+}
+
+impl std::fmt::Debug for Routes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Routes")
+            .field("by_partition", &self.map())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Routes {
+    fn map(&self) -> std::sync::MutexGuard<'_, BTreeMap<u32, ProducerId>> {
+        self.by_partition
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Where a record goes.
+enum Route {
+    To(ProducerId),
+    /// A partition without its producer yet.
+    Missing(u32),
 }
 
 /// What one attempt to queue a record did.
@@ -147,9 +126,55 @@ impl TopicProducer {
     pub(crate) async fn create(
         inner: Inner,
         topic: String,
-        config: ProducerConfig,
+        config: TopicProducerConfig,
+        deliveries: Arc<Deliveries>,
     ) -> Result<Self> {
-        let deliveries = Arc::new(Deliveries::default());
+        let TopicProducerConfig {
+            mut base,
+            partitioner,
+            ..
+        } = config;
+        if partitioner.is_some() {
+            base.partitioner = PartitionerKind::Specific(0);
+        }
+        let id = Self::register(&inner, &topic, base.clone(), &deliveries)?;
+        let mut producer = Self {
+            inner: inner.clone(),
+            id,
+            deliveries,
+            topic,
+            routes: None,
+            closed: false,
+            sink_pending: None,
+            sink_flush: Vec::new(),
+        };
+        SlotFuture::new(inner, id, |s| &mut s.created).await?;
+        if let Some(partitioner) = partitioner {
+            producer.routes = Some(Routes {
+                partitioner,
+                config: base,
+                by_partition: Mutex::new(BTreeMap::from([(0, id)])),
+            });
+            let count = producer
+                .inner
+                .lock()
+                .client
+                .metadata()
+                .partition_count(&producer.topic);
+            for p in 1..count {
+                producer.add_route(p).await?;
+            }
+        }
+        Ok(producer)
+    }
+
+    /// Creates a state machine producer sharing `deliveries`.
+    fn register(
+        inner: &Inner,
+        topic: &str,
+        config: ProducerConfig,
+        deliveries: &Arc<Deliveries>,
+    ) -> Result<ProducerId> {
         let id = {
             let mut st = inner.lock();
             if st.closed {
@@ -158,26 +183,66 @@ impl TopicProducer {
             let now = st.now();
             let id = st
                 .client
-                .create_producer(topic.clone(), config, now)
+                .create_producer(topic.to_owned(), config, now)
                 .map_err(|e| st.error(e))?;
             st.created.insert(id);
             st.live_producers.insert(id);
             st.producers.insert(id, Default::default());
-            st.deliveries.insert(id, Arc::clone(&deliveries));
+            st.deliveries.insert(id, Arc::clone(deliveries));
             id
         };
         inner.wake();
-        let producer = Self {
-            inner: inner.clone(),
-            id,
-            deliveries,
-            topic,
-            closed: false,
-            sink_pending: None,
-            sink_flush: None,
+        Ok(id)
+    }
+
+    /// Makes the producer of partition `p` (custom partitioner).
+    async fn add_route(&self, p: u32) -> Result<ProducerId> {
+        let Some(routes) = &self.routes else {
+            return Ok(self.id);
         };
-        SlotFuture::new(inner, id, |s| &mut s.created).await?;
-        Ok(producer)
+        let mut config = routes.config.clone();
+        config.partitioner = PartitionerKind::Specific(p);
+        let id = Self::register(&self.inner, &self.topic, config, &self.deliveries)?;
+        // Registered before the wait, so that a drop meanwhile closes it too.
+        let existing = *routes.map().entry(p).or_insert(id);
+        if existing != id {
+            // Another send made it first: keep one producer per partition (order).
+            self.close_ids(&[id]);
+            return Ok(existing);
+        }
+        SlotFuture::new(self.inner.clone(), id, |s| &mut s.created).await?;
+        Ok(id)
+    }
+
+    /// Every state machine producer of this producer.
+    fn ids(&self) -> Vec<ProducerId> {
+        match &self.routes {
+            Some(r) => r.map().values().copied().collect(),
+            None => vec![self.id],
+        }
+    }
+
+    /// The producer of a record.
+    fn route(&self, key: &Option<Bytes>, value: &Bytes) -> Result<Route> {
+        let Some(routes) = &self.routes else {
+            return Ok(Route::To(self.id));
+        };
+        let config = {
+            let st = self.inner.lock();
+            let m = st.client.metadata();
+            PartitionerConfig {
+                partition_count: m.partition_count(&self.topic),
+                available_partitions: m.online_partitions(&self.topic),
+            }
+        };
+        let p = routes.partitioner.partition(&config, key.as_deref(), value);
+        if p >= config.partition_count {
+            return Err(Error::Send(SendError::PartitionNotFound(p)));
+        }
+        Ok(match routes.map().get(&p) {
+            Some(id) => Route::To(*id),
+            None => Route::Missing(p),
+        })
     }
 
     /// The topic.
@@ -186,7 +251,13 @@ impl TopicProducer {
     }
 
     /// Tries to queue a record; `track` registers its outcome for a [`ProduceOutput`].
-    fn attempt(&self, key: &Option<Bytes>, value: &Bytes, track: bool) -> Result<Attempt> {
+    fn attempt(
+        &self,
+        id: ProducerId,
+        key: &Option<Bytes>,
+        value: &Bytes,
+        track: bool,
+    ) -> Result<Attempt> {
         let mut wake = false;
         let attempt = {
             let mut st = self.inner.lock();
@@ -194,16 +265,15 @@ impl TopicProducer {
                 return Err(Error::Closed);
             }
             let now = st.now();
-            match st.client.send(self.id, key.clone(), value.clone(), now) {
+            match st.client.send(id, key.clone(), value.clone(), now) {
                 Ok(send) => {
-                    if track {
-                        self.deliveries.register(send);
-                    }
+                    let bytes = key.as_ref().map_or(0, Bytes::len) + value.len();
+                    self.deliveries.sent(send, track, bytes);
                     wake = st.needs_drive();
                     Attempt::Queued(send)
                 }
                 Err(SendError::QueueFull { .. }) => {
-                    Attempt::Full(st.producers.entry(self.id).or_default().generation)
+                    Attempt::Full(st.producers.entry(id).or_default().generation)
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -214,14 +284,14 @@ impl TopicProducer {
         Ok(attempt)
     }
 
-    /// Ready when the producer was notified of room since `generation` (or the client
+    /// Ready when the producer `id` was notified of room since `generation` (or the client
     /// closed); registers the waker otherwise.
-    fn poll_room(&self, generation: u64, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_room(&self, id: ProducerId, generation: u64, cx: &mut Context<'_>) -> Poll<()> {
         let mut st = self.inner.lock();
         if st.closed {
             return Poll::Ready(());
         }
-        let n = st.producers.entry(self.id).or_default();
+        let n = st.producers.entry(id).or_default();
         if n.generation != generation {
             Poll::Ready(())
         } else {
@@ -239,7 +309,11 @@ impl TopicProducer {
     ) -> Result<ProduceOutput> {
         let (key, value) = (key.into().0, value.into().0);
         loop {
-            match self.attempt(&key, &value, true)? {
+            let id = match self.route(&key, &value)? {
+                Route::To(id) => id,
+                Route::Missing(p) => self.add_route(p).await?,
+            };
+            match self.attempt(id, &key, &value, true)? {
                 Attempt::Queued(id) => {
                     return Ok(ProduceOutput {
                         deliveries: Arc::clone(&self.deliveries),
@@ -248,7 +322,7 @@ impl TopicProducer {
                     });
                 }
                 Attempt::Full(generation) => {
-                    std::future::poll_fn(|cx| self.poll_room(generation, cx)).await;
+                    std::future::poll_fn(|cx| self.poll_room(id, generation, cx)).await;
                 }
             }
         }
@@ -273,49 +347,75 @@ impl TopicProducer {
     /// Sends every queued record now and waits until every record sent before this call is
     /// stored; fails with the first failure among them.
     pub async fn flush(&self) -> Result<()> {
-        self.start_flush(false)?.await
+        let mut first = Ok(());
+        for f in self.start_flush(false)? {
+            let r = f.await;
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        first
     }
 
-    fn start_flush(&self, close: bool) -> Result<SlotFuture<FlushId, ()>> {
-        let flush = {
+    fn start_flush(&self, close: bool) -> Result<Vec<SlotFuture<FlushId, ()>>> {
+        let ids = self.ids();
+        let mut flushes = Vec::with_capacity(ids.len());
+        {
             let mut st = self.inner.lock();
             if st.closed || self.closed {
                 return Err(Error::Closed);
             }
             let now = st.now();
-            let flush = if close {
-                st.live_producers.remove(&self.id);
-                st.client.close_producer(self.id, now)
-            } else {
-                st.client.flush(self.id, now)
+            for id in ids {
+                let flush = if close {
+                    st.live_producers.remove(&id);
+                    st.client.close_producer(id, now)
+                } else {
+                    st.client.flush(id, now)
+                }
+                .map_err(|e| st.error(e))?;
+                st.flushes.insert(flush);
+                if close {
+                    st.closing_flushes.insert(flush);
+                }
+                flushes.push(flush);
             }
-            .map_err(|e| st.error(e))?;
-            st.flushes.insert(flush);
-            if close {
-                st.closing_flushes.insert(flush);
-            }
-            flush
-        };
+        }
         self.inner.wake();
-        Ok(SlotFuture::new(self.inner.clone(), flush, |s| {
-            &mut s.flushes
-        }))
+        Ok(flushes
+            .into_iter()
+            .map(|flush| SlotFuture::new(self.inner.clone(), flush, |s| &mut s.flushes))
+            .collect())
     }
 
     /// Flushes, then closes the producer.
     pub async fn close(mut self) -> Result<()> {
-        let fut = self.start_flush(true);
+        let flushes = self.start_flush(true);
         self.closed = true;
-        fut?.await
+        let mut first = Ok(());
+        for f in flushes? {
+            let r = f.await;
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        first
     }
 
     fn sink_poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         while let Some((key, value)) = self.sink_pending.take() {
-            match self.attempt(&key, &value, false) {
+            let id = match self.route(&key, &value) {
+                Ok(Route::To(id)) => id,
+                Ok(Route::Missing(p)) => {
+                    return Poll::Ready(Err(Error::Send(SendError::PartitionNotFound(p))));
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            };
+            match self.attempt(id, &key, &value, false) {
                 Ok(Attempt::Queued(_)) => {}
                 Ok(Attempt::Full(generation)) => {
                     self.sink_pending = Some((key, value));
-                    if self.poll_room(generation, cx).is_pending() {
+                    if self.poll_room(id, generation, cx).is_pending() {
                         return Poll::Pending;
                     }
                 }
@@ -329,19 +429,40 @@ impl TopicProducer {
         if self.sink_poll_ready(cx)?.is_pending() {
             return Poll::Pending;
         }
-        if self.sink_flush.is_none() {
-            self.sink_flush = Some(self.start_flush(false)?);
+        if self.sink_flush.is_empty() {
+            self.sink_flush = self.start_flush(false)?;
+            self.sink_flush.reverse();
         }
-        match self.sink_flush.as_mut() {
-            Some(f) => match Pin::new(f).poll(cx) {
-                Poll::Ready(r) => {
-                    self.sink_flush = None;
-                    Poll::Ready(r)
+        while let Some(f) = self.sink_flush.last_mut() {
+            match Pin::new(f).poll(cx) {
+                Poll::Ready(Ok(())) => {
+                    self.sink_flush.pop();
                 }
-                Poll::Pending => Poll::Pending,
-            },
-            None => Poll::Ready(Ok(())),
+                Poll::Ready(Err(e)) => {
+                    self.sink_flush.clear();
+                    return Poll::Ready(Err(e));
+                }
+                Poll::Pending => return Poll::Pending,
+            }
         }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Closes state machine producers in the background (flushing them first).
+    fn close_ids(&self, ids: &[ProducerId]) {
+        {
+            let mut st = self.inner.lock();
+            for id in ids {
+                st.producers.remove(id);
+                if !st.closed && st.live_producers.remove(id) {
+                    let now = st.now();
+                    if let Ok(flush) = st.client.close_producer(*id, now) {
+                        st.closing_flushes.insert(flush);
+                    }
+                }
+            }
+        }
+        self.inner.wake();
     }
 }
 
@@ -378,16 +499,7 @@ impl Drop for TopicProducer {
         if self.closed {
             return;
         }
-        {
-            let mut st = self.inner.lock();
-            st.producers.remove(&self.id);
-            if !st.closed && st.live_producers.remove(&self.id) {
-                let now = st.now();
-                if let Ok(flush) = st.client.close_producer(self.id, now) {
-                    st.closing_flushes.insert(flush);
-                }
-            }
-        }
-        self.inner.wake();
+        let ids = self.ids();
+        self.close_ids(&ids);
     }
 }

@@ -61,6 +61,15 @@ impl DefaultRuntime for AsyncStd {
 /// A client on async-std: `flv_async_std::Fluvio::connect().await`.
 pub type Fluvio = flv_driver::Fluvio<AsyncStd>;
 
+/// The admin API on this runtime, as the official `FluvioAdmin`:
+/// `FluvioAdmin::connect().await` connects with the current profile.
+pub type FluvioAdmin = flv_driver::FluvioAdmin<AsyncStd>;
+
+/// A producer of `topic` on the current profile's cluster (the official `fluvio::producer`).
+pub async fn producer(topic: impl Into<String>) -> Result<TopicProducer> {
+    Fluvio::connect().await?.topic_producer(topic).await
+}
+
 impl Runtime for AsyncStd {
     type Tcp = async_std::net::TcpStream;
     type Sleep = AsyncStdSleep;

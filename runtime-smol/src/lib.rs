@@ -71,6 +71,15 @@ impl DefaultRuntime for Smol {
 /// A client on smol: `flv_smol::Fluvio::connect().await` spawns on smol's global executor.
 pub type Fluvio = flv_driver::Fluvio<Smol>;
 
+/// The admin API on this runtime, as the official `FluvioAdmin`:
+/// `FluvioAdmin::connect().await` connects with the current profile.
+pub type FluvioAdmin = flv_driver::FluvioAdmin<Smol>;
+
+/// A producer of `topic` on the current profile's cluster (the official `fluvio::producer`).
+pub async fn producer(topic: impl Into<String>) -> Result<TopicProducer> {
+    Fluvio::connect().await?.topic_producer(topic).await
+}
+
 impl Runtime for Smol {
     type Tcp = smol::net::TcpStream;
     type Sleep = SmolSleep;

@@ -105,6 +105,15 @@ impl DefaultRuntime for Tokio {
 /// A client on tokio: `flv_tokio::Fluvio::connect().await` runs on the current runtime.
 pub type Fluvio = flv_driver::Fluvio<Tokio>;
 
+/// The admin API on this runtime, as the official `FluvioAdmin`:
+/// `FluvioAdmin::connect().await` connects with the current profile.
+pub type FluvioAdmin = flv_driver::FluvioAdmin<Tokio>;
+
+/// A producer of `topic` on the current profile's cluster (the official `fluvio::producer`).
+pub async fn producer(topic: impl Into<String>) -> Result<TopicProducer> {
+    Fluvio::connect().await?.topic_producer(topic).await
+}
+
 impl Runtime for Tokio {
     type Tcp = TokioTcp;
     type Sleep = Pin<Box<tokio::time::Sleep>>;

@@ -596,7 +596,7 @@ impl FluvioAdmin {
 
     /// A watch of the topics: the first item is a full sync, then changes.
     fn watch_topic(&self) -> PyResult<WatchTopicStream> {
-        let stream = self.admin.watch::<TSpec>().map_err(to_py)?;
+        let stream = self.admin.watch_stream::<TSpec>().map_err(to_py)?;
         Ok(WatchTopicStream {
             stream: Arc::new(tokio::sync::Mutex::new(stream)),
         })
@@ -604,7 +604,7 @@ impl FluvioAdmin {
 
     /// A watch of the SmartModules.
     fn watch_smartmodule(&self) -> PyResult<WatchSmartModuleStream> {
-        let stream = self.admin.watch::<SmSpec>().map_err(to_py)?;
+        let stream = self.admin.watch_stream::<SmSpec>().map_err(to_py)?;
         Ok(WatchSmartModuleStream {
             stream: Arc::new(tokio::sync::Mutex::new(stream)),
         })

@@ -97,7 +97,7 @@ fn check_resource_name(what: &str, name: &str) -> anyhow::Result<()> {
 
 /// Prints the SmartModules (whose name contains `filter`).
 async fn print_smartmodules(
-    admin: &flv_driver::FluvioAdmin,
+    admin: &flv_tokio::FluvioAdmin,
     filter: Option<String>,
     output: OutputOpt,
 ) -> anyhow::Result<()> {
@@ -158,6 +158,7 @@ impl SmartModuleCmd {
                 SmartModuleCmd::Watch { output } => {
                     let mut watch = admin
                         .watch::<SmartModuleSpec>()
+                        .await
                         .map_err(failed("cannot watch SmartModules"))?;
                     let ctrl_c = tokio::signal::ctrl_c();
                     tokio::pin!(ctrl_c);

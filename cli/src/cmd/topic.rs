@@ -594,7 +594,7 @@ fn confirm_system_delete(name: &str) -> anyhow::Result<bool> {
 /// Warns when the deduplication SmartModule `uses` is not in the cluster. Upstream
 /// downloads `fluvio/dedup-bloom-filter` from the Hub then; flv has no Hub access and
 /// says how to add it instead.
-async fn warn_missing_smartmodule(admin: &flv_driver::FluvioAdmin, uses: &str) {
+async fn warn_missing_smartmodule(admin: &flv_tokio::FluvioAdmin, uses: &str) {
     use flv_driver::core::sc::smartmodule::SmartModuleSpec;
     let found = admin
         .list_with_params::<SmartModuleSpec, &str>(vec![uses], true)

@@ -167,6 +167,11 @@ impl<T: Clone> Conn<T> {
         }
     }
 
+    /// The platform version the server announced in its handshake (empty before it).
+    pub fn platform_version(&self) -> &str {
+        &self.platform_version
+    }
+
     /// The driver connected: send ApiVersions.
     pub fn handle_connected(&mut self, settings: &ConnSettings) -> Vec<ConnOutput<T>> {
         if self.state != ConnState::Connecting {

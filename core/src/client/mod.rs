@@ -265,6 +265,13 @@ impl Client {
         &self.metadata
     }
 
+    /// The platform version the SC announced on the current SC connection, if any.
+    pub fn platform_version(&self) -> Option<&str> {
+        let id = self.sc.conn?;
+        let version = self.conns.get(&id)?.platform_version();
+        (!version.is_empty()).then_some(version)
+    }
+
     /// Activity counters.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics

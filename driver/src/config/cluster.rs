@@ -56,6 +56,24 @@ impl ClusterConfig {
         }
     }
 
+    /// The cluster of the current profile of the profile file (the official
+    /// `FluvioClusterConfig::load`).
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = super::ConfigFile::load_default()?;
+        file.config().current_cluster().cloned()
+    }
+
+    /// The cluster of the named profile, `None` if there is no such profile (the official
+    /// `FluvioClusterConfig::load_with_profile`).
+    pub fn load_with_profile(profile: &str) -> Result<Option<Self>, ConfigError> {
+        let file = super::ConfigFile::load_default()?;
+        match file.config().cluster_for_profile(profile) {
+            Ok(cluster) => Ok(Some(cluster.clone())),
+            Err(ConfigError::ProfileNotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// This entry with the given TLS policy.
     pub fn with_tls(mut self, tls: impl Into<TlsPolicy>) -> Self {
         self.tls = tls.into();

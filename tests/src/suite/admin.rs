@@ -302,7 +302,7 @@ pub async fn watch_topics<R: Runtime>(rt: R) {
     let fluvio = connect(&rt, &server).await;
     create_topic(&rt, &fluvio, "watch-a", 1, 1).await;
     let admin = fluvio.admin();
-    let mut watch = admin.watch::<TopicSpec>().expect("watch");
+    let mut watch = admin.watch::<TopicSpec>().await.expect("watch");
     let first = with_timeout(&rt, STEP, "sync", watch.next())
         .await
         .expect("an update")

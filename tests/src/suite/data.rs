@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use flv_driver::consumer::ConsumerStream as _;
 use flv_driver::{
     Compression, ConsumerConfig, DeliverySemantic, Isolation, Offset, OffsetManagement,
     ProducerConfig, RecordKey, RetryPolicy, Runtime,
@@ -347,7 +348,7 @@ async fn offsets_case<R: Runtime>(rt: R, mode: OffsetManagement, topic: &str) {
     let got = consume(&rt, &mut first, 400).await;
     assert_eq!(got.last().map(|r| r.offset), Some(399));
     if mode == OffsetManagement::Manual {
-        first.offset_commit().expect("commit");
+        first.offset_commit().await.expect("commit");
         with_timeout(&rt, STEP, "offset flush", first.offset_flush())
             .await
             .expect("flush");

@@ -3,6 +3,7 @@
 //! client certificate of another CA.
 
 use flv_driver::config::{ClusterConfig, TlsCerts, TlsConfig, TlsPolicy};
+use flv_driver::consumer::ConsumerStream as _;
 use flv_driver::core::sc::topic::{PartitionMap, ReplicaSpec};
 use flv_driver::testing::{DOMAIN, Pki};
 use flv_driver::{
@@ -78,7 +79,7 @@ pub async fn tls_verified_round_trip<R: Runtime>(rt: R) {
     let got = consume(&rt, &mut stream, on_zero).await;
     assert_eq!(got.last().map(|r| r.offset), Some(on_zero as i64 - 1));
     assert!(got.iter().all(|r| r.value.starts_with(b"value-")));
-    stream.offset_commit().expect("commit");
+    stream.offset_commit().await.expect("commit");
     with_timeout(&rt, STEP, "offset flush", stream.offset_flush())
         .await
         .expect("offset flush over TLS");

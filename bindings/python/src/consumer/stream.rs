@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use flv_tokio::consumer::ConsumerStream as _;
 use flv_tokio::{ConsumerConfig, ConsumerRecord, ConsumerStream};
 use futures_util::{FutureExt, StreamExt};
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
@@ -280,7 +281,10 @@ impl PartitionConsumerStream {
 
     /// Marks the records read so far as consumed (manual offset management).
     fn offset_commit(&self, py: Python<'_>) -> PyResult<()> {
-        lock(py, &self.state).stream.offset_commit().map_err(to_py)
+        lock(py, &self.state)
+            .stream
+            .offset_commit_now()
+            .map_err(to_py)
     }
 
     /// Stores the committed offsets in the cluster and waits for the answer.
