@@ -9,8 +9,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::consumer::CONSUMER_OFFSET_TOPIC;
-use super::consumer_poll::batch_records;
+use super::consumer::{CONSUMER_OFFSET_TOPIC, batch_records};
 use super::error::ClientError;
 use super::event::{
     AdminCommand, ConnId, Event, FetchOutput, FetchSpec, OpId, OpOutput, WatchEvent,
@@ -60,7 +59,8 @@ pub(crate) struct AdminState {
 }
 
 impl AdminState {
-    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+    /// When the next admin timer fires.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         self.unsent.values().map(|o| o.deadline).min()
     }
 }

@@ -2,11 +2,11 @@
 //! records outside `[position, end)`, committing in auto mode, and acknowledging the SPU
 //! once the buffer has room again.
 
-use super::config::OffsetManagement;
-use super::consumer::{Item, Phase, consumer_tag, stream_tags};
-use super::error::ClientError;
-use super::event::{ConsumerEvent, ConsumerId, ConsumerRecord};
-use super::{Client, ConsumerReq};
+use super::super::config::OffsetManagement;
+use super::super::error::ClientError;
+use super::super::event::{ConsumerEvent, ConsumerId, ConsumerRecord};
+use super::super::{Client, ConsumerReq};
+use super::{Item, Phase, consumer_tag, stream_tags};
 use crate::message::AnyRequest;
 use crate::record::{Batch, DEFAULT_MAX_DECOMPRESSED};
 use crate::spu::update_offsets::{OffsetUpdate, UpdateOffsetsRequest};

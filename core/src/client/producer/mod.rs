@@ -16,108 +16,29 @@
 //! retry. (A request that succeeds although an earlier one in flight failed cannot be
 //! undone; without idempotent producers no client can prevent that.)
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use bytes::Bytes;
 
+mod delivery;
+mod queue;
+
 use super::config::{DeliverySemantic, ProducerConfig};
 use super::error::{ClientError, ProduceError, SendError};
-use super::event::{ConnId, Event, FlushId, ProducerId, SendId};
-use super::{Client, SpuWait, Tag};
-use crate::message::AnyRequest;
+use super::event::{Event, FlushId, ProducerId, SendId};
+use super::{Client, SpuWait};
 use crate::producer::partitioner::Partitioner;
-use crate::record::{BATCH_FIXED_SIZE, Batch, BatchBuilder, Compression, NO_TIMESTAMP, Record};
+use crate::record::{BATCH_FIXED_SIZE, BatchBuilder, Compression, NO_TIMESTAMP, Record};
 use crate::sc::topic::CompressionAlgorithm;
-use crate::spu::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
 use crate::time::Instant;
+pub(crate) use queue::{InFlight, PartQueue, PendingBatch};
 
 #[derive(Debug)]
 enum State {
     Creating { deadline: Instant },
     Ready,
     Failed,
-}
-
-#[derive(Debug)]
-pub(crate) struct PendingBatch {
-    pub(crate) seq: u64,
-    pub(crate) builder: Option<BatchBuilder>,
-    pub(crate) built: Option<Batch>,
-    /// `first_timestamp` of the batch (ms since the Unix epoch, or -1).
-    pub(crate) first_ts: i64,
-    pub(crate) sends: Vec<SendId>,
-    pub(crate) created: Instant,
-    pub(crate) deadline: Instant,
-    /// May be sent (linger expired, or flushed); records may still be appended until it
-    /// is taken into a request.
-    pub(crate) ready: bool,
-    /// No linger: may be sent as soon as its partition has no request in flight (see
-    /// the module documentation).
-    pub(crate) eager: bool,
-    /// Attempts that reached the SPU (or may have).
-    pub(crate) attempts: u32,
-    /// Some attempt was written and never answered.
-    pub(crate) unknown: bool,
-}
-
-impl PendingBatch {
-    fn size(&self) -> usize {
-        match (&self.builder, &self.built) {
-            (Some(b), _) => b.encoded_size(),
-            (None, Some(b)) => b.encoded_size(),
-            (None, None) => 0,
-        }
-    }
-}
-
-#[derive(Debug)]
-pub(crate) struct InFlight {
-    pub(crate) request: u64,
-    pub(crate) batches: Vec<PendingBatch>,
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct PartQueue {
-    pub(crate) queue: VecDeque<PendingBatch>,
-    pub(crate) in_flight: VecDeque<InFlight>,
-    pub(crate) retry_at: Option<Instant>,
-    /// After a retriable failure: send one request at a time until a re-sent batch
-    /// succeeds.
-    pub(crate) recovering: bool,
-    /// The leader's connection backs off until then.
-    pub(crate) wait_spu: Option<Instant>,
-}
-
-impl PartQueue {
-    /// Whether `front`, the first queued batch, may go out now: it is ready (linger
-    /// expired or flushed), built, followed by another (so full), or eager with nothing
-    /// in flight.
-    fn sendable(&self, front: &PendingBatch) -> bool {
-        front.ready
-            || front.builder.is_none()
-            || self.queue.len() > 1
-            || (front.eager && self.in_flight.is_empty())
-    }
-
-    /// Whether the partition may send its first queued batch now: no retry pending, room
-    /// for one more request in flight (one at a time while recovering), and that batch
-    /// sendable.
-    fn may_send(&self, max_in_flight: usize) -> bool {
-        let limit = if self.recovering { 1 } else { max_in_flight };
-        self.retry_at.is_none()
-            && self.in_flight.len() < limit
-            && self.queue.front().is_some_and(|f| self.sendable(f))
-    }
-
-    pub(crate) fn unresolved(&self) -> usize {
-        self.queue.len()
-            + self
-                .in_flight
-                .iter()
-                .map(|f| f.batches.len())
-                .sum::<usize>()
-    }
 }
 
 #[derive(Debug)]
@@ -156,30 +77,52 @@ struct PartitionCache {
 }
 
 impl Producer {
-    pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        let mut t: Option<Instant> = None;
-        let mut add = |x: Instant| t = Some(t.map_or(x, |t| t.min(x)));
-        if let State::Creating { deadline } = self.state {
-            add(deadline);
+    /// When [`handle_timeout`](Self::handle_timeout) has something to do.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        let creating = match self.state {
+            State::Creating { deadline } => Some(deadline),
+            _ => None,
+        };
+        let linger = self.config.linger;
+        self.parts
+            .values()
+            .filter_map(|q| q.poll_timeout(linger))
+            .chain(creating)
+            .min()
+    }
+
+    /// Fires the producer's timers: creation timeout (an error to report), then each
+    /// partition's; returns the batches past their delivery deadline with their error.
+    fn handle_timeout(&mut self, now: Instant) -> Expired {
+        if let State::Creating { deadline } = self.state
+            && deadline <= now
+        {
+            self.state = State::Failed;
+            return Expired::Creation;
         }
-        for q in self.parts.values() {
-            if let Some(r) = q.retry_at {
-                add(r);
-            }
-            if let Some(w) = q.wait_spu {
-                add(w);
-            }
-            if let Some(b) = q.queue.front() {
-                add(b.deadline);
-            }
-            if let Some(b) = q.queue.back()
-                && !b.ready
-                && !b.eager
-            {
-                add(b.created + self.config.linger);
+        let linger = self.config.linger;
+        let cause = ClientError::DeliveryTimeout(self.max_delivery());
+        let mut expired = Vec::new();
+        for (part, q) in self.parts.iter_mut() {
+            for b in q.handle_timeout(now, linger) {
+                let error = if b.unknown {
+                    ProduceError::OutcomeUnknown(cause.clone())
+                } else {
+                    ProduceError::NotDelivered(cause.clone())
+                };
+                expired.push((*part, b, error));
             }
         }
-        t
+        Expired::Batches(expired)
+    }
+
+    /// The most batches unresolved in one partition.
+    pub(crate) fn max_unresolved(&self) -> usize {
+        self.parts
+            .values()
+            .map(PartQueue::unresolved)
+            .max()
+            .unwrap_or(0)
     }
 
     fn max_delivery(&self) -> Duration {
@@ -188,6 +131,14 @@ impl Producer {
             DeliverySemantic::AtMostOnce => self.config.delivery_timeout,
         }
     }
+}
+
+/// What a producer's timeout expired.
+enum Expired {
+    /// The topic did not show up in the metadata in time.
+    Creation,
+    /// Unsent batches past their delivery deadline, with their partition and error.
+    Batches(Vec<(u32, PendingBatch, ProduceError)>),
 }
 
 /// The uncompressed size of a batch without records (header and record count).
@@ -304,6 +255,13 @@ impl Client {
         for id in ids {
             self.finish_create(id);
         }
+    }
+
+    /// Milliseconds since the Unix epoch at `now`, if the wall clock was given.
+    pub(crate) fn wall_ms(&self, now: Instant) -> Option<i64> {
+        let (at, ms) = self.wall?;
+        let elapsed = i64::try_from(now.saturating_since(at).as_millis()).unwrap_or(i64::MAX);
+        Some(ms.saturating_add(elapsed))
     }
 
     /// Queues a record; `Ok` carries its id, resolved later by [`Event::Delivered`] or
@@ -472,9 +430,7 @@ impl Client {
             .ok_or(ClientError::UnknownId("producer"))?;
         p.closing |= close;
         for q in p.parts.values_mut() {
-            for b in q.queue.iter_mut() {
-                b.ready = true;
-            }
+            q.flush();
         }
         let upto = p.next_seq;
         p.flushes.push(Flush {
@@ -536,47 +492,18 @@ impl Client {
             let Some(p) = self.producers.get_mut(&id) else {
                 continue;
             };
-            if let State::Creating { deadline } = p.state
-                && deadline <= now
-            {
-                p.state = State::Failed;
-                let e = ClientError::MetadataTimeout(self.config.metadata_timeout);
-                self.events.push_back(Event::ProducerCreated {
-                    producer: id,
-                    result: Err(e),
-                });
-                continue;
-            }
-            let mut expired = Vec::new();
-            let linger = p.config.linger;
-            for (part, q) in p.parts.iter_mut() {
-                if q.retry_at.is_some_and(|t| t <= now) {
-                    q.retry_at = None;
+            let expired = match p.handle_timeout(now) {
+                Expired::Creation => {
+                    let e = ClientError::MetadataTimeout(self.config.metadata_timeout);
+                    self.events.push_back(Event::ProducerCreated {
+                        producer: id,
+                        result: Err(e),
+                    });
+                    continue;
                 }
-                if q.wait_spu.is_some_and(|t| t <= now) {
-                    q.wait_spu = None;
-                }
-                for b in q.queue.iter_mut() {
-                    if !b.ready && !b.eager && b.created + linger <= now {
-                        b.ready = true;
-                    }
-                }
-                // Unsent batches past their delivery deadline fail, oldest first; the
-                // rest of the queue after a failed batch keeps its order.
-                while q.queue.front().is_some_and(|b| b.deadline <= now) {
-                    if let Some(b) = q.queue.pop_front() {
-                        expired.push((*part, b));
-                    }
-                }
-            }
-            let timeout = p.max_delivery();
-            for (part, b) in expired {
-                let cause = ClientError::DeliveryTimeout(timeout);
-                let error = if b.unknown {
-                    ProduceError::OutcomeUnknown(cause)
-                } else {
-                    ProduceError::NotDelivered(cause)
-                };
+                Expired::Batches(expired) => expired,
+            };
+            for (part, b, error) in expired {
                 self.resolve_failed(id, part, b, error);
             }
             let parts: Vec<u32> = self
@@ -632,83 +559,6 @@ impl Client {
                 return;
             }
         }
-    }
-
-    /// Takes ready batches from the front of the queue into one request.
-    fn send_request(
-        &mut self,
-        producer: ProducerId,
-        partition: u32,
-        conn: ConnId,
-        now: Instant,
-    ) -> bool {
-        let Some(p) = self.producers.get_mut(&producer) else {
-            return false;
-        };
-        let request = p.next_request;
-        p.next_request += 1;
-        let max = p.config.max_request_size;
-        let Some(q) = p.parts.get_mut(&partition) else {
-            return false;
-        };
-        let mut batches = Vec::new();
-        let mut total = 0usize;
-        // (The request joins `in_flight` after the loop: `sendable` sees it as before.)
-        while let Some(front) = q.queue.front() {
-            if !q.sendable(front) || (!batches.is_empty() && total + front.size() > max) {
-                break;
-            }
-            let Some(mut b) = q.queue.pop_front() else {
-                break;
-            };
-            if let Some(builder) = b.builder.take() {
-                match builder.build() {
-                    Ok(batch) => b.built = Some(batch),
-                    Err(e) => {
-                        let error = ProduceError::Producer(ClientError::Encode(e.to_string()));
-                        self.resolve_failed(producer, partition, b, error);
-                        return true;
-                    }
-                }
-            }
-            total += b.size();
-            b.attempts += 1;
-            batches.push(b);
-            if q.recovering {
-                // One batch at a time until the partition works again.
-                break;
-            }
-        }
-        if batches.is_empty() {
-            return false;
-        }
-        let retries = batches.iter().filter(|b| b.attempts > 1).count() as u64;
-        self.metrics.produce_retries += retries;
-        let body = ProduceRequest {
-            transactional_id: None,
-            isolation: p.config.isolation,
-            timeout: p.config.timeout,
-            topics: vec![TopicProduceData {
-                name: p.topic.clone(),
-                partitions: batches
-                    .iter()
-                    .filter_map(|b| b.built.clone())
-                    .map(|batch| PartitionProduceData {
-                        partition_index: partition,
-                        records: crate::record::RecordSet::from_batches(vec![batch]),
-                    })
-                    .collect(),
-            }],
-            smartmodules: p.config.smartmodules.clone(),
-        };
-        q.in_flight.push_back(InFlight { request, batches });
-        let tag = Tag::Produce {
-            producer,
-            partition,
-            request,
-        };
-        self.submit(conn, tag, AnyRequest::Produce(body), false, now);
-        true
     }
 }
 

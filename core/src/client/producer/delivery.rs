@@ -3,14 +3,20 @@
 
 use std::time::Duration;
 
-use super::Client;
-use super::config::DeliverySemantic;
-use super::error::{ClientError, ProduceError};
-use super::event::{Event, ProducerId};
-use super::producer::{InFlight, PendingBatch};
+use super::super::Client;
+use super::super::config::DeliverySemantic;
+use super::super::error::{ClientError, ProduceError};
+use super::super::event::{Event, Peer, ProducerId};
+use super::{InFlight, PendingBatch};
 use crate::error_code::ErrorCode;
+use crate::message::AnyRequest;
 use crate::message::AnyResponse;
+use crate::spu::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
 use crate::time::Instant;
+
+use super::super::Tag;
+use super::super::event::ConnId;
+use super::Producer;
 
 impl Client {
     pub(crate) fn take_in_flight(
@@ -19,13 +25,11 @@ impl Client {
         partition: u32,
         request: u64,
     ) -> Option<InFlight> {
-        let q = self
-            .producers
+        self.producers
             .get_mut(&producer)?
             .parts
-            .get_mut(&partition)?;
-        let i = q.in_flight.iter().position(|f| f.request == request)?;
-        q.in_flight.remove(i)
+            .get_mut(&partition)?
+            .take_in_flight(request)
     }
 
     pub(crate) fn on_produce_response(
@@ -61,7 +65,7 @@ impl Client {
                         .get(&producer)
                         .and_then(|p| self.metadata.leader(&p.topic, partition));
                     let error = ClientError::Protocol {
-                        peer: super::event::Peer::Spu(leader.unwrap_or(-1)),
+                        peer: Peer::Spu(leader.unwrap_or(-1)),
                         message: "produce response has fewer entries than batches".into(),
                     };
                     self.retry_or_fail(producer, partition, b, error, true, now);
@@ -127,19 +131,11 @@ impl Client {
             None => !reached && retriable,
         };
         if may_retry && b.deadline > now {
-            let q = p.parts.entry(partition).or_default();
-            q.recovering = true;
             let delay = policy.map_or(Duration::ZERO, |pol| pol.delay(b.attempts.max(1) as usize));
             let jitter = 1.0 + 0.2 * (2.0 * self.rng.unit() - 1.0);
             let at = now + delay.mul_f64(jitter);
             tracing::info!(%partition, attempt = b.attempts, ?delay, %error, "produce retry");
-            q.retry_at = Some(q.retry_at.map_or(at, |t| t.max(at)));
-            let pos = q
-                .queue
-                .iter()
-                .position(|x| x.seq > b.seq)
-                .unwrap_or(q.queue.len());
-            q.queue.insert(pos, b);
+            p.parts.entry(partition).or_default().requeue(b, at);
             return;
         }
         let error = match (server_code, b.unknown) {
@@ -222,5 +218,101 @@ fn final_error(error: ClientError, attempts: u32) -> ClientError {
         }
     } else {
         error
+    }
+}
+
+impl Client {
+    /// Takes ready batches from the front of the queue into one request.
+    pub(super) fn send_request(
+        &mut self,
+        producer: ProducerId,
+        partition: u32,
+        conn: ConnId,
+        now: Instant,
+    ) -> bool {
+        let Some(p) = self.producers.get_mut(&producer) else {
+            return false;
+        };
+        match p.poll_request(partition) {
+            Taken::Nothing => false,
+            Taken::Failed(b, error) => {
+                self.resolve_failed(producer, partition, *b, error);
+                true
+            }
+            Taken::Request {
+                request,
+                body,
+                retries,
+            } => {
+                self.metrics.produce_retries += retries;
+                let tag = Tag::Produce {
+                    producer,
+                    partition,
+                    request,
+                };
+                self.submit(conn, tag, AnyRequest::Produce(body), false, now);
+                true
+            }
+        }
+    }
+}
+
+/// What [`Producer::poll_request`] took from a partition's queue.
+enum Taken {
+    /// Nothing may go out.
+    Nothing,
+    /// A batch that could not be built, to resolve as failed.
+    Failed(Box<PendingBatch>, ProduceError),
+    /// A request now in flight, with how many of its batches are retries.
+    Request {
+        request: u64,
+        body: ProduceRequest,
+        retries: u64,
+    },
+}
+
+impl Producer {
+    /// The next produce request of `partition`, its batches now in flight.
+    fn poll_request(&mut self, partition: u32) -> Taken {
+        let max = self.config.max_request_size;
+        let Some(q) = self.parts.get_mut(&partition) else {
+            return Taken::Nothing;
+        };
+        let batches = match q.take_request(max) {
+            Ok(batches) if batches.is_empty() => return Taken::Nothing,
+            Ok(batches) => batches,
+            Err(failed) => {
+                let (b, e) = *failed;
+                let b = Box::new(b);
+                let error = ProduceError::Producer(ClientError::Encode(e.to_string()));
+                return Taken::Failed(b, error);
+            }
+        };
+        let request = self.next_request;
+        self.next_request += 1;
+        let retries = batches.iter().filter(|b| b.attempts > 1).count() as u64;
+        let body = ProduceRequest {
+            transactional_id: None,
+            isolation: self.config.isolation,
+            timeout: self.config.timeout,
+            topics: vec![TopicProduceData {
+                name: self.topic.clone(),
+                partitions: batches
+                    .iter()
+                    .filter_map(|b| b.built.clone())
+                    .map(|batch| PartitionProduceData {
+                        partition_index: partition,
+                        records: crate::record::RecordSet::from_batches(vec![batch]),
+                    })
+                    .collect(),
+            }],
+            smartmodules: self.config.smartmodules.clone(),
+        };
+        q.in_flight.push_back(InFlight { request, batches });
+        Taken::Request {
+            request,
+            body,
+            retries,
+        }
     }
 }
