@@ -14,6 +14,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "no import circle between modules (scripts/check-module-cycles.py)"
+python3 scripts/check-module-cycles.py
+
 step "cargo clippy (workspace, all targets, -D warnings)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use super::event::Peer;
+use super::ids::Peer;
 use crate::error_code::ErrorCode;
 
 /// Why an operation of the client failed.

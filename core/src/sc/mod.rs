@@ -83,6 +83,7 @@ pub mod mirror;
 pub mod mirroring;
 pub mod objects;
 pub mod partition;
+mod partition_mirror;
 pub mod smartmodule;
 pub mod spg;
 pub mod spu;

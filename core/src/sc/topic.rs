@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::Spec;
-use super::partition::{HomePartitionConfig, PartitionMirrorConfig};
+use super::partition_mirror::{HomePartitionConfig, PartitionMirrorConfig};
 
 crate::wire_struct! {
     /// A topic's configuration.

@@ -11,7 +11,7 @@ use super::super::config::OffsetManagement;
 use super::super::error::ClientError;
 use super::super::event::{ConsumerId, Event, OpId, Peer};
 use super::super::{Client, ConsumerReq, Tag};
-use super::Phase;
+use super::stream::Phase;
 use crate::message::{AnyRequest, AnyResponse};
 use crate::spu::consumer_offset::UpdateConsumerOffsetRequest;
 use crate::time::Instant;
