@@ -15,13 +15,13 @@ use super::event::{
     AdminCommand, ConnId, Event, FetchOutput, FetchSpec, OpId, OpOutput, WatchEvent,
 };
 use super::{Client, SpuWait, Tag};
-use crate::message::{AnyRequest, AnyResponse};
-use crate::sc::objects::{CommonCreateRequest, ListFilter, ObjectKind};
-use crate::sc::{ObjectCreateRequest, ObjectListRequest, ObjectWatchRequest};
-use crate::spu::consumer_offset::{
+use crate::protocol::message::{AnyRequest, AnyResponse};
+use crate::protocol::sc::objects::{CommonCreateRequest, ListFilter, ObjectKind};
+use crate::protocol::sc::{ObjectCreateRequest, ObjectListRequest, ObjectWatchRequest};
+use crate::protocol::spu::consumer_offset::{
     DeleteConsumerOffsetRequest, FetchConsumerOffsetsRequest, ReplicaKey,
 };
-use crate::spu::fetch::{FetchPartition, FetchRequest, FetchableTopic};
+use crate::protocol::spu::fetch::{FetchPartition, FetchRequest, FetchableTopic};
 use crate::time::Instant;
 
 /// Where an SPU request goes.
@@ -381,7 +381,7 @@ impl Client {
 
 fn fetch_output(
     spec: &FetchSpec,
-    r: &crate::spu::fetch::FetchResponse,
+    r: &crate::protocol::spu::fetch::FetchResponse,
 ) -> Result<OpOutput, ClientError> {
     if r.error_code.is_error() {
         return Err(ClientError::Server(r.error_code.clone()));

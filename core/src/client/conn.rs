@@ -17,11 +17,11 @@ use bytes::{Bytes, BytesMut};
 
 use super::error::ClientError;
 use super::event::Peer;
-use crate::api_versions::{ApiVersionKey, ApiVersionsRequest, ApiVersionsResponse};
-use crate::codec::{Decode, Reader, Version};
-use crate::frame::FrameDecoder;
-use crate::header::{Request, RequestHeader};
-use crate::message::{AnyRequest, AnyResponse, RequestFrame, ServerKind};
+use crate::protocol::api_versions::{ApiVersionKey, ApiVersionsRequest, ApiVersionsResponse};
+use crate::protocol::codec::{Decode, Reader, Version};
+use crate::protocol::frame::FrameDecoder;
+use crate::protocol::header::{Request, RequestHeader};
+use crate::protocol::message::{AnyRequest, AnyResponse, RequestFrame, ServerKind};
 use crate::time::Instant;
 
 /// Header version of ApiVersions, as the official client sends it.
@@ -176,7 +176,7 @@ impl<T: Clone> Conn<T> {
         tracing::debug!(peer = %self.peer, "connected, sending ApiVersions");
         let frame = RequestFrame {
             header: RequestHeader {
-                api_key: crate::api_versions::API_KEY,
+                api_key: crate::protocol::api_versions::API_KEY,
                 api_version: API_VERSIONS_VERSION,
                 correlation_id: 1,
                 client_id: settings.client_id.clone(),
@@ -405,7 +405,7 @@ impl<T: Clone> Conn<T> {
     }
 
     fn handle_frame(&mut self, frame: Bytes) -> Vec<ConnOutput<T>> {
-        let corr = match crate::message::ResponseFrame::peek_correlation_id(&frame) {
+        let corr = match crate::protocol::message::ResponseFrame::peek_correlation_id(&frame) {
             Ok(c) => c,
             Err(e) => return self.protocol_error(e.to_string()),
         };
@@ -511,8 +511,8 @@ fn version_range(body: &AnyRequest) -> (Version, Version) {
     fn r<R: Request>() -> (Version, Version) {
         (R::MIN_VERSION, R::MAX_VERSION)
     }
-    use crate::sc as s;
-    use crate::spu as p;
+    use crate::protocol::sc as s;
+    use crate::protocol::spu as p;
     match body {
         AnyRequest::ApiVersions(_) => (API_VERSIONS_VERSION, API_VERSIONS_VERSION),
         AnyRequest::Create(_) => r::<s::ObjectCreateRequest>(),
@@ -526,7 +526,7 @@ fn version_range(body: &AnyRequest) -> (Version, Version) {
         AnyRequest::FetchOffsets(_) => r::<p::FetchOffsetsRequest>(),
         // Upstream's consumer needs offset management (v23) to send a consumer id.
         AnyRequest::StreamFetch(_) => (
-            crate::spu::stream_fetch::OFFSET_MANAGEMENT_VERSION,
+            crate::protocol::spu::stream_fetch::OFFSET_MANAGEMENT_VERSION,
             <p::StreamFetchRequest as Request>::MAX_VERSION,
         ),
         AnyRequest::UpdateOffsets(_) => r::<p::UpdateOffsetsRequest>(),
@@ -546,7 +546,7 @@ pub(crate) fn parse_semver(v: &str) -> Option<(u64, u64, u64)> {
 
 /// The SC checks of the official client: Watch advertised, platform ≥ 0.9.0.
 fn check_platform(resp: &ApiVersionsResponse) -> Result<(), ClientError> {
-    if resp.find(crate::sc::api_key::WATCH).is_none() {
+    if resp.find(crate::protocol::sc::api_key::WATCH).is_none() {
         return Err(ClientError::IncompatiblePlatform(
             "the SC does not advertise the Watch API".into(),
         ));

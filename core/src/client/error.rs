@@ -5,7 +5,7 @@ use std::time::Duration;
 use thiserror::Error;
 
 use super::ids::Peer;
-use crate::error_code::ErrorCode;
+use crate::protocol::error_code::ErrorCode;
 
 /// Why an operation of the client failed.
 #[derive(Debug, Clone, PartialEq, Error)]

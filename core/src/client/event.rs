@@ -3,11 +3,13 @@
 use bytes::Bytes;
 
 use super::error::{ClientError, ProduceError};
-use crate::record::Batch;
-use crate::sc::objects::{ObjectDeleteRequest, ObjectKind, ObjectSpec, ObjectUpdateRequest};
-use crate::sc::{ObjectListResponse, ObjectWatchResponse, Status};
-use crate::spu::Isolation;
-use crate::spu::consumer_offset::ConsumerOffset;
+use crate::protocol::record::Batch;
+use crate::protocol::sc::objects::{
+    ObjectDeleteRequest, ObjectKind, ObjectSpec, ObjectUpdateRequest,
+};
+use crate::protocol::sc::{ObjectListResponse, ObjectWatchResponse, Status};
+use crate::protocol::spu::Isolation;
+use crate::protocol::spu::consumer_offset::ConsumerOffset;
 
 pub use super::ids::{ConnId, ConsumerId, FlushId, OpId, Peer, ProducerId, SendId};
 

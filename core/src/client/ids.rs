@@ -42,7 +42,7 @@ id_type!(
     OpId, "op"
 );
 
-pub use crate::message::Peer;
+pub use crate::protocol::message::Peer;
 
 /// Who is waiting for a request's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,9 +7,9 @@ use super::error::ClientError;
 use super::event::{ConnId, Event, IoCommand, Peer};
 use super::{Client, Tag};
 use crate::backoff::Backoff;
-use crate::message::AnyRequest;
-use crate::sc::ObjectWatchRequest;
-use crate::sc::objects::ObjectKind;
+use crate::protocol::message::AnyRequest;
+use crate::protocol::sc::ObjectWatchRequest;
+use crate::protocol::sc::objects::ObjectKind;
 use crate::time::Instant;
 
 /// The link to the SC: one connection, reconnected with backoff.
@@ -118,11 +118,12 @@ impl Client {
             };
             self.probes.insert(conn, now + self.config.metadata_timeout);
             if c.has_open_stream() {
-                let body = AnyRequest::ApiVersions(crate::api_versions::ApiVersionsRequest {
-                    client_version: self.config.client_version.clone(),
-                    client_os: std::env::consts::OS.into(),
-                    client_arch: std::env::consts::ARCH.into(),
-                });
+                let body =
+                    AnyRequest::ApiVersions(crate::protocol::api_versions::ApiVersionsRequest {
+                        client_version: self.config.client_version.clone(),
+                        client_os: std::env::consts::OS.into(),
+                        client_arch: std::env::consts::ARCH.into(),
+                    });
                 self.submit(conn, Tag::Probe, body, false, now);
             }
         }

@@ -108,8 +108,9 @@ pub use event::{
 pub use metadata::{
     LaggingReplica, MetadataStore, ReplicaLag, Store, partition_key, split_partition_key,
 };
+pub use producer::partitioner;
 
-use crate::message::{AnyRequest, AnyResponse};
+use crate::protocol::message::{AnyRequest, AnyResponse};
 use crate::rng::Rng;
 use crate::time::Instant;
 use conn::{Conn, ConnOutput, ConnSettings, Outgoing};

@@ -12,8 +12,8 @@ use super::super::error::ClientError;
 use super::super::event::{ConsumerId, Event, OpId, Peer};
 use super::super::{Client, ConsumerReq, Tag};
 use super::stream::Phase;
-use crate::message::{AnyRequest, AnyResponse};
-use crate::spu::consumer_offset::UpdateConsumerOffsetRequest;
+use crate::protocol::message::{AnyRequest, AnyResponse};
+use crate::protocol::spu::consumer_offset::UpdateConsumerOffsetRequest;
 use crate::time::Instant;
 
 /// A flush of a consumer's offsets in progress.

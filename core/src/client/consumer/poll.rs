@@ -8,9 +8,9 @@ use super::super::event::{ConsumerEvent, ConsumerId, ConsumerRecord};
 use super::super::{Client, ConsumerReq};
 use super::stream::{Item, Phase};
 use super::{consumer_tag, stream_tags};
-use crate::message::AnyRequest;
-use crate::record::{Batch, DEFAULT_MAX_DECOMPRESSED};
-use crate::spu::update_offsets::{OffsetUpdate, UpdateOffsetsRequest};
+use crate::protocol::message::AnyRequest;
+use crate::protocol::record::{Batch, DEFAULT_MAX_DECOMPRESSED};
+use crate::protocol::spu::update_offsets::{OffsetUpdate, UpdateOffsetsRequest};
 use crate::time::Instant;
 
 impl Client {

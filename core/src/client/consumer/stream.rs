@@ -7,10 +7,10 @@ use super::super::error::ClientError;
 use super::super::event::{ConnId, ConsumerEvent, ConsumerId, Peer};
 use super::super::{Client, ConsumerReq};
 use crate::backoff::Backoff;
-use crate::error_code::ErrorCode;
-use crate::message::AnyResponse;
-use crate::record::{BATCH_PREAMBLE_SIZE, Batch};
-use crate::spu::stream_fetch::StreamFetchResponse;
+use crate::protocol::error_code::ErrorCode;
+use crate::protocol::message::AnyResponse;
+use crate::protocol::record::{BATCH_PREAMBLE_SIZE, Batch};
+use crate::protocol::spu::stream_fetch::StreamFetchResponse;
 use crate::time::Instant;
 
 /// Where a partition's stream stands.

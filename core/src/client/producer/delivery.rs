@@ -8,10 +8,10 @@ use super::super::config::DeliverySemantic;
 use super::super::error::{ClientError, ProduceError};
 use super::super::event::{Event, Peer, ProducerId};
 use super::{InFlight, PendingBatch};
-use crate::error_code::ErrorCode;
-use crate::message::AnyRequest;
-use crate::message::AnyResponse;
-use crate::spu::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
+use crate::protocol::error_code::ErrorCode;
+use crate::protocol::message::AnyRequest;
+use crate::protocol::message::AnyResponse;
+use crate::protocol::spu::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
 use crate::time::Instant;
 
 use super::super::Tag;
@@ -302,7 +302,7 @@ impl Producer {
                     .filter_map(|b| b.built.clone())
                     .map(|batch| PartitionProduceData {
                         partition_index: partition,
-                        records: crate::record::RecordSet::from_batches(vec![batch]),
+                        records: crate::protocol::record::RecordSet::from_batches(vec![batch]),
                     })
                     .collect(),
             }],

@@ -22,16 +22,17 @@ use std::time::Duration;
 use bytes::Bytes;
 
 mod delivery;
+pub mod partitioner;
 mod queue;
 
 use super::config::{DeliverySemantic, ProducerConfig};
 use super::error::{ClientError, ProduceError, SendError};
 use super::event::{Event, FlushId, ProducerId, SendId};
 use super::{Client, SpuWait};
-use crate::producer::partitioner::Partitioner;
-use crate::record::{BATCH_FIXED_SIZE, BatchBuilder, Compression, NO_TIMESTAMP, Record};
-use crate::sc::topic::CompressionAlgorithm;
+use crate::protocol::record::{BATCH_FIXED_SIZE, BatchBuilder, Compression, NO_TIMESTAMP, Record};
+use crate::protocol::sc::topic::CompressionAlgorithm;
 use crate::time::Instant;
+use partitioner::Partitioner;
 pub(crate) use queue::{InFlight, PartQueue, PendingBatch};
 
 #[derive(Debug)]

@@ -10,8 +10,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use crate::codec::EncodeError;
-use crate::record::{Batch, BatchBuilder};
+use crate::protocol::codec::EncodeError;
+use crate::protocol::record::{Batch, BatchBuilder};
 use crate::time::Instant;
 
 use super::super::event::SendId;

@@ -181,7 +181,7 @@ fn misuse_is_reported_not_panicked() {
     c.handle_connected(ConnId(77), t(1));
 }
 
-use crate::sc::objects::ObjectKind;
+use crate::protocol::sc::objects::ObjectKind;
 
 proptest! {
     /// Arbitrary bytes from the SC, in arbitrary chunks, at any stage: never a panic,
