@@ -174,8 +174,8 @@ impl ConsumerStream {
     /// Marks every record yielded so far as consumed (manual offset management).
     pub fn offset_commit(&mut self) -> Result<()> {
         if self.mode == OffsetManagement::None {
-            return Err(Error::Client(flv_core::client::ClientError::InvalidConfig(
-                "offset management is disabled".into(),
+            return Err(Error::Client(flv_core::client::ClientError::Misuse(
+                flv_core::client::Misuse::InvalidConfig("offset management is disabled".into()),
             )));
         }
         let mut st = self.inner.lock();

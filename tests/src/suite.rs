@@ -314,6 +314,7 @@ macro_rules! api_suite {
             tls_client_certificate_rejected,
             tls_certificate_rotation,
             tls_rotation_to_unknown_ca,
+            tls_failure_then_close_reports_its_own_cause,
         );
     };
     (@each $run:path; $($name:ident),* $(,)?) => {

@@ -325,6 +325,7 @@ impl Client {
     }
 
     /// The next update of a watch.
+    #[must_use]
     pub fn poll_watch(&mut self, op: OpId) -> Option<WatchEvent> {
         let w = self.admin.watches.get_mut(&op)?;
         if w.dropped > 0 {

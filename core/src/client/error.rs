@@ -5,21 +5,32 @@ use std::time::Duration;
 use thiserror::Error;
 
 use super::ids::Peer;
+use super::transport::TransportFailure;
 use crate::protocol::error_code::ErrorCode;
 
 /// Why an operation of the client failed.
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum ClientError {
-    /// The driver could not connect.
-    #[error("cannot connect to {peer}: {reason}")]
+    /// The driver could not connect (refused, DNS, TLS handshake, timed out).
+    #[error("cannot connect to {peer}: {failure}")]
     ConnectFailed {
         /// The server.
         peer: Peer,
-        /// The driver's reason.
-        reason: String,
+        /// What failed, as the driver saw it.
+        failure: TransportFailure,
     },
-    /// The connection closed (or was closed as broken) before the answer came.
+    /// An open connection failed (I/O or TLS error, transport timeout) before the answer
+    /// came.
+    #[error("the connection to {peer} failed: {failure}")]
+    ConnectionLost {
+        /// The server.
+        peer: Peer,
+        /// What failed, as the driver saw it.
+        failure: TransportFailure,
+    },
+    /// The connection was closed cleanly by the server, or closed by the client as
+    /// broken, before the answer came.
     #[error("the connection to {peer} closed")]
     ConnectionClosed {
         /// The server.
@@ -112,10 +123,21 @@ pub enum ClientError {
     /// A request could not be encoded (a string or batch too long for the wire).
     #[error("cannot encode the request: {0}")]
     Encode(String),
+    /// A caller mistake (see [`Misuse`]), not a failure of the cluster or the network.
+    #[error(transparent)]
+    Misuse(#[from] Misuse),
+}
+
+/// A caller mistake: the application used the client against its contract. Kept apart
+/// from transport, protocol and server errors, which retrying or the cluster can fix;
+/// these only a change in the caller fixes.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Misuse {
     /// The configuration is inconsistent.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
-    /// The id names no live producer, consumer or operation (caller mistake).
+    /// The id names no live producer, consumer or operation.
     #[error("unknown {0} id")]
     UnknownId(&'static str),
     /// The producer, consumer or client was closed.
@@ -129,6 +151,7 @@ impl ClientError {
     pub fn is_retriable(&self) -> bool {
         match self {
             Self::ConnectFailed { .. }
+            | Self::ConnectionLost { .. }
             | Self::ConnectionClosed { .. }
             | Self::Timeout { .. }
             | Self::Protocol { .. }
@@ -143,9 +166,7 @@ impl ClientError {
             | Self::CorruptBatch { .. }
             | Self::RetriesExhausted { .. }
             | Self::Encode(_)
-            | Self::InvalidConfig(_)
-            | Self::UnknownId(_)
-            | Self::Closed => false,
+            | Self::Misuse(_) => false,
         }
     }
 }

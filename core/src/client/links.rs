@@ -280,7 +280,8 @@ impl Client {
                     // just have restarted); failed connects, timeouts and protocol
                     // errors back off.
                     l.retry_at = match error {
-                        ClientError::ConnectionClosed { .. } => {
+                        ClientError::ConnectionClosed { .. }
+                        | ClientError::ConnectionLost { .. } => {
                             l.backoff.reset();
                             None
                         }

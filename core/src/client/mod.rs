@@ -10,6 +10,7 @@
 //! - **I/O inputs** (`handle_*`): [`handle_connected`](Client::handle_connected),
 //!   [`handle_connect_failed`](Client::handle_connect_failed),
 //!   [`handle_bytes`](Client::handle_bytes), [`handle_closed`](Client::handle_closed),
+//!   [`handle_failed`](Client::handle_failed) (with the driver's typed [`TransportFailure`]),
 //!   [`handle_timeout`](Client::handle_timeout), and
 //!   [`handle_wall_clock`](Client::handle_wall_clock) (record timestamps).
 //! - **Application commands** (plain verbs, each returning an id; results come back as
@@ -87,6 +88,7 @@ mod ids;
 mod links;
 mod metadata;
 mod producer;
+mod transport;
 
 #[cfg(test)]
 mod tests;
@@ -99,7 +101,7 @@ pub use config::{
     BackoffConfig, ClientConfig, ConsumerConfig, DEFAULT_MAX_FETCH_BYTES, DeliverySemantic, Offset,
     OffsetManagement, ProducerConfig,
 };
-pub use error::{ClientError, ProduceError, SendError};
+pub use error::{ClientError, Misuse, ProduceError, SendError};
 pub use event::{
     AdminCommand, BufferStats, ConnId, ConsumerEvent, ConsumerId, ConsumerRecord, Event,
     FetchOutput, FetchSpec, FlushId, IoCommand, Metrics, OpId, OpOutput, Peer, ProducerId,
@@ -109,6 +111,7 @@ pub use metadata::{
     LaggingReplica, MetadataStore, ReplicaLag, Store, partition_key, split_partition_key,
 };
 pub use producer::partitioner;
+pub use transport::{TransportCause, TransportFailure};
 
 use crate::protocol::message::{AnyRequest, AnyResponse};
 use crate::rng::Rng;
@@ -224,12 +227,14 @@ impl Client {
     }
 
     /// The next socket command for the driver.
+    #[must_use]
     pub fn poll_io(&mut self) -> Option<IoCommand> {
         self.run_deferred();
         self.io.pop_front()
     }
 
     /// The next bytes to write, with their connection.
+    #[must_use]
     pub fn poll_transmit(&mut self) -> Option<(ConnId, Bytes)> {
         self.run_deferred();
         for (id, conn) in self.conns.iter_mut() {
@@ -253,12 +258,14 @@ impl Client {
     }
 
     /// The next application event.
+    #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.run_deferred();
         self.events.pop_front()
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
+    #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let conns = self.conns.values().filter_map(Conn::next_deadline);
         let producers = self.producers.values().filter_map(|p| p.poll_timeout());
@@ -280,11 +287,11 @@ impl Client {
         }
     }
 
-    /// The driver could not connect `conn`.
-    pub fn handle_connect_failed(&mut self, conn: ConnId, reason: String, now: Instant) {
+    /// The driver could not connect `conn`: `failure` says why.
+    pub fn handle_connect_failed(&mut self, conn: ConnId, failure: TransportFailure, now: Instant) {
         if let Some(c) = self.conns.get_mut(&conn) {
             let peer = c.peer;
-            let out = c.close(ClientError::ConnectFailed { peer, reason });
+            let out = c.close(ClientError::ConnectFailed { peer, failure });
             self.process(conn, out, now);
         }
     }
@@ -300,11 +307,21 @@ impl Client {
         }
     }
 
-    /// `conn` closed (end of stream or I/O error).
+    /// The server closed `conn` cleanly (end of stream).
     pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
+        self.handle_failed(conn, TransportFailure::Closed, now);
+    }
+
+    /// The open connection `conn` failed: `failure` says why (the driver's typed cause,
+    /// given to every request waiting on it).
+    pub fn handle_failed(&mut self, conn: ConnId, failure: TransportFailure, now: Instant) {
         if let Some(c) = self.conns.get_mut(&conn) {
             let peer = c.peer;
-            let out = c.close(ClientError::ConnectionClosed { peer });
+            let error = match failure {
+                TransportFailure::Closed => ClientError::ConnectionClosed { peer },
+                failure => ClientError::ConnectionLost { peer, failure },
+            };
+            let out = c.close(error);
             self.process(conn, out, now);
         }
     }

@@ -21,7 +21,7 @@ mod poll;
 mod stream;
 
 use super::config::{ConsumerConfig, OffsetManagement};
-use super::error::ClientError;
+use super::error::{ClientError, Misuse};
 use super::event::{ConnId, ConsumerEvent, ConsumerId, Event, OpId};
 use super::{Client, ConsumerReq, SpuWait, Tag};
 use crate::protocol::message::AnyRequest;
@@ -100,14 +100,14 @@ impl Client {
         now: Instant,
     ) -> Result<ConsumerId, ClientError> {
         if config.offset_management != OffsetManagement::None && config.consumer_id.is_none() {
-            return Err(ClientError::InvalidConfig(
+            return Err(ClientError::Misuse(Misuse::InvalidConfig(
                 "offset management needs a consumer id".into(),
-            ));
+            )));
         }
         if config.max_bytes <= 0 || config.buffer_bytes == 0 {
-            return Err(ClientError::InvalidConfig(
+            return Err(ClientError::Misuse(Misuse::InvalidConfig(
                 "max_bytes and buffer_bytes must be positive".into(),
-            ));
+            )));
         }
         let id = ConsumerId(self.next_id());
         let flush_at =

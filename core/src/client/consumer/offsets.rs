@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::super::config::OffsetManagement;
-use super::super::error::ClientError;
+use super::super::error::{ClientError, Misuse};
 use super::super::event::{ConsumerId, Event, OpId, Peer};
 use super::super::{Client, ConsumerReq, Tag};
 use super::stream::Phase;
@@ -34,11 +34,11 @@ impl Client {
         let c = self
             .consumers
             .get_mut(&consumer)
-            .ok_or(ClientError::UnknownId("consumer"))?;
+            .ok_or(ClientError::Misuse(Misuse::UnknownId("consumer")))?;
         if c.config.offset_management == OffsetManagement::None {
-            return Err(ClientError::InvalidConfig(
+            return Err(ClientError::Misuse(Misuse::InvalidConfig(
                 "offset management is disabled".into(),
-            ));
+            )));
         }
         for p in c.parts.values_mut() {
             if p.last_delivered.is_some() {
@@ -59,16 +59,16 @@ impl Client {
         let c = self
             .consumers
             .get_mut(&consumer)
-            .ok_or(ClientError::UnknownId("consumer"))?;
+            .ok_or(ClientError::Misuse(Misuse::UnknownId("consumer")))?;
         if c.config.offset_management == OffsetManagement::None {
-            return Err(ClientError::InvalidConfig(
+            return Err(ClientError::Misuse(Misuse::InvalidConfig(
                 "offset management is disabled".into(),
-            ));
+            )));
         }
         let p = c
             .parts
             .get_mut(&partition)
-            .ok_or(ClientError::UnknownId("partition"))?;
+            .ok_or(ClientError::Misuse(Misuse::UnknownId("partition")))?;
         p.committed = Some(offset);
         Ok(())
     }
@@ -82,11 +82,11 @@ impl Client {
         let c = self
             .consumers
             .get(&consumer)
-            .ok_or(ClientError::UnknownId("consumer"))?;
+            .ok_or(ClientError::Misuse(Misuse::UnknownId("consumer")))?;
         if c.config.offset_management == OffsetManagement::None {
-            return Err(ClientError::InvalidConfig(
+            return Err(ClientError::Misuse(Misuse::InvalidConfig(
                 "offset management is disabled".into(),
-            ));
+            )));
         }
         Ok(self.start_offset_flush(consumer, true, false, now))
     }
@@ -102,7 +102,7 @@ impl Client {
         let c = self
             .consumers
             .get_mut(&consumer)
-            .ok_or(ClientError::UnknownId("consumer"))?;
+            .ok_or(ClientError::Misuse(Misuse::UnknownId("consumer")))?;
         match c.config.offset_management {
             OffsetManagement::None => {
                 self.remove_consumer(consumer);

@@ -16,6 +16,7 @@ use crate::time::Instant;
 impl Client {
     /// The next event of a consumer: batches round-robin over partitions, partition
     /// errors and ends, then [`ConsumerEvent::End`] once everything finished.
+    #[must_use]
     pub fn poll_consumer(&mut self, consumer: ConsumerId, now: Instant) -> Option<ConsumerEvent> {
         let c = self.consumers.get_mut(&consumer)?;
         if let Some(e) = c.failure.take() {

@@ -26,7 +26,7 @@ pub mod partitioner;
 mod queue;
 
 use super::config::{DeliverySemantic, ProducerConfig};
-use super::error::{ClientError, ProduceError, SendError};
+use super::error::{ClientError, Misuse, ProduceError, SendError};
 use super::event::{Event, FlushId, ProducerId, SendId};
 use super::{Client, SpuWait};
 use crate::protocol::record::{BATCH_FIXED_SIZE, BatchBuilder, Compression, NO_TIMESTAMP, Record};
@@ -162,11 +162,11 @@ pub(crate) fn resolve_compression(
     match configured {
         None => Ok(required),
         Some(c) if c == required => Ok(c),
-        Some(c) => Err(ClientError::InvalidConfig(format!(
+        Some(c) => Err(ClientError::Misuse(Misuse::InvalidConfig(format!(
             "compression {} conflicts with the topic's {}",
             c.name(),
             required.name()
-        ))),
+        )))),
     }
 }
 
@@ -181,9 +181,9 @@ impl Client {
     ) -> Result<ProducerId, ClientError> {
         if config.batch_queue_size == 0 || config.max_in_flight == 0 || config.max_request_size == 0
         {
-            return Err(ClientError::InvalidConfig(
+            return Err(ClientError::Misuse(Misuse::InvalidConfig(
                 "batch_queue_size, max_in_flight and max_request_size must be positive".into(),
-            ));
+            )));
         }
         let id = ProducerId(self.next_id());
         let partitioner = Partitioner::new(config.partitioner.clone());
@@ -428,7 +428,7 @@ impl Client {
         let p = self
             .producers
             .get_mut(&producer)
-            .ok_or(ClientError::UnknownId("producer"))?;
+            .ok_or(ClientError::Misuse(Misuse::UnknownId("producer")))?;
         p.closing |= close;
         for q in p.parts.values_mut() {
             q.flush();
