@@ -287,15 +287,6 @@ impl Client {
         }
     }
 
-    /// The driver could not connect `conn`: `failure` says why.
-    pub fn handle_connect_failed(&mut self, conn: ConnId, failure: TransportFailure, now: Instant) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            let peer = c.peer;
-            let out = c.close(ClientError::ConnectFailed { peer, failure });
-            self.process(conn, out, now);
-        }
-    }
-
     /// Bytes arrived on `conn`.
     pub fn handle_bytes(&mut self, conn: ConnId, data: &[u8], now: Instant) {
         self.metrics.bytes_in += data.len() as u64;
@@ -303,25 +294,6 @@ impl Client {
             let dropped = c.dropped;
             let out = c.handle_bytes(data, &self.settings, now);
             self.metrics.unknown_responses += c.dropped.saturating_sub(dropped);
-            self.process(conn, out, now);
-        }
-    }
-
-    /// The server closed `conn` cleanly (end of stream).
-    pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
-        self.handle_failed(conn, TransportFailure::Closed, now);
-    }
-
-    /// The open connection `conn` failed: `failure` says why (the driver's typed cause,
-    /// given to every request waiting on it).
-    pub fn handle_failed(&mut self, conn: ConnId, failure: TransportFailure, now: Instant) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            let peer = c.peer;
-            let error = match failure {
-                TransportFailure::Closed => ClientError::ConnectionClosed { peer },
-                failure => ClientError::ConnectionLost { peer, failure },
-            };
-            let out = c.close(error);
             self.process(conn, out, now);
         }
     }
