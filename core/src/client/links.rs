@@ -5,6 +5,7 @@
 use super::conn::Conn;
 use super::error::ClientError;
 use super::event::{ConnId, Event, IoCommand, Peer};
+use super::transport::TransportFailure;
 use super::{Client, Tag};
 use crate::backoff::Backoff;
 use crate::protocol::message::AnyRequest;
@@ -291,6 +292,37 @@ impl Client {
                 }
                 self.pump_all(now);
             }
+        }
+    }
+}
+
+/// The transport inputs: how each connection failed or ended.
+impl Client {
+    /// The driver could not connect `conn`: `failure` says why.
+    pub fn handle_connect_failed(&mut self, conn: ConnId, failure: TransportFailure, now: Instant) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            let peer = c.peer;
+            let out = c.close(ClientError::ConnectFailed { peer, failure });
+            self.process(conn, out, now);
+        }
+    }
+
+    /// The server closed `conn` cleanly (end of stream).
+    pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
+        self.handle_failed(conn, TransportFailure::Closed, now);
+    }
+
+    /// The open connection `conn` failed: `failure` says why (the driver's typed cause,
+    /// given to every request waiting on it).
+    pub fn handle_failed(&mut self, conn: ConnId, failure: TransportFailure, now: Instant) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            let peer = c.peer;
+            let error = match failure {
+                TransportFailure::Closed => ClientError::ConnectionClosed { peer },
+                failure => ClientError::ConnectionLost { peer, failure },
+            };
+            let out = c.close(error);
+            self.process(conn, out, now);
         }
     }
 }

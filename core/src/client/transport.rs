@@ -9,11 +9,6 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
 
-use super::Client;
-use super::error::ClientError;
-use super::ids::ConnId;
-use crate::time::Instant;
-
 /// How a connection failed or ended.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -48,37 +43,6 @@ impl fmt::Display for TransportFailure {
             Self::Io(c) => write!(f, "I/O: {c}"),
             Self::TimedOut => f.write_str("timed out"),
             Self::Closed => f.write_str("closed by the peer"),
-        }
-    }
-}
-
-/// The transport inputs: how each connection failed or ended.
-impl Client {
-    /// The driver could not connect `conn`: `failure` says why.
-    pub fn handle_connect_failed(&mut self, conn: ConnId, failure: TransportFailure, now: Instant) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            let peer = c.peer;
-            let out = c.close(ClientError::ConnectFailed { peer, failure });
-            self.process(conn, out, now);
-        }
-    }
-
-    /// The server closed `conn` cleanly (end of stream).
-    pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
-        self.handle_failed(conn, TransportFailure::Closed, now);
-    }
-
-    /// The open connection `conn` failed: `failure` says why (the driver's typed cause,
-    /// given to every request waiting on it).
-    pub fn handle_failed(&mut self, conn: ConnId, failure: TransportFailure, now: Instant) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            let peer = c.peer;
-            let error = match failure {
-                TransportFailure::Closed => ClientError::ConnectionClosed { peer },
-                failure => ClientError::ConnectionLost { peer, failure },
-            };
-            let out = c.close(error);
-            self.process(conn, out, now);
         }
     }
 }
