@@ -1,13 +1,10 @@
 //! CRC-32C (Castagnoli, reflected polynomial `0x82f63b78`) of record batches.
 //!
-//! One-shot CRCs come from `flv-crc`: from 64 KiB on, on AVX-512 VPCLMULQDQ CPUs, its own
-//! kernel (vector folding beside three scalar `crc32` streams); otherwise `crc-fast`
-//! (carry-less-multiply folding, VPCLMULQDQ on AVX-512 CPUs, PCLMULQDQ otherwise on
-//! x86-64, PMULL on ARM, chosen at run time). The incremental [`Crc32c`] is `crc-fast`'s
-//! digest. The batch builder computes its CRC with `flv_crc::Appender` as records are
-//! copied in.
-
-use crc_fast::{CrcAlgorithm, Digest};
+//! Every CRC of the core comes from `flv-crc` (the core names no other CRC crate): one-shot
+//! CRCs from its `crc32c` (from 64 KiB on, on AVX-512 VPCLMULQDQ CPUs, its own kernel;
+//! otherwise carry-less-multiply folding chosen at run time); the incremental [`Crc32c`]
+//! joins the CRC of each part with `flv_crc::combine`. The batch builder computes its CRC
+//! with `flv_crc::Appender` as records are copied in.
 
 /// CRC-32C of `data`.
 #[inline]
@@ -15,28 +12,27 @@ pub(crate) fn crc32c(data: &[u8]) -> u32 {
     flv_crc::crc32c(data)
 }
 
-/// An incremental CRC-32C.
+/// An incremental CRC-32C: the CRC of everything appended so far.
 #[derive(Clone, Copy)]
-pub(crate) struct Crc32c(Digest);
+pub(crate) struct Crc32c(u32);
 
 impl Crc32c {
     /// The CRC of nothing so far.
     #[inline]
     pub(crate) fn new() -> Self {
-        Self(Digest::new(CrcAlgorithm::Crc32Iscsi))
+        Self(0)
     }
 
     /// Appends `data`.
     #[inline]
     pub(crate) fn update(&mut self, data: &[u8]) {
-        self.0.update(data);
+        self.0 = flv_crc::combine(self.0, crc32c(data), data.len() as u64);
     }
 
     /// The CRC of everything appended.
     #[inline]
     pub(crate) fn value(&self) -> u32 {
-        // CRC-32/ISCSI is a 32-bit CRC: the digest's u64 holds it in its low half.
-        self.0.finalize() as u32
+        self.0
     }
 }
 
