@@ -18,12 +18,12 @@ mod tls;
 
 use flv_driver::ProduceOutput;
 use flv_driver::config::ClusterConfig;
-use flv_driver::testing::Pki;
 use flv_driver::{
     BackoffConfig, ClientConfig, ConsumerConfig, ConsumerRecord, ConsumerStream, Fluvio,
     ProducerConfig, RecordKey, RecordMetadata, Runtime, TopicProducer, TopicSpec,
 };
 use flv_mock_cluster::{MockClusterServer, ServerOptions, TlsOptions};
+use flv_test_support::Pki;
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 

@@ -4,12 +4,12 @@
 
 use flv_driver::config::{ClusterConfig, TlsCerts, TlsConfig, TlsPolicy};
 use flv_driver::core::sc::topic::{PartitionMap, ReplicaSpec};
-use flv_driver::testing::{DOMAIN, Pki};
 use flv_driver::{
     ConsumerConfig, Error, Fluvio, Offset, OffsetManagement, ProducerConfig, Runtime, TlsFailure,
     TopicSpec,
 };
 use flv_mock_cluster::MockClusterServer;
+use flv_test_support::{DOMAIN, Pki};
 
 use super::{
     STEP, client_config, connect_to, consume, consumer, produce, producer, tls_cluster, value,

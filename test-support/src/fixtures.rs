@@ -12,11 +12,11 @@ use rcgen::{
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-use super::DOMAIN;
-use crate::config::{TlsCerts, TlsConfig, TlsPolicy};
-use crate::runtime::Runtime;
-use crate::rustls;
-use crate::transport::{ConnectError, Transport, connect_transport};
+use crate::DOMAIN;
+use flv_driver::Runtime;
+use flv_driver::config::{TlsCerts, TlsConfig, TlsPolicy};
+use flv_driver::rustls;
+use flv_driver::transport::{ConnectError, Transport, connect_transport};
 
 /// Guard against a test server thread blocking forever on a broken test.
 const SERVER_IO_TIMEOUT: Duration = Duration::from_secs(20);

@@ -3,14 +3,14 @@
 use futures_util::io::AsyncWriteExt;
 use rcgen::{CertificateParams, KeyPair};
 
-use super::DOMAIN;
-use super::fixtures::{EchoServer, Pki, connect, echo_once, pattern, server_config};
-use super::tcp_suite::{SPLIT_LEN, split_round_trip};
-use crate::config::{TlsCerts, TlsConfig, TlsPaths, TlsPolicy};
-use crate::runtime::Runtime;
-use crate::rustls;
-use crate::tls::{PemItem, TlsFailure, TlsSetupError, spu_server_name};
-use crate::transport::{ConnectError, connect_transport};
+use crate::DOMAIN;
+use crate::fixtures::{EchoServer, Pki, connect, echo_once, pattern, server_config};
+use crate::tcp_suite::{SPLIT_LEN, split_round_trip};
+use flv_driver::Runtime;
+use flv_driver::config::{TlsCerts, TlsConfig, TlsPaths, TlsPolicy};
+use flv_driver::rustls;
+use flv_driver::tls::{PemItem, TlsFailure, TlsSetupError, spu_server_name};
+use flv_driver::transport::{ConnectError, connect_transport};
 
 /// Verified mutual TLS with inline PEM: the server checks the client certificate.
 pub async fn tls_verified_mutual_round_trip_inline<R: Runtime>(rt: R) {

@@ -7,10 +7,10 @@ use std::time::Duration;
 use futures_util::future::{Either, select};
 use futures_util::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::fixtures::{EchoServer, connect, echo_once, pattern};
-use crate::config::TlsPolicy;
-use crate::runtime::Runtime;
-use crate::transport::{ConnectError, Transport, connect_transport};
+use crate::fixtures::{EchoServer, connect, echo_once, pattern};
+use flv_driver::Runtime;
+use flv_driver::config::TlsPolicy;
+use flv_driver::transport::{ConnectError, Transport, connect_transport};
 
 /// A plain connection echoes bytes through a loopback server.
 pub async fn tcp_echo_round_trip<R: Runtime>(rt: R) {

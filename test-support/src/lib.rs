@@ -1,12 +1,13 @@
-//! The transport test suite, written once and run on every runtime (feature `testing`).
+//! Test support of flv (not published): the transport test suite, written once and run on
+//! every runtime, and its fixtures (loopback servers, certificates).
 //!
-//! Each runtime crate instantiates it with [`transport_suite!`](crate::transport_suite), giving
+//! Each runtime's test instantiates it with [`transport_suite!`](crate::transport_suite), giving
 //! a `run` function that executes an async test on that runtime and a function reading
 //! `TCP_NODELAY` from its TCP stream:
 //!
 //! ```text
 //! fn run<F, Fut>(test: F) where F: FnOnce(MyRuntime) -> Fut, Fut: Future<Output = ()> { ... }
-//! flv_driver::transport_suite!(run, |tcp: &MyTcp| tcp.nodelay());
+//! flv_test_support::transport_suite!(run, |tcp: &MyTcp| tcp.nodelay());
 //! ```
 //!
 //! The peers are real: loopback TCP servers on `std::net` threads, rustls servers with
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use futures_util::future::{Either, select};
 
-use crate::runtime::Runtime;
+use flv_driver::Runtime;
 
 mod fixtures;
 mod tcp_suite;
@@ -60,14 +61,14 @@ macro_rules! transport_suite {
         );
         #[test]
         fn tcp_nodelay_is_set() {
-            $run(|rt| $crate::testing::run_guarded(rt, |rt| $crate::testing::tcp_nodelay_is_set(rt, $nodelay)));
+            $run(|rt| $crate::run_guarded(rt, |rt| $crate::tcp_nodelay_is_set(rt, $nodelay)));
         }
     };
     (@each $run:path; $($name:ident),* $(,)?) => {
         $(
             #[test]
             fn $name() {
-                $run(|rt| $crate::testing::run_guarded(rt, $crate::testing::$name));
+                $run(|rt| $crate::run_guarded(rt, $crate::$name));
             }
         )*
     };
