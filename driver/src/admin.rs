@@ -370,6 +370,7 @@ fn unexpected(what: &str) -> Error {
     Error::Client(ClientError::Protocol {
         peer: Peer::Sc,
         message: format!("unexpected answer to a {what} request"),
+        source: None,
     })
 }
 

@@ -270,6 +270,7 @@ impl Client {
             other => Err(ClientError::Protocol {
                 peer: super::event::Peer::Sc,
                 message: format!("unexpected {} response", other.api_name()),
+                source: None,
             }),
         };
         self.events.push_back(Event::OpDone { op, result });

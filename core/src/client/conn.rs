@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
-use super::error::ClientError;
+use super::error::{ClientError, WireError};
 use super::event::Peer;
 use crate::protocol::api_versions::{ApiVersionKey, ApiVersionsRequest, ApiVersionsResponse};
 use crate::protocol::codec::{Decode, Reader, Version};
@@ -192,7 +192,7 @@ impl<T: Clone> Conn<T> {
                 self.out_total = self.out.len() as u64 + self.flushed_total;
                 Vec::new()
             }
-            Err(e) => self.close(ClientError::Encode(e.to_string())),
+            Err(e) => self.close(ClientError::Encode(e)),
         }
     }
 
@@ -277,7 +277,7 @@ impl<T: Clone> Conn<T> {
             self.out.truncate(before);
             return Some(ConnOutput::Failed {
                 tag: req.tag,
-                error: ClientError::Encode(e.to_string()),
+                error: ClientError::Encode(e),
                 written: false,
             });
         }
@@ -338,7 +338,7 @@ impl<T: Clone> Conn<T> {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
                 Err(e) => {
-                    outputs.extend(self.protocol_error(e.to_string()));
+                    outputs.extend(self.protocol_error(e.to_string(), Some(e.into())));
                     break;
                 }
             };
@@ -354,9 +354,13 @@ impl<T: Clone> Conn<T> {
         outputs
     }
 
-    fn protocol_error(&mut self, message: String) -> Vec<ConnOutput<T>> {
+    fn protocol_error(&mut self, message: String, source: Option<WireError>) -> Vec<ConnOutput<T>> {
         let peer = self.peer;
-        self.close(ClientError::Protocol { peer, message })
+        self.close(ClientError::Protocol {
+            peer,
+            message,
+            source,
+        })
     }
 
     fn handle_handshake(
@@ -374,10 +378,15 @@ impl<T: Clone> Conn<T> {
         let resp = match resp {
             Ok((1, resp)) => resp,
             Ok((corr, _)) => {
-                return self
-                    .protocol_error(format!("handshake answered with correlation id {corr}"));
+                return self.protocol_error(
+                    format!("handshake answered with correlation id {corr}"),
+                    None,
+                );
             }
-            Err(e) => return self.protocol_error(format!("bad ApiVersions response: {e}")),
+            Err(e) => {
+                return self
+                    .protocol_error(format!("bad ApiVersions response: {e}"), Some(e.into()));
+            }
         };
         if resp.error_code.is_error() {
             return self.close(ClientError::Server(resp.error_code));
@@ -407,7 +416,7 @@ impl<T: Clone> Conn<T> {
     fn handle_frame(&mut self, frame: Bytes) -> Vec<ConnOutput<T>> {
         let corr = match crate::protocol::message::ResponseFrame::peek_correlation_id(&frame) {
             Ok(c) => c,
-            Err(e) => return self.protocol_error(e.to_string()),
+            Err(e) => return self.protocol_error(e.to_string(), Some(e.into())),
         };
         let server = self.server_kind();
         let Some(p) = self.pending.get_mut(&corr) else {
@@ -420,7 +429,7 @@ impl<T: Clone> Conn<T> {
             Ok(b) => b,
             Err(e) => {
                 let msg = format!("bad response to api {} v{}: {e}", p.api_key, p.version);
-                return self.protocol_error(msg);
+                return self.protocol_error(msg, Some(e.into()));
             }
         };
         tracing::trace!(peer = %self.peer, api_key = p.api_key, correlation_id = corr, "response");

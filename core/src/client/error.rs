@@ -6,7 +6,9 @@ use thiserror::Error;
 
 use super::ids::Peer;
 use super::transport::TransportFailure;
+use crate::protocol::codec::{DecodeError, EncodeError};
 use crate::protocol::error_code::ErrorCode;
+use crate::protocol::frame::FrameError;
 
 /// Why an operation of the client failed.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -51,6 +53,9 @@ pub enum ClientError {
         peer: Peer,
         /// What was wrong.
         message: String,
+        /// The decode error behind it, when bytes did not decode.
+        #[source]
+        source: Option<WireError>,
     },
     /// The server supports no version of an API this codec speaks.
     #[error("{peer} supports {api_key} only at versions {min}..={max}")]
@@ -94,12 +99,13 @@ pub enum ClientError {
     #[error("no metadata from the SC within {0:?}")]
     MetadataTimeout(Duration),
     /// A received batch's records cannot be read (bad compression or record framing).
-    #[error("cannot read the records of the batch at offset {base_offset}: {message}")]
+    #[error("cannot read the records of the batch at offset {base_offset}: {source}")]
     CorruptBatch {
         /// The batch's base offset.
         base_offset: i64,
         /// What is wrong.
-        message: String,
+        #[source]
+        source: DecodeError,
     },
     /// One stored batch is larger than the consumer's `max_bytes_limit`.
     #[error("a batch of {size} bytes exceeds the fetch limit of {limit} bytes")]
@@ -122,7 +128,7 @@ pub enum ClientError {
     },
     /// A request could not be encoded (a string or batch too long for the wire).
     #[error("cannot encode the request: {0}")]
-    Encode(String),
+    Encode(#[source] EncodeError),
     /// A caller mistake (see [`Misuse`]), not a failure of the cluster or the network.
     #[error(transparent)]
     Misuse(#[from] Misuse),
@@ -169,6 +175,18 @@ impl ClientError {
             | Self::Misuse(_) => false,
         }
     }
+}
+
+/// A decode failure of the bytes a server sent: of the framing or of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum WireError {
+    /// The frame itself (length prefix, size limit).
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    /// A header or message inside a frame.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
 }
 
 /// Why [`Client::send`](super::Client::send) refused a record (nothing was queued).

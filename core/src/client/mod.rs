@@ -101,7 +101,7 @@ pub use config::{
     BackoffConfig, ClientConfig, ConsumerConfig, DEFAULT_MAX_FETCH_BYTES, DeliverySemantic, Offset,
     OffsetManagement, ProducerConfig,
 };
-pub use error::{ClientError, Misuse, ProduceError, SendError};
+pub use error::{ClientError, Misuse, ProduceError, SendError, WireError};
 pub use event::{
     AdminCommand, BufferStats, ConnId, ConsumerEvent, ConsumerId, ConsumerRecord, Event,
     FetchOutput, FetchSpec, FlushId, IoCommand, Metrics, OpId, OpOutput, Peer, ProducerId,

@@ -253,6 +253,7 @@ impl Client {
                 f.error.get_or_insert(ClientError::Protocol {
                     peer: Peer::Sc,
                     message: "unexpected response to UpdateConsumerOffset".into(),
+                    source: None,
                 });
             }
         }

@@ -97,9 +97,9 @@ pub(crate) fn batch_records(
 ) -> Result<Vec<ConsumerRecord>, ClientError> {
     let records = batch
         .records_with_limit(DEFAULT_MAX_DECOMPRESSED)
-        .map_err(|e| ClientError::CorruptBatch {
+        .map_err(|source| ClientError::CorruptBatch {
             base_offset: batch.base_offset(),
-            message: e.to_string(),
+            source,
         })?;
     Ok(records
         .into_iter()

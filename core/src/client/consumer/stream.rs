@@ -190,6 +190,7 @@ impl Client {
                 let e = ClientError::Protocol {
                     peer,
                     message: "unexpected response type".into(),
+                    source: None,
                 };
                 self.part_restart(id, partition, Some(e), now);
             }

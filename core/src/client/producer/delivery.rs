@@ -67,6 +67,7 @@ impl Client {
                     let error = ClientError::Protocol {
                         peer: Peer::Spu(leader.unwrap_or(-1)),
                         message: "produce response has fewer entries than batches".into(),
+                        source: None,
                     };
                     self.retry_or_fail(producer, partition, b, error, true, now);
                 }
@@ -284,7 +285,7 @@ impl Producer {
             Err(failed) => {
                 let (b, e) = *failed;
                 let b = Box::new(b);
-                let error = ProduceError::Producer(ClientError::Encode(e.to_string()));
+                let error = ProduceError::Producer(ClientError::Encode(e));
                 return Taken::Failed(b, error);
             }
         };
