@@ -14,6 +14,15 @@ step() { printf '\n==> %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "no import circle between modules (scripts/check-module-cycles.py)"
+python3 scripts/check-module-cycles.py
+
+step "flv-core stays sans-IO: no runtime, socket or clock crate in its tree; CRC from flv-crc only"
+bash scripts/check-core-deps.sh
+
+step "cargo deny check (advisories, licenses, bans, sources; installs cargo-deny if missing)"
+bash scripts/cargo-deny.sh
+
 step "cargo clippy (workspace, all targets, -D warnings)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 

@@ -2,8 +2,8 @@
 //! cluster with a generated PKI.
 
 use assert_cmd::Command;
-use flv_driver::testing::{DOMAIN, Pki};
 use flv_mock_cluster::{MockClusterServer, ServerOptions, TlsOptions};
+use flv_test_support::{DOMAIN, Pki};
 
 /// `flv -c SC --tls --enable-client-cert ... topic list` with these PEM files; its stderr.
 fn topic_list_fails(server: &MockClusterServer, ca: &str, cert: &str, key: &str) -> String {

@@ -454,6 +454,7 @@ fn unexpected(what: &str) -> Error {
     Error::Client(ClientError::Protocol {
         peer: Peer::Sc,
         message: format!("unexpected answer to a {what} request"),
+        source: None,
     })
 }
 

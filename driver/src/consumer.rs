@@ -181,7 +181,7 @@ impl IntoConsumerConfig for ConsumerConfigExt {
 }
 
 fn invalid(message: String) -> Error {
-    Error::Client(ClientError::InvalidConfig(message))
+    Error::Client(ClientError::Misuse(flv_core::client::Misuse::InvalidConfig(message)))
 }
 
 /// Builds a [`ConsumerConfigExt`] (the official `ConsumerConfigExtBuilder`): `topic` and

@@ -25,11 +25,11 @@ use flv_core::time::Instant as CoreInstant;
 use futures_core::Stream;
 use futures_io::{AsyncRead, AsyncWrite};
 
-use crate::error::{Error, TransportFailure};
+use crate::error::{DriverCause, Error};
 use crate::runtime::Runtime;
 use crate::shared::{Input, Phase, Shared, State};
 use crate::tls::TlsConnector;
-use crate::transport::{Transport, connect_with};
+use crate::transport::{ConnectError, Transport, connect_with};
 
 /// Bytes read per read call (one buffer per connection).
 const READ_BUF: usize = 128 * 1024;
@@ -201,16 +201,7 @@ pub(crate) async fn run<R: Runtime>(
                     },
                     Input::Dialed(conn, Err(error)) => {
                         if let Some(peer) = dialing.remove(&conn) {
-                            let reason = error.to_string();
-                            match error.tls_failure() {
-                                Some(tls) => {
-                                    tracing::warn!(%conn, %peer, side = tls.side(), %tls, "TLS handshake failed")
-                                }
-                                None => tracing::warn!(%conn, %peer, %reason, "connect failed"),
-                            }
-                            st.failures
-                                .insert(peer, TransportFailure::Connect(Arc::new(error)));
-                            st.client.handle_connect_failed(conn, reason, now);
+                            st.dial_failed(conn, peer, error, now);
                         }
                     }
                     Input::Shutdown => {
@@ -235,18 +226,7 @@ pub(crate) async fn run<R: Runtime>(
                 .collect();
             for id in ended {
                 if let Some(c) = conns.remove(&id) {
-                    match &c.ended {
-                        Some(Some(e)) => {
-                            tracing::warn!(conn = %id, peer = %c.peer, error = %e, "connection lost")
-                        }
-                        _ => {
-                            tracing::info!(conn = %id, peer = %c.peer, "connection closed by the server")
-                        }
-                    }
-                    if let Some(Some(e)) = c.ended {
-                        st.failures.insert(c.peer, TransportFailure::from_io(e));
-                    }
-                    st.client.handle_closed(id, now);
+                    st.conn_ended(id, c.peer, c.ended.flatten(), now);
                 }
             }
             if st.client.poll_timeout().is_some_and(|t| t <= now) {
@@ -389,6 +369,48 @@ fn drain<T: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
+impl State {
+    /// Reports to the core that dialing `conn` failed, with the typed cause.
+    pub(crate) fn dial_failed(
+        &mut self,
+        conn: ConnId,
+        peer: Peer,
+        error: ConnectError,
+        now: CoreInstant,
+    ) {
+        match error.tls_failure() {
+            Some(tls) => {
+                tracing::warn!(%conn, %peer, side = tls.side(), %tls, "TLS handshake failed")
+            }
+            None => tracing::warn!(%conn, %peer, reason = %error, "connect failed"),
+        }
+        let failure = DriverCause::connect_failure(error);
+        self.client.handle_connect_failed(conn, failure, now);
+    }
+
+    /// Reports to the core that the open connection `conn` ended: closed cleanly by the
+    /// server (`error` is `None`) or failed with an I/O or TLS error.
+    pub(crate) fn conn_ended(
+        &mut self,
+        conn: ConnId,
+        peer: Peer,
+        error: Option<io::Error>,
+        now: CoreInstant,
+    ) {
+        match error {
+            Some(e) => {
+                tracing::warn!(%conn, %peer, error = %e, "connection lost");
+                self.client
+                    .handle_failed(conn, DriverCause::io_failure(e), now);
+            }
+            None => {
+                tracing::info!(%conn, %peer, "connection closed by the server");
+                self.client.handle_closed(conn, now);
+            }
+        }
+    }
+}
+
 /// Completes the futures and wakes the streams an event concerns.
 fn dispatch(st: &mut State, event: Event) {
     match event {
@@ -493,4 +515,79 @@ pub(crate) fn wait_connected(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use flv_core::client::{AdminCommand, Client, ClientConfig, ClientError, OpOutput};
+    use flv_core::sc::objects::ObjectSpec;
+    use flv_core::sc::topic::TopicSpec;
+
+    use super::*;
+    use crate::runtime::Clock;
+    use crate::tls::TlsFailure;
+
+    fn connect_cmd(st: &mut State) -> ConnId {
+        loop {
+            match st.client.poll_io() {
+                Some(IoCommand::Connect { conn, .. }) => return conn,
+                Some(_) => {}
+                None => panic!("no connect command"),
+            }
+        }
+    }
+
+    /// The issue-16 defect: the driver kept each server's last transport failure in a side
+    /// table and explained every later "connection closed" of that server with it. A dial
+    /// that fails with TLS, then a reconnect that the server closes cleanly with a request
+    /// in flight: that request fails as closed, not as TLS.
+    #[test]
+    fn clean_close_after_a_tls_failure_is_reported_as_closed() {
+        let t0 = CoreInstant::ZERO;
+        let clock = Clock::new(std::time::Instant::now());
+        let mut st = State::new(Client::new(ClientConfig::new("sc:9003"), t0), clock);
+        let first = connect_cmd(&mut st);
+        let tls = ConnectError::Tls {
+            addr: "sc:9003".into(),
+            server_name: "sc".into(),
+            failure: TlsFailure::UnknownCa,
+        };
+        st.dial_failed(first, Peer::Sc, tls, t0);
+        let reported = std::iter::from_fn(|| st.client.poll_event())
+            .find_map(|e| match e {
+                Event::Error(e) => Some(e),
+                _ => None,
+            })
+            .expect("the failed dial is reported");
+        let err = st.error(reported);
+        assert_eq!(err.tls_failure(), Some(&TlsFailure::UnknownCa), "{err:?}");
+        // The reconnect, once the backoff is over.
+        let later = st.client.poll_timeout().expect("a reconnect is scheduled");
+        st.client.handle_timeout(later);
+        let second = connect_cmd(&mut st);
+        assert_ne!(first, second);
+        let create = AdminCommand::Create {
+            name: "t".into(),
+            dry_run: false,
+            timeout_ms: None,
+            spec: ObjectSpec::Topic(TopicSpec::computed(1, 1)),
+        };
+        let op = st.client.admin(create, later);
+        st.conn_ended(second, Peer::Sc, None, later);
+        let result = std::iter::from_fn(|| st.client.poll_event())
+            .find_map(|e| match e {
+                Event::OpDone { op: o, result } if o == op => Some(result),
+                _ => None,
+            })
+            .expect("the request in flight is failed");
+        let err = st.error(result.map(|_: OpOutput| ()).expect_err("failed"));
+        assert!(err.tls_failure().is_none(), "reported as TLS: {err:?}");
+        assert!(
+            matches!(
+                err.client_error(),
+                Some(ClientError::ConnectionClosed { peer: Peer::Sc })
+            ),
+            "{err:?}"
+        );
+    }
 }

@@ -3,7 +3,9 @@
 use std::io;
 use std::sync::Arc;
 
-use flv_core::client::{ClientError, Peer, ProduceError, SendError};
+use flv_core::client::{
+    ClientError, Misuse, Peer, ProduceError, SendError, TransportCause, TransportFailure,
+};
 
 use crate::config::ConfigError;
 use crate::tls::{TlsFailure, TlsSetupError};
@@ -111,23 +113,38 @@ impl Error {
     }
 }
 
-/// The last transport failure seen on a connection, kept to explain the core's errors.
-#[derive(Debug, Clone)]
-pub(crate) enum TransportFailure {
+/// The driver's cause of a transport failure, handed to the core inside its
+/// [`TransportFailure`] and found again here to build the user error.
+#[derive(Debug, Clone, thiserror::Error)]
+pub(crate) enum DriverCause {
     /// A dial failed.
+    #[error("{0}")]
     Connect(Arc<ConnectError>),
     /// An established connection failed with TLS.
+    #[error("{0}")]
     Tls(TlsFailure),
     /// An established connection failed with I/O.
+    #[error("{0}")]
     Io(Arc<io::Error>),
 }
 
-impl TransportFailure {
-    /// The failure of a read or write error.
-    pub(crate) fn from_io(err: io::Error) -> Self {
+impl DriverCause {
+    /// The core's failure of a dial that failed.
+    pub(crate) fn connect_failure(err: ConnectError) -> TransportFailure {
+        let tls = err.tls_failure().is_some();
+        let cause = TransportCause::new(Self::Connect(Arc::new(err)));
+        if tls {
+            TransportFailure::Tls(cause)
+        } else {
+            TransportFailure::Connect(cause)
+        }
+    }
+
+    /// The core's failure of a read or write error on an open connection.
+    pub(crate) fn io_failure(err: io::Error) -> TransportFailure {
         match TlsFailure::from_io_error(&err) {
-            Some(f) => Self::Tls(f),
-            None => Self::Io(Arc::new(err)),
+            Some(f) => TransportFailure::Tls(TransportCause::new(Self::Tls(f))),
+            None => TransportFailure::Io(TransportCause::new(Self::Io(Arc::new(err)))),
         }
     }
 
@@ -146,20 +163,22 @@ impl TransportFailure {
     }
 }
 
-/// Turns a core error into the user error, explaining connection failures of `peer` by the
-/// transport failure recorded for it.
-pub(crate) fn from_client(
-    error: ClientError,
-    failure: impl Fn(&Peer) -> Option<TransportFailure>,
-) -> Error {
+/// Turns a core error into the user error: a transport failure becomes the driver's own
+/// typed error again (connect, TLS, I/O), from the cause the core carried with it.
+pub(crate) fn from_client(error: ClientError) -> Error {
     match error {
-        ClientError::ConnectFailed { ref peer, .. }
-        | ClientError::ConnectionClosed { ref peer } => match failure(peer) {
-            Some(f) => f.into_error(*peer),
-            None => Error::Client(error),
-        },
+        ClientError::ConnectFailed { peer, ref failure }
+        | ClientError::ConnectionLost { peer, ref failure } => {
+            match failure
+                .cause()
+                .and_then(|c| c.downcast_ref::<DriverCause>())
+            {
+                Some(cause) => cause.clone().into_error(peer),
+                None => Error::Client(error),
+            }
+        }
         ClientError::TopicNotFound(t) => Error::TopicNotFound(t),
-        ClientError::Closed => Error::Closed,
+        ClientError::Misuse(Misuse::Closed) => Error::Closed,
         other => Error::Client(other),
     }
 }
@@ -167,20 +186,20 @@ pub(crate) fn from_client(
 /// `Offset::absolute(-1)?` in a function returning flv's [`Error`].
 impl From<flv_core::official::NegativeOffset> for Error {
     fn from(e: flv_core::official::NegativeOffset) -> Self {
-        Self::Client(ClientError::InvalidConfig(e.to_string()))
+        Self::Client(ClientError::Misuse(flv_core::client::Misuse::InvalidConfig(e.to_string())))
     }
 }
 
 /// `TopicProducerConfigBuilder::build()?` in a function returning flv's [`Error`].
 impl From<crate::producer_config::TopicProducerConfigBuilderError> for Error {
     fn from(e: crate::producer_config::TopicProducerConfigBuilderError) -> Self {
-        Self::Client(ClientError::InvalidConfig(e.to_string()))
+        Self::Client(ClientError::Misuse(flv_core::client::Misuse::InvalidConfig(e.to_string())))
     }
 }
 
 impl From<ClientError> for Error {
     fn from(e: ClientError) -> Self {
-        from_client(e, |_| None)
+        from_client(e)
     }
 }
 
@@ -188,7 +207,7 @@ impl From<ProduceError> for Error {
     fn from(e: ProduceError) -> Self {
         match e {
             ProduceError::Producer(ClientError::TopicNotFound(t)) => Self::TopicNotFound(t),
-            ProduceError::Producer(ClientError::Closed) => Self::Closed,
+            ProduceError::Producer(ClientError::Misuse(Misuse::Closed)) => Self::Closed,
             other => Self::Produce(other),
         }
     }
@@ -252,9 +271,9 @@ fn connect_code(error: &ConnectError) -> &'static str {
 
 fn client_code(error: &ClientError) -> String {
     match error {
-        ClientError::ConnectFailed { .. } | ClientError::ConnectionClosed { .. } => {
-            "CONNECTION_ERROR".into()
-        }
+        ClientError::ConnectFailed { .. }
+        | ClientError::ConnectionLost { .. }
+        | ClientError::ConnectionClosed { .. } => "CONNECTION_ERROR".into(),
         ClientError::Timeout { .. }
         | ClientError::MetadataTimeout(_)
         | ClientError::DeliveryTimeout(_) => "TIMEOUT".into(),
@@ -267,8 +286,8 @@ fn client_code(error: &ClientError) -> String {
         ClientError::PartitionNotFound { .. } => "PARTITION_NOT_FOUND".into(),
         ClientError::BatchTooLarge { .. } => "BATCH_TOO_LARGE".into(),
         ClientError::RetriesExhausted { last, .. } => client_code(last),
-        ClientError::InvalidConfig(_) => "INVALID_CONFIG".into(),
-        ClientError::Closed => "CLOSED".into(),
+        ClientError::Misuse(Misuse::InvalidConfig(_)) => "INVALID_CONFIG".into(),
+        ClientError::Misuse(Misuse::Closed) => "CLOSED".into(),
         _ => "CLIENT_ERROR".into(),
     }
 }

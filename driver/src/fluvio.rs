@@ -278,6 +278,7 @@ impl<R: Runtime> Fluvio<R> {
             other => Err(Error::Client(flv_core::client::ClientError::Protocol {
                 peer: flv_core::client::Peer::Sc,
                 message: format!("unexpected answer to a fetch: {other:?}"),
+                source: None,
             })),
         }
     }

@@ -70,7 +70,6 @@
 //! - [`transport`]: [`connect_transport`] / [`connect_with`], giving a [`Transport`] (plain TCP
 //!   or TLS) with typed [`ConnectError`]s.
 //! - [`tls`]: TLS set-up from a [`TlsPolicy`](config::TlsPolicy) with rustls and ring.
-//! - `testing` (feature `testing`): the transport test suite every runtime crate runs.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -91,8 +90,6 @@ mod producer_config;
 pub mod runtime;
 mod shared;
 mod stream;
-#[cfg(feature = "testing")]
-pub mod testing;
 pub mod tls;
 pub mod transport;
 

@@ -14,7 +14,7 @@ use flv_core::client::{Client, ConsumerId, FlushId, OpId, OpOutput, Peer, Produc
 use flv_core::time::Instant as CoreInstant;
 
 use crate::delivery::Deliveries;
-use crate::error::{Error, TransportFailure, from_client};
+use crate::error::{Error, from_client};
 use crate::runtime::Clock;
 
 /// One awaited result.
@@ -183,8 +183,6 @@ pub(crate) struct State {
     pub(crate) closing_flushes: HashSet<FlushId>,
     /// Offset flushes of closed consumers, awaited before shutting down.
     pub(crate) closing_ops: HashSet<OpId>,
-    /// Last transport failure per server.
-    pub(crate) failures: HashMap<Peer, TransportFailure>,
     /// Shutdown was asked for.
     pub(crate) closing: bool,
     /// The driver task ended: every later operation fails with `Closed`.
@@ -216,7 +214,6 @@ impl State {
             watches: HashMap::new(),
             closing_flushes: HashSet::new(),
             closing_ops: HashSet::new(),
-            failures: HashMap::new(),
             closing: false,
             closed: false,
             done: Notify::default(),
@@ -246,9 +243,9 @@ impl State {
         self.clock.to_core(std::time::Instant::now())
     }
 
-    /// The user error for a core error, with recorded transport causes.
+    /// The user error for a core error (transport failures carry their driver cause).
     pub(crate) fn error(&self, e: flv_core::client::ClientError) -> Error {
-        from_client(e, |peer| self.failures.get(peer).cloned())
+        from_client(e)
     }
 
     /// Fails everything still waiting: the client is gone.

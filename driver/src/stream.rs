@@ -179,8 +179,8 @@ impl ConsumerStream {
     /// (the trait's `offset_commit` is this, as a future).
     pub fn offset_commit_now(&mut self) -> Result<()> {
         if self.mode == OffsetManagement::None {
-            return Err(Error::Client(flv_core::client::ClientError::InvalidConfig(
-                "offset management is disabled".into(),
+            return Err(Error::Client(flv_core::client::ClientError::Misuse(
+                flv_core::client::Misuse::InvalidConfig("offset management is disabled".into()),
             )));
         }
         let mut st = self.inner.lock();

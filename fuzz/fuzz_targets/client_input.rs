@@ -15,7 +15,7 @@ use arbitrary::Arbitrary;
 use bytes::Bytes;
 use flv_core::client::{
     Client, ClientConfig, ConnId, ConsumerConfig, IoCommand, Offset, Peer, ProducerConfig,
-    ProducerId, ConsumerId,
+    ProducerId, ConsumerId, TransportCause, TransportFailure,
 };
 use flv_core::time::Instant;
 use flv_core::trace::{Direction, Trace};
@@ -91,7 +91,7 @@ fuzz_target!(|ops: Vec<Op>| {
             }
             Op::Refused(i) => {
                 if let Some((c, _)) = pick(i) {
-                    client.handle_connect_failed(c, "refused".into(), now);
+                    client.handle_connect_failed(c, TransportFailure::Connect(TransportCause::message("refused")), now);
                 }
             }
             Op::Closed(i) => {

@@ -133,6 +133,7 @@ impl ApiError {
                     (
                         Some(
                             ClientError::ConnectFailed { .. }
+                            | ClientError::ConnectionLost { .. }
                             | ClientError::ConnectionClosed { .. }
                             | ClientError::Timeout { .. }
                             | ClientError::MetadataTimeout(_),

@@ -3,8 +3,10 @@
 //! [`FaultProxy`] listens on `127.0.0.1:0` and forwards every accepted connection to a
 //! target address. While running it can reset every current connection, black-hole the
 //! traffic (stop forwarding in both directions without closing: a half-open peer), forward
-//! the server's bytes in 1-byte writes, and delay them. Dropping it closes every connection
-//! and joins every thread.
+//! the server's bytes in 1-byte writes, delay them, drop them (requests arrive, answers
+//! never do), and answer new connections with garbage instead of forwarding them (a TLS
+//! client sees a failed handshake). Dropping it closes every connection and joins every
+//! thread.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -22,6 +24,10 @@ struct Inner {
     black_hole: AtomicBool,
     short_writes: AtomicBool,
     delay_ms: AtomicU64,
+    drop_responses: AtomicBool,
+    garbage: AtomicBool,
+    /// Client→server bytes forwarded.
+    up_bytes: AtomicU64,
     /// Both sockets of every connection, to reset them.
     conns: Mutex<Vec<(TcpStream, TcpStream)>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
@@ -55,6 +61,9 @@ impl FaultProxy {
             black_hole: AtomicBool::new(false),
             short_writes: AtomicBool::new(false),
             delay_ms: AtomicU64::new(0),
+            drop_responses: AtomicBool::new(false),
+            garbage: AtomicBool::new(false),
+            up_bytes: AtomicU64::new(0),
             conns: Mutex::new(Vec::new()),
             threads: Mutex::new(Vec::new()),
             accepted: AtomicU64::new(0),
@@ -78,6 +87,23 @@ impl FaultProxy {
     /// Connections accepted so far.
     pub fn accepted(&self) -> u64 {
         self.inner.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Client→server bytes forwarded so far.
+    pub fn up_bytes(&self) -> u64 {
+        self.inner.up_bytes.load(Ordering::SeqCst)
+    }
+
+    /// Discards (`true`) the server's bytes instead of forwarding them: requests still
+    /// reach the server, answers never come back.
+    pub fn drop_responses(&self, on: bool) {
+        self.inner.drop_responses.store(on, Ordering::SeqCst);
+    }
+
+    /// Answers (`true`) each new connection with bytes that are not TLS (nor Fluvio) and
+    /// closes it, instead of forwarding it.
+    pub fn garbage(&self, on: bool) {
+        self.inner.garbage.store(on, Ordering::SeqCst);
     }
 
     /// Resets every current connection (both sides closed).
@@ -138,7 +164,13 @@ fn accept_loop(inner: &Arc<Inner>, listener: &TcpListener) {
         if inner.shutdown.load(Ordering::SeqCst) {
             break;
         }
-        let Ok(client) = stream else { continue };
+        let Ok(mut client) = stream else { continue };
+        if inner.garbage.load(Ordering::SeqCst) {
+            inner.accepted.fetch_add(1, Ordering::SeqCst);
+            let _ = client.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+            let _ = client.shutdown(Shutdown::Both);
+            continue;
+        }
         let Ok(server) = TcpStream::connect(&inner.target) else {
             let _ = client.shutdown(Shutdown::Both);
             continue;
@@ -201,6 +233,12 @@ fn pump(inner: &Inner, mut from: TcpStream, mut to: TcpStream, down: bool) {
             std::thread::sleep(POLL);
         }
         let data = &buf[..n];
+        if down && inner.drop_responses.load(Ordering::SeqCst) {
+            continue;
+        }
+        if !down {
+            inner.up_bytes.fetch_add(n as u64, Ordering::SeqCst);
+        }
         let ok = if down {
             let delay = inner.delay_ms.load(Ordering::SeqCst);
             if delay > 0 {

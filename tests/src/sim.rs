@@ -21,7 +21,7 @@ use bytes::Bytes;
 use flv_core::client::{
     AdminCommand, BufferStats, Client, ClientConfig, ConnId, ConsumerConfig, ConsumerEvent,
     ConsumerId, ConsumerRecord, Event, IoCommand, OpId, OpOutput, ProducerConfig, ProducerId,
-    SendError, SendId,
+    SendError, SendId, TransportCause, TransportFailure,
 };
 use flv_core::sc::objects::ObjectSpec;
 use flv_core::sc::topic::TopicSpec;
@@ -427,8 +427,9 @@ impl Sim {
                         self.client.handle_connected(conn, now);
                     }
                     None => {
-                        self.client
-                            .handle_connect_failed(conn, "connection refused".into(), now)
+                        let refused = TransportCause::message("connection refused");
+                        let failure = TransportFailure::Connect(refused);
+                        self.client.handle_connect_failed(conn, failure, now)
                     }
                 }
             }

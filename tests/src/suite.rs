@@ -18,12 +18,12 @@ mod tls;
 
 use flv_driver::ProduceOutput;
 use flv_driver::config::ClusterConfig;
-use flv_driver::testing::Pki;
 use flv_driver::{
     BackoffConfig, ClientConfig, ConsumerConfig, ConsumerRecord, ConsumerStream, Fluvio,
     ProducerConfig, RecordKey, RecordMetadata, Runtime, TopicProducer, TopicSpec,
 };
 use flv_mock_cluster::{MockClusterServer, ServerOptions, TlsOptions};
+use flv_test_support::Pki;
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 
@@ -314,6 +314,7 @@ macro_rules! api_suite {
             tls_client_certificate_rejected,
             tls_certificate_rotation,
             tls_rotation_to_unknown_ca,
+            tls_failure_then_close_reports_its_own_cause,
         );
     };
     (@each $run:path; $($name:ident),* $(,)?) => {

@@ -6,8 +6,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use flv_core::backoff::RetryPolicy;
 use flv_core::client::{
-    ClientError, ConsumerConfig, DeliverySemantic, Event, Offset, ProduceError, ProducerConfig,
-    ProducerId, SendError, SendId,
+    ClientError, ConsumerConfig, DeliverySemantic, Event, Misuse, Offset, ProduceError,
+    ProducerConfig, ProducerId, SendError, SendId,
 };
 use flv_core::error_code::ErrorCode;
 use flv_core::producer::partitioner::partition_for_key;
@@ -134,7 +134,7 @@ fn topic_compression_rules() {
     assert!(matches!(
         e,
         Some(Event::ProducerCreated {
-            result: Err(ClientError::InvalidConfig(_)),
+            result: Err(ClientError::Misuse(Misuse::InvalidConfig(_))),
             ..
         })
     ));

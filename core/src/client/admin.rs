@@ -9,20 +9,19 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::consumer::CONSUMER_OFFSET_TOPIC;
-use super::consumer_poll::batch_records;
+use super::consumer::{CONSUMER_OFFSET_TOPIC, batch_records};
 use super::error::ClientError;
 use super::event::{
     AdminCommand, ConnId, Event, FetchOutput, FetchSpec, OpId, OpOutput, WatchEvent,
 };
 use super::{Client, SpuWait, Tag};
-use crate::message::{AnyRequest, AnyResponse};
-use crate::sc::objects::{CommonCreateRequest, ListFilter, ObjectKind};
-use crate::sc::{ObjectCreateRequest, ObjectListRequest, ObjectWatchRequest};
-use crate::spu::consumer_offset::{
+use crate::protocol::message::{AnyRequest, AnyResponse};
+use crate::protocol::sc::objects::{CommonCreateRequest, ListFilter, ObjectKind};
+use crate::protocol::sc::{ObjectCreateRequest, ObjectListRequest, ObjectWatchRequest};
+use crate::protocol::spu::consumer_offset::{
     DeleteConsumerOffsetRequest, FetchConsumerOffsetsRequest, ReplicaKey,
 };
-use crate::spu::fetch::{FetchPartition, FetchRequest, FetchableTopic};
+use crate::protocol::spu::fetch::{FetchPartition, FetchRequest, FetchableTopic};
 use crate::time::Instant;
 
 /// Where an SPU request goes.
@@ -60,7 +59,8 @@ pub(crate) struct AdminState {
 }
 
 impl AdminState {
-    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+    /// When the next admin timer fires.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         self.unsent.values().map(|o| o.deadline).min()
     }
 }
@@ -270,6 +270,7 @@ impl Client {
             other => Err(ClientError::Protocol {
                 peer: super::event::Peer::Sc,
                 message: format!("unexpected {} response", other.api_name()),
+                source: None,
             }),
         };
         self.events.push_back(Event::OpDone { op, result });
@@ -325,6 +326,7 @@ impl Client {
     }
 
     /// The next update of a watch.
+    #[must_use]
     pub fn poll_watch(&mut self, op: OpId) -> Option<WatchEvent> {
         let w = self.admin.watches.get_mut(&op)?;
         if w.dropped > 0 {
@@ -381,7 +383,7 @@ impl Client {
 
 fn fetch_output(
     spec: &FetchSpec,
-    r: &crate::spu::fetch::FetchResponse,
+    r: &crate::protocol::spu::fetch::FetchResponse,
 ) -> Result<OpOutput, ClientError> {
     if r.error_code.is_error() {
         return Err(ClientError::Server(r.error_code.clone()));

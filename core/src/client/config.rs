@@ -4,12 +4,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::producer::partitioner::PartitionerKind;
 use crate::backoff::RetryPolicy;
-use crate::frame::DEFAULT_MAX_FRAME_SIZE;
-use crate::producer::partitioner::PartitionerKind;
-use crate::record::Compression;
-use crate::spu::Isolation;
-use crate::spu::smartmodule::SmartModuleInvocation;
+use crate::protocol::frame::DEFAULT_MAX_FRAME_SIZE;
+use crate::protocol::record::Compression;
+use crate::protocol::spu::Isolation;
+use crate::protocol::spu::smartmodule::SmartModuleInvocation;
 
 /// The official client's default `max_bytes` of a stream fetch: 1 MiB of records plus
 /// the response headers and a maximal topic name (`MAX_FETCH_BYTES` upstream).

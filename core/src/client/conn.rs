@@ -15,13 +15,13 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
-use super::error::ClientError;
+use super::error::{ClientError, WireError};
 use super::event::Peer;
-use crate::api_versions::{ApiVersionKey, ApiVersionsRequest, ApiVersionsResponse};
-use crate::codec::{Decode, Reader, Version};
-use crate::frame::FrameDecoder;
-use crate::header::{Request, RequestHeader};
-use crate::message::{AnyRequest, AnyResponse, RequestFrame, ServerKind};
+use crate::protocol::api_versions::{ApiVersionKey, ApiVersionsRequest, ApiVersionsResponse};
+use crate::protocol::codec::{Decode, Reader, Version};
+use crate::protocol::frame::FrameDecoder;
+use crate::protocol::header::{Request, RequestHeader};
+use crate::protocol::message::{AnyRequest, AnyResponse, RequestFrame, ServerKind};
 use crate::time::Instant;
 
 /// Header version of ApiVersions, as the official client sends it.
@@ -181,7 +181,7 @@ impl<T: Clone> Conn<T> {
         tracing::debug!(peer = %self.peer, "connected, sending ApiVersions");
         let frame = RequestFrame {
             header: RequestHeader {
-                api_key: crate::api_versions::API_KEY,
+                api_key: crate::protocol::api_versions::API_KEY,
                 api_version: API_VERSIONS_VERSION,
                 correlation_id: 1,
                 client_id: settings.client_id.clone(),
@@ -197,7 +197,7 @@ impl<T: Clone> Conn<T> {
                 self.out_total = self.out.len() as u64 + self.flushed_total;
                 Vec::new()
             }
-            Err(e) => self.close(ClientError::Encode(e.to_string())),
+            Err(e) => self.close(ClientError::Encode(e)),
         }
     }
 
@@ -282,7 +282,7 @@ impl<T: Clone> Conn<T> {
             self.out.truncate(before);
             return Some(ConnOutput::Failed {
                 tag: req.tag,
-                error: ClientError::Encode(e.to_string()),
+                error: ClientError::Encode(e),
                 written: false,
             });
         }
@@ -343,7 +343,7 @@ impl<T: Clone> Conn<T> {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
                 Err(e) => {
-                    outputs.extend(self.protocol_error(e.to_string()));
+                    outputs.extend(self.protocol_error(e.to_string(), Some(e.into())));
                     break;
                 }
             };
@@ -359,9 +359,13 @@ impl<T: Clone> Conn<T> {
         outputs
     }
 
-    fn protocol_error(&mut self, message: String) -> Vec<ConnOutput<T>> {
+    fn protocol_error(&mut self, message: String, source: Option<WireError>) -> Vec<ConnOutput<T>> {
         let peer = self.peer;
-        self.close(ClientError::Protocol { peer, message })
+        self.close(ClientError::Protocol {
+            peer,
+            message,
+            source,
+        })
     }
 
     fn handle_handshake(
@@ -379,10 +383,15 @@ impl<T: Clone> Conn<T> {
         let resp = match resp {
             Ok((1, resp)) => resp,
             Ok((corr, _)) => {
-                return self
-                    .protocol_error(format!("handshake answered with correlation id {corr}"));
+                return self.protocol_error(
+                    format!("handshake answered with correlation id {corr}"),
+                    None,
+                );
             }
-            Err(e) => return self.protocol_error(format!("bad ApiVersions response: {e}")),
+            Err(e) => {
+                return self
+                    .protocol_error(format!("bad ApiVersions response: {e}"), Some(e.into()));
+            }
         };
         if resp.error_code.is_error() {
             return self.close(ClientError::Server(resp.error_code));
@@ -410,9 +419,9 @@ impl<T: Clone> Conn<T> {
     }
 
     fn handle_frame(&mut self, frame: Bytes) -> Vec<ConnOutput<T>> {
-        let corr = match crate::message::ResponseFrame::peek_correlation_id(&frame) {
+        let corr = match crate::protocol::message::ResponseFrame::peek_correlation_id(&frame) {
             Ok(c) => c,
-            Err(e) => return self.protocol_error(e.to_string()),
+            Err(e) => return self.protocol_error(e.to_string(), Some(e.into())),
         };
         let server = self.server_kind();
         let Some(p) = self.pending.get_mut(&corr) else {
@@ -425,7 +434,7 @@ impl<T: Clone> Conn<T> {
             Ok(b) => b,
             Err(e) => {
                 let msg = format!("bad response to api {} v{}: {e}", p.api_key, p.version);
-                return self.protocol_error(msg);
+                return self.protocol_error(msg, Some(e.into()));
             }
         };
         tracing::trace!(peer = %self.peer, api_key = p.api_key, correlation_id = corr, "response");
@@ -516,8 +525,8 @@ fn version_range(body: &AnyRequest) -> (Version, Version) {
     fn r<R: Request>() -> (Version, Version) {
         (R::MIN_VERSION, R::MAX_VERSION)
     }
-    use crate::sc as s;
-    use crate::spu as p;
+    use crate::protocol::sc as s;
+    use crate::protocol::spu as p;
     match body {
         AnyRequest::ApiVersions(_) => (API_VERSIONS_VERSION, API_VERSIONS_VERSION),
         AnyRequest::Create(_) => r::<s::ObjectCreateRequest>(),
@@ -531,7 +540,7 @@ fn version_range(body: &AnyRequest) -> (Version, Version) {
         AnyRequest::FetchOffsets(_) => r::<p::FetchOffsetsRequest>(),
         // Upstream's consumer needs offset management (v23) to send a consumer id.
         AnyRequest::StreamFetch(_) => (
-            crate::spu::stream_fetch::OFFSET_MANAGEMENT_VERSION,
+            crate::protocol::spu::stream_fetch::OFFSET_MANAGEMENT_VERSION,
             <p::StreamFetchRequest as Request>::MAX_VERSION,
         ),
         AnyRequest::UpdateOffsets(_) => r::<p::UpdateOffsetsRequest>(),
@@ -551,7 +560,7 @@ pub(crate) fn parse_semver(v: &str) -> Option<(u64, u64, u64)> {
 
 /// The SC checks of the official client: Watch advertised, platform ≥ 0.9.0.
 fn check_platform(resp: &ApiVersionsResponse) -> Result<(), ClientError> {
-    if resp.find(crate::sc::api_key::WATCH).is_none() {
+    if resp.find(crate::protocol::sc::api_key::WATCH).is_none() {
         return Err(ClientError::IncompatiblePlatform(
             "the SC does not advertise the Watch API".into(),
         ));

@@ -3,11 +3,11 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 
 use super::*;
-use crate::error_code::ErrorCode;
-use crate::message::ResponseFrame;
-use crate::sc::objects::ObjectKind;
-use crate::spu::fetch_offsets::FetchOffsetsRequest;
-use crate::spu::update_offsets::UpdateOffsetsResponse;
+use crate::protocol::error_code::ErrorCode;
+use crate::protocol::message::ResponseFrame;
+use crate::protocol::sc::objects::ObjectKind;
+use crate::protocol::spu::fetch_offsets::FetchOffsetsRequest;
+use crate::protocol::spu::update_offsets::UpdateOffsetsResponse;
 
 // Real answers from the traces (consume-beginning.trace, admin-list.trace).
 const SPU_VERSIONS: &str = "0000002f0000000100000000000500000000001900010000001903ea0019001903eb0000001903ed000000000005302e302e30";
@@ -52,7 +52,7 @@ fn ready_conn(peer: Peer) -> Conn<u32> {
 fn response(corr: i32, body: AnyResponse, version: Version) -> Vec<u8> {
     let mut b = BytesMut::new();
     ResponseFrame {
-        header: crate::header::ResponseHeader {
+        header: crate::protocol::header::ResponseHeader {
             correlation_id: corr,
         },
         body,
@@ -139,7 +139,7 @@ fn sc_watch_stream_and_metadata_client_id() {
         // The official client's watch request (produce-basic.trace).
         "0000002103ec001300000001000564756d6d79000353505500000009000000000000000000"
     );
-    let update = crate::sc::ObjectWatchResponse::Spu(Default::default());
+    let update = crate::protocol::sc::ObjectWatchResponse::Spu(Default::default());
     for _ in 0..3 {
         let out = c.handle_bytes(
             &response(1, AnyResponse::Watch(update.clone()), 19),
@@ -159,7 +159,7 @@ fn sc_watch_stream_and_metadata_client_id() {
     assert_eq!(c.next_deadline(), None);
 }
 
-use crate::sc::ObjectWatchRequest;
+use crate::protocol::sc::ObjectWatchRequest;
 
 #[test]
 fn corrupt_frame_poisons_every_waiter() {
@@ -331,7 +331,9 @@ fn unsupported_version_fails_the_request_only() {
         min_version: 1,
         max_version: 3,
     }];
-    let list = AnyRequest::List(crate::sc::ObjectListRequest::all(ObjectKind::Topic));
+    let list = AnyRequest::List(crate::protocol::sc::ObjectListRequest::all(
+        ObjectKind::Topic,
+    ));
     let out = c.send(request(5, list, false), &s, t(2));
     assert!(matches!(
         out.as_slice(),

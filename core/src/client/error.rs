@@ -4,22 +4,35 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use super::event::Peer;
-use crate::error_code::ErrorCode;
+use super::ids::Peer;
+use super::transport::TransportFailure;
+use crate::protocol::codec::{DecodeError, EncodeError};
+use crate::protocol::error_code::ErrorCode;
+use crate::protocol::frame::FrameError;
 
 /// Why an operation of the client failed.
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum ClientError {
-    /// The driver could not connect.
-    #[error("cannot connect to {peer}: {reason}")]
+    /// The driver could not connect (refused, DNS, TLS handshake, timed out).
+    #[error("cannot connect to {peer}: {failure}")]
     ConnectFailed {
         /// The server.
         peer: Peer,
-        /// The driver's reason.
-        reason: String,
+        /// What failed, as the driver saw it.
+        failure: TransportFailure,
     },
-    /// The connection closed (or was closed as broken) before the answer came.
+    /// An open connection failed (I/O or TLS error, transport timeout) before the answer
+    /// came.
+    #[error("the connection to {peer} failed: {failure}")]
+    ConnectionLost {
+        /// The server.
+        peer: Peer,
+        /// What failed, as the driver saw it.
+        failure: TransportFailure,
+    },
+    /// The connection was closed cleanly by the server, or closed by the client as
+    /// broken, before the answer came.
     #[error("the connection to {peer} closed")]
     ConnectionClosed {
         /// The server.
@@ -40,6 +53,9 @@ pub enum ClientError {
         peer: Peer,
         /// What was wrong.
         message: String,
+        /// The decode error behind it, when bytes did not decode.
+        #[source]
+        source: Option<WireError>,
     },
     /// The server supports no version of an API this codec speaks.
     #[error("{peer} supports {api_key} only at versions {min}..={max}")]
@@ -83,12 +99,13 @@ pub enum ClientError {
     #[error("no metadata from the SC within {0:?}")]
     MetadataTimeout(Duration),
     /// A received batch's records cannot be read (bad compression or record framing).
-    #[error("cannot read the records of the batch at offset {base_offset}: {message}")]
+    #[error("cannot read the records of the batch at offset {base_offset}: {source}")]
     CorruptBatch {
         /// The batch's base offset.
         base_offset: i64,
         /// What is wrong.
-        message: String,
+        #[source]
+        source: DecodeError,
     },
     /// One stored batch is larger than the consumer's `max_bytes_limit`.
     #[error("a batch of {size} bytes exceeds the fetch limit of {limit} bytes")]
@@ -111,11 +128,22 @@ pub enum ClientError {
     },
     /// A request could not be encoded (a string or batch too long for the wire).
     #[error("cannot encode the request: {0}")]
-    Encode(String),
+    Encode(#[source] EncodeError),
+    /// A caller mistake (see [`Misuse`]), not a failure of the cluster or the network.
+    #[error(transparent)]
+    Misuse(#[from] Misuse),
+}
+
+/// A caller mistake: the application used the client against its contract. Kept apart
+/// from transport, protocol and server errors, which retrying or the cluster can fix;
+/// these only a change in the caller fixes.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Misuse {
     /// The configuration is inconsistent.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
-    /// The id names no live producer, consumer or operation (caller mistake).
+    /// The id names no live producer, consumer or operation.
     #[error("unknown {0} id")]
     UnknownId(&'static str),
     /// The producer, consumer or client was closed.
@@ -129,6 +157,7 @@ impl ClientError {
     pub fn is_retriable(&self) -> bool {
         match self {
             Self::ConnectFailed { .. }
+            | Self::ConnectionLost { .. }
             | Self::ConnectionClosed { .. }
             | Self::Timeout { .. }
             | Self::Protocol { .. }
@@ -143,11 +172,21 @@ impl ClientError {
             | Self::CorruptBatch { .. }
             | Self::RetriesExhausted { .. }
             | Self::Encode(_)
-            | Self::InvalidConfig(_)
-            | Self::UnknownId(_)
-            | Self::Closed => false,
+            | Self::Misuse(_) => false,
         }
     }
+}
+
+/// A decode failure of the bytes a server sent: of the framing or of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum WireError {
+    /// The frame itself (length prefix, size limit).
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    /// A header or message inside a frame.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
 }
 
 /// Why [`Client::send`](super::Client::send) refused a record (nothing was queued).

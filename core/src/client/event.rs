@@ -1,56 +1,17 @@
-//! Values exchanged with the driver and the application: ids, I/O commands, events.
-
-use std::fmt;
+//! Values exchanged with the driver and the application: I/O commands, events.
 
 use bytes::Bytes;
 
 use super::error::{ClientError, ProduceError};
-use crate::record::Batch;
-use crate::sc::objects::{ObjectDeleteRequest, ObjectKind, ObjectSpec, ObjectUpdateRequest};
-use crate::sc::{ObjectListResponse, ObjectWatchResponse, Status};
-use crate::spu::Isolation;
-use crate::spu::consumer_offset::ConsumerOffset;
+use crate::protocol::record::Batch;
+use crate::protocol::sc::objects::{
+    ObjectDeleteRequest, ObjectKind, ObjectSpec, ObjectUpdateRequest,
+};
+use crate::protocol::sc::{ObjectListResponse, ObjectWatchResponse, Status};
+use crate::protocol::spu::Isolation;
+use crate::protocol::spu::consumer_offset::ConsumerOffset;
 
-macro_rules! id_type {
-    ($(#[$m:meta])* $name:ident, $what:literal) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(pub u64);
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!($what, "#{}"), self.0)
-            }
-        }
-    };
-}
-
-id_type!(
-    /// A connection, chosen by the client when it asks the driver to connect.
-    ConnId, "conn"
-);
-id_type!(
-    /// A producer.
-    ProducerId, "producer"
-);
-id_type!(
-    /// One record handed to [`Client::send`](super::Client::send).
-    SendId, "send"
-);
-id_type!(
-    /// A flush (or close) of a producer.
-    FlushId, "flush"
-);
-id_type!(
-    /// A consumer.
-    ConsumerId, "consumer"
-);
-id_type!(
-    /// An operation: admin request, watch, one-shot fetch, offset flush.
-    OpId, "op"
-);
-
-pub use crate::message::Peer;
+pub use super::ids::{ConnId, ConsumerId, FlushId, OpId, Peer, ProducerId, SendId};
 
 /// What the driver must do with sockets.
 #[derive(Debug, Clone, PartialEq, Eq)]

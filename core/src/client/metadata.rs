@@ -7,10 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::sc::partition::PartitionSpec;
-use crate::sc::spu::SpuSpec;
-use crate::sc::topic::TopicSpec;
-use crate::sc::{Metadata, MetadataUpdate, MsgType, ObjectWatchResponse, Spec};
+use crate::protocol::sc::partition::PartitionSpec;
+use crate::protocol::sc::spu::SpuSpec;
+use crate::protocol::sc::topic::TopicSpec;
+use crate::protocol::sc::{Metadata, MetadataUpdate, MsgType, ObjectWatchResponse, Spec};
 
 /// One synchronised store of objects of a kind, keyed by name.
 #[derive(Debug, Clone)]
@@ -280,7 +280,7 @@ impl MetadataStore {
             for &spu in &m.spec.replicas {
                 let why = match self.spu(spu).map(|s| s.status.resolution) {
                     None => ReplicaLag::Unregistered,
-                    Some(crate::sc::spu::SpuStatusResolution::Online) => {
+                    Some(crate::protocol::sc::spu::SpuStatusResolution::Online) => {
                         let end = m.status.leader.leo;
                         match m.status.replicas.iter().find(|r| r.spu == spu) {
                             Some(f) if spu != m.spec.leader && f.leo < end => ReplicaLag::Behind {
@@ -321,9 +321,9 @@ impl MetadataStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sc::Message;
-    use crate::sc::partition::{PartitionResolution, PartitionStatus};
-    use crate::sc::spu::{Endpoint, IngressAddr, IngressPort, SpuStatus};
+    use crate::protocol::sc::Message;
+    use crate::protocol::sc::partition::{PartitionResolution, PartitionStatus};
+    use crate::protocol::sc::spu::{Endpoint, IngressAddr, IngressPort, SpuStatus};
 
     fn part(topic: &str, p: u32, leader: i32, online: bool) -> Metadata<PartitionSpec> {
         Metadata {
@@ -425,8 +425,8 @@ mod tests {
 
     #[test]
     fn lagging_replicas_are_offline_or_behind() {
-        use crate::sc::partition::ReplicaStatus;
-        use crate::sc::spu::SpuStatusResolution;
+        use crate::protocol::sc::partition::ReplicaStatus;
+        use crate::protocol::sc::spu::SpuStatusResolution;
         let spu = |id: i32, resolution| Metadata {
             name: format!("spu-{id}"),
             spec: SpuSpec {

@@ -10,6 +10,7 @@
 //! - **I/O inputs** (`handle_*`): [`handle_connected`](Client::handle_connected),
 //!   [`handle_connect_failed`](Client::handle_connect_failed),
 //!   [`handle_bytes`](Client::handle_bytes), [`handle_closed`](Client::handle_closed),
+//!   [`handle_failed`](Client::handle_failed) (with the driver's typed [`TransportFailure`]),
 //!   [`handle_timeout`](Client::handle_timeout), and
 //!   [`handle_wall_clock`](Client::handle_wall_clock) (record timestamps).
 //! - **Application commands** (plain verbs, each returning an id; results come back as
@@ -81,13 +82,13 @@ mod admin;
 mod config;
 mod conn;
 mod consumer;
-mod consumer_offsets;
-mod consumer_poll;
 mod error;
 mod event;
+mod ids;
+mod links;
 mod metadata;
 mod producer;
-mod producer_delivery;
+mod transport;
 
 #[cfg(test)]
 mod tests;
@@ -100,7 +101,7 @@ pub use config::{
     BackoffConfig, ClientConfig, ConsumerConfig, DEFAULT_MAX_FETCH_BYTES, DeliverySemantic, Offset,
     OffsetManagement, ProducerConfig,
 };
-pub use error::{ClientError, ProduceError, SendError};
+pub use error::{ClientError, Misuse, ProduceError, SendError, WireError};
 pub use event::{
     AdminCommand, BufferStats, ConnId, ConsumerEvent, ConsumerId, ConsumerRecord, Event,
     FetchOutput, FetchSpec, FlushId, IoCommand, Metrics, OpId, OpOutput, Peer, ProducerId,
@@ -109,84 +110,16 @@ pub use event::{
 pub use metadata::{
     LaggingReplica, MetadataStore, ReplicaLag, Store, partition_key, split_partition_key,
 };
+pub use producer::partitioner;
+pub use transport::{TransportCause, TransportFailure};
 
-use crate::backoff::Backoff;
-use crate::message::{AnyRequest, AnyResponse};
+use crate::protocol::message::{AnyRequest, AnyResponse};
 use crate::rng::Rng;
-use crate::sc::ObjectWatchRequest;
-use crate::sc::objects::ObjectKind;
 use crate::time::Instant;
 use conn::{Conn, ConnOutput, ConnSettings, Outgoing};
-
-/// Who is waiting for a request's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Tag {
-    /// A liveness probe (ApiVersions) of a connection carrying streams.
-    Probe,
-    /// A metadata watch of the client.
-    MetaWatch,
-    /// A watch of the application.
-    UserWatch(OpId),
-    /// An admin request to the SC.
-    Admin(OpId),
-    /// A consumer-offset admin request to an SPU.
-    SpuAdmin(OpId),
-    /// A one-shot fetch.
-    Fetch(OpId),
-    /// A produce request of a producer's partition.
-    Produce {
-        producer: ProducerId,
-        partition: u32,
-        request: u64,
-    },
-    /// A request of a consumer's partition, for stream generation `generation`.
-    Consumer {
-        consumer: ConsumerId,
-        partition: u32,
-        generation: u64,
-        kind: ConsumerReq,
-    },
-}
-
-/// The requests of a consumer partition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ConsumerReq {
-    ConsumerOffset,
-    FetchOffsets,
-    Stream,
-    Ack,
-    OffsetFlush(OpId),
-}
-
-/// The link to the SC: one connection, reconnected with backoff.
-#[derive(Debug)]
-struct ScLink {
-    conn: Option<ConnId>,
-    backoff: Backoff,
-    retry_at: Option<Instant>,
-    fatal: Option<ClientError>,
-    announced: bool,
-    /// Admin requests waiting for a connection: (tag, request, deadline).
-    backlog: Vec<(Tag, AnyRequest, Instant)>,
-}
-
-/// The link to one SPU.
-#[derive(Debug)]
-struct SpuLink {
-    conn: Option<ConnId>,
-    backoff: Backoff,
-    retry_at: Option<Instant>,
-    last_error: Option<ClientError>,
-}
-
-/// Why no connection to an SPU can be used right now.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum SpuWait {
-    /// Reconnect backoff until then.
-    Until(Instant),
-    /// The SPU's address is not in the metadata (yet).
-    NoAddress,
-}
+pub(crate) use ids::{ConsumerReq, Tag};
+pub(crate) use links::SpuWait;
+use links::{ScLink, SpuLink};
 
 /// The client state machine. See the [module documentation](self).
 #[derive(Debug)]
@@ -226,14 +159,7 @@ impl Client {
         };
         let mut client = Self {
             rng: Rng::new(config.seed),
-            sc: ScLink {
-                conn: None,
-                backoff: config.reconnect_backoff.build(),
-                retry_at: None,
-                fatal: None,
-                announced: false,
-                backlog: Vec::new(),
-            },
+            sc: ScLink::new(config.reconnect_backoff.build()),
             settings,
             config,
             wall: None,
@@ -289,23 +215,16 @@ impl Client {
             s.conn_out_bytes += c.buffered_out();
             s.pending_requests += c.waiting();
         }
-        for p in self.producers.values() {
-            for q in p.parts.values() {
-                s.producer_batches = s.producer_batches.max(q.unresolved());
-            }
-        }
-        for c in self.consumers.values() {
-            for p in c.parts.values() {
-                s.consumer_bytes = s.consumer_bytes.max(p.buffered);
-            }
-        }
+        let batches = self.producers.values().map(|p| p.max_unresolved());
+        s.producer_batches = batches.max().unwrap_or(0);
+        let bytes = self.consumers.values().map(|c| c.max_buffered());
+        s.consumer_bytes = bytes.max().unwrap_or(0);
         s
     }
 
     fn next_id(&mut self) -> u64 {
-        let id = self.next_id;
         self.next_id += 1;
-        id
+        self.next_id - 1
     }
 
     /// Sets the wall clock: `unix_ms` is the time since the Unix epoch at `now`. Record
@@ -314,22 +233,15 @@ impl Client {
         self.wall = Some((now, unix_ms));
     }
 
-    /// Milliseconds since the Unix epoch at `now`, if the wall clock was given.
-    pub(crate) fn wall_ms(&self, now: Instant) -> Option<i64> {
-        let (at, ms) = self.wall?;
-        let elapsed = i64::try_from(now.saturating_since(at).as_millis()).unwrap_or(i64::MAX);
-        Some(ms.saturating_add(elapsed))
-    }
-
-    // ---------------------------------------------------------------- outputs
-
     /// The next socket command for the driver.
+    #[must_use]
     pub fn poll_io(&mut self) -> Option<IoCommand> {
         self.run_deferred();
         self.io.pop_front()
     }
 
     /// The next bytes to write, with their connection.
+    #[must_use]
     pub fn poll_transmit(&mut self) -> Option<(ConnId, Bytes)> {
         self.run_deferred();
         for (id, conn) in self.conns.iter_mut() {
@@ -353,53 +265,31 @@ impl Client {
     }
 
     /// The next application event.
+    #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.run_deferred();
         self.events.pop_front()
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
+    #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let mut t: Option<Instant> = None;
-        let mut add = |x: Option<Instant>| {
-            if let Some(x) = x {
-                t = Some(t.map_or(x, |t| t.min(x)));
-            }
-        };
-        for c in self.conns.values() {
-            add(c.next_deadline());
-        }
-        add(self.sc.retry_at);
-        add(self.sc.backlog.iter().map(|b| b.2).min());
-        for l in self.spus.values() {
-            add(l.retry_at);
-        }
-        for p in self.producers.values() {
-            add(p.next_deadline());
-        }
-        for c in self.consumers.values() {
-            add(c.next_deadline());
-        }
-        add(self.admin.next_deadline());
-        add(self.probes.values().min().copied());
-        t
+        let conns = self.conns.values().filter_map(Conn::next_deadline);
+        let producers = self.producers.values().filter_map(|p| p.poll_timeout());
+        let consumers = self.consumers.values().filter_map(|c| c.poll_timeout());
+        [self.links_poll_timeout(), self.admin.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .chain(conns)
+            .chain(producers)
+            .chain(consumers)
+            .min()
     }
-
-    // ----------------------------------------------------------------- inputs
 
     /// The driver connected `conn`.
     pub fn handle_connected(&mut self, conn: ConnId, now: Instant) {
         if let Some(c) = self.conns.get_mut(&conn) {
             let out = c.handle_connected(&self.settings);
-            self.process(conn, out, now);
-        }
-    }
-
-    /// The driver could not connect `conn`.
-    pub fn handle_connect_failed(&mut self, conn: ConnId, reason: String, now: Instant) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            let peer = c.peer;
-            let out = c.close(ClientError::ConnectFailed { peer, reason });
             self.process(conn, out, now);
         }
     }
@@ -415,15 +305,6 @@ impl Client {
         }
     }
 
-    /// `conn` closed (end of stream or I/O error).
-    pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            let peer = c.peer;
-            let out = c.close(ClientError::ConnectionClosed { peer });
-            self.process(conn, out, now);
-        }
-    }
-
     /// Time passed: expire deadlines, fire timers.
     pub fn handle_timeout(&mut self, now: Instant) {
         let ids: Vec<ConnId> = self.conns.keys().copied().collect();
@@ -433,167 +314,11 @@ impl Client {
                 self.process(id, out, now);
             }
         }
-        if self.sc.retry_at.is_some_and(|t| t <= now) {
-            self.sc.retry_at = None;
-            self.connect_sc(now);
-        }
-        let expired: Vec<Tag> = self
-            .sc
-            .backlog
-            .iter()
-            .filter(|b| b.2 <= now)
-            .map(|b| b.0.clone())
-            .collect();
-        if !expired.is_empty() {
-            self.sc.backlog.retain(|b| b.2 > now);
-            let timeout = self.config.request_timeout;
-            for tag in expired {
-                let error = ClientError::Timeout {
-                    peer: Peer::Sc,
-                    timeout,
-                };
-                self.on_failed(tag, error, false, now);
-            }
-        }
-        for l in self.spus.values_mut() {
-            if l.retry_at.is_some_and(|t| t <= now) {
-                l.retry_at = None;
-            }
-        }
+        self.links_timeout(now);
         self.producers_timeout(now);
         self.consumers_timeout(now);
         self.admin_timeout(now);
         self.probe_streams(now);
-    }
-
-    /// Streams (metadata watches, stream fetches) answer only when something changes, so
-    /// a half-open peer (no FIN, nothing answers) would leave them silent forever: every
-    /// `metadata_timeout`, a connection carrying streams is asked for its ApiVersions,
-    /// answered within `request_timeout` or the connection is closed as broken (and its
-    /// streams restart elsewhere or after reconnecting).
-    fn probe_streams(&mut self, now: Instant) {
-        let due: Vec<ConnId> = self
-            .probes
-            .iter()
-            .filter(|(_, t)| **t <= now)
-            .map(|(c, _)| *c)
-            .collect();
-        for conn in due {
-            let Some(c) = self.conns.get(&conn) else {
-                self.probes.remove(&conn);
-                continue;
-            };
-            self.probes.insert(conn, now + self.config.metadata_timeout);
-            if c.has_open_stream() {
-                let body = AnyRequest::ApiVersions(crate::api_versions::ApiVersionsRequest {
-                    client_version: self.config.client_version.clone(),
-                    client_os: std::env::consts::OS.into(),
-                    client_arch: std::env::consts::ARCH.into(),
-                });
-                self.submit(conn, Tag::Probe, body, false, now);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------ connections
-
-    fn open_conn(
-        &mut self,
-        peer: Peer,
-        addr: String,
-        server_name: Option<String>,
-        now: Instant,
-    ) -> ConnId {
-        let id = ConnId(self.next_id());
-        self.conns.insert(id, Conn::new(peer, &self.settings, now));
-        self.metrics.connects += 1;
-        self.io.push_back(IoCommand::Connect {
-            conn: id,
-            addr,
-            server_name,
-            peer,
-        });
-        id
-    }
-
-    fn connect_sc(&mut self, now: Instant) {
-        if self.sc.conn.is_some() || self.sc.fatal.is_some() {
-            return;
-        }
-        let addr = self.config.endpoint.clone();
-        let name = self.config.tls_domain.clone();
-        let id = self.open_conn(Peer::Sc, addr, name, now);
-        self.sc.conn = Some(id);
-        // Queued until the handshake ends, in this order: metadata watches first (as the
-        // official client), then the application's watches and waiting admin requests.
-        for kind in [ObjectKind::Spu, ObjectKind::Partition, ObjectKind::Topic] {
-            let body = AnyRequest::Watch(ObjectWatchRequest::new(kind));
-            self.submit(id, Tag::MetaWatch, body, true, now);
-        }
-        self.admin_sc_ready(id, now);
-        for (tag, body, _) in std::mem::take(&mut self.sc.backlog) {
-            self.submit(id, tag, body, false, now);
-        }
-    }
-
-    /// Sends a request to the SC now or when it reconnects (bounded by the request timeout).
-    pub(crate) fn send_sc(&mut self, tag: Tag, body: AnyRequest, now: Instant) {
-        if let Some(e) = &self.sc.fatal {
-            let e = e.clone();
-            self.on_failed(tag, e, false, now);
-            return;
-        }
-        match self.sc.conn {
-            Some(id) => self.submit(id, tag, body, false, now),
-            None => {
-                let deadline = now + self.config.request_timeout;
-                self.sc.backlog.push((tag, body, deadline));
-            }
-        }
-    }
-
-    /// The ready-or-connecting connection to SPU `spu`, opening one if needed.
-    pub(crate) fn spu_conn(&mut self, spu: i32, now: Instant) -> Result<ConnId, SpuWait> {
-        let backoff = &self.config.reconnect_backoff;
-        let link = self.spus.entry(spu).or_insert_with(|| SpuLink {
-            conn: None,
-            backoff: backoff.build(),
-            retry_at: None,
-            last_error: None,
-        });
-        if let Some(id) = link.conn {
-            return Ok(id);
-        }
-        if let Some(t) = link.retry_at {
-            return Err(SpuWait::Until(t));
-        }
-        let Some(addr) = self
-            .metadata
-            .spu_address(spu, self.config.use_spu_local_address)
-        else {
-            return Err(SpuWait::NoAddress);
-        };
-        let server_name = self.config.tls_domain.as_ref().map(|d| {
-            let name = self
-                .metadata
-                .spu(spu)
-                .map_or_else(|| format!("spu-{spu}"), |m| m.name.clone());
-            format!("{name}.{d}")
-        });
-        let id = self.open_conn(Peer::Spu(spu), addr, server_name, now);
-        if let Some(l) = self.spus.get_mut(&spu) {
-            l.conn = Some(id);
-        }
-        Ok(id)
-    }
-
-    /// True when the connection to SPU `spu` is ready.
-    pub(crate) fn spu_ready(&self, spu: i32) -> bool {
-        self.spus
-            .get(&spu)
-            .and_then(|l| l.conn)
-            .and_then(|id| self.conns.get(&id))
-            .is_some_and(|c| c.is_ready())
     }
 
     /// Submits a request on a connection; failures are dispatched at once.
@@ -657,72 +382,7 @@ impl Client {
         }
     }
 
-    fn on_ready(&mut self, conn: ConnId, now: Instant) {
-        let Some(peer) = self.conns.get(&conn).map(|c| c.peer) else {
-            return;
-        };
-        self.probes.insert(conn, now + self.config.metadata_timeout);
-        match peer {
-            Peer::Sc => self.sc.backoff.reset(),
-            Peer::Spu(id) => {
-                if let Some(l) = self.spus.get_mut(&id) {
-                    l.backoff.reset();
-                    l.last_error = None;
-                }
-                self.pump_all(now);
-            }
-        }
-    }
-
-    fn on_closed(&mut self, conn: ConnId, error: ClientError, now: Instant) {
-        let Some(c) = self.conns.remove(&conn) else {
-            return;
-        };
-        self.probes.remove(&conn);
-        self.metrics.connection_failures += 1;
-        self.io.push_back(IoCommand::Close { conn });
-        match c.peer {
-            Peer::Sc => {
-                if self.sc.conn == Some(conn) {
-                    self.sc.conn = None;
-                    self.metadata.unsync();
-                    if matches!(error, ClientError::IncompatiblePlatform(_)) {
-                        self.sc.fatal = Some(error.clone());
-                        for (tag, _, _) in std::mem::take(&mut self.sc.backlog) {
-                            self.on_failed(tag, error.clone(), false, now);
-                        }
-                    } else {
-                        let delay = self.sc.backoff.next_delay(&mut self.rng);
-                        self.sc.retry_at = Some(now + delay);
-                    }
-                    self.events.push_back(Event::Error(error));
-                    self.producers_metadata_changed(now);
-                }
-            }
-            Peer::Spu(id) => {
-                if let Some(l) = self.spus.get_mut(&id)
-                    && l.conn == Some(conn)
-                {
-                    l.conn = None;
-                    let delay = l.backoff.next_delay(&mut self.rng);
-                    // A connection the SPU closed is reopened at once (the SPU may
-                    // just have restarted); failed connects, timeouts and protocol
-                    // errors back off.
-                    l.retry_at = match error {
-                        ClientError::ConnectionClosed { .. } => {
-                            l.backoff.reset();
-                            None
-                        }
-                        _ => Some(now + delay),
-                    };
-                    l.last_error = Some(error);
-                }
-                self.pump_all(now);
-            }
-        }
-    }
-
-    fn on_response(&mut self, tag: Tag, body: AnyResponse, done: bool, now: Instant) {
+    fn on_response(&mut self, tag: Tag, body: AnyResponse, _done: bool, now: Instant) {
         match tag {
             Tag::Probe => {}
             Tag::MetaWatch => {
@@ -748,7 +408,7 @@ impl Client {
                 partition,
                 generation,
                 kind,
-            } => self.on_consumer_response(consumer, partition, generation, kind, body, done, now),
+            } => self.on_consumer_response(consumer, partition, generation, kind, body, now),
         }
     }
 

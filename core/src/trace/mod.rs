@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use thiserror::Error;
 
-pub use crate::message::Peer;
+pub use crate::protocol::message::Peer;
 
 /// Direction of a traced frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

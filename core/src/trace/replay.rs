@@ -6,8 +6,10 @@ use std::fmt::Write as _;
 use bytes::BytesMut;
 
 use super::{Direction, Peer, Trace, TraceFrame};
-use crate::codec::Version;
-use crate::message::{AnyRequest, AnyResponse, RequestFrame, ResponseFrame, ServerKind, api_name};
+use crate::protocol::codec::Version;
+use crate::protocol::message::{
+    AnyRequest, AnyResponse, RequestFrame, ResponseFrame, ServerKind, api_name,
+};
 
 /// What happened to one frame of a trace.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,7 +134,7 @@ pub fn check(trace: &Trace) -> (CheckReport, Vec<FrameReport>) {
         out.decoded = check_length_prefix(frame).and_then(|()| match frame.dir {
             Direction::ToServer => {
                 // Learn the api from the header even if the body fails to decode.
-                if let Ok(h) = crate::header::RequestHeader::peek(&payload) {
+                if let Ok(h) = crate::protocol::header::RequestHeader::peek(&payload) {
                     out.api_key = Some(h.api_key);
                     out.version = Some(h.api_version);
                     out.correlation_id = Some(h.correlation_id);

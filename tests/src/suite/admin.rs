@@ -1,7 +1,7 @@
 //! Admin cases: typed create / list / update / delete, errors, watches, connect failures.
 
 use flv_driver::config::ClusterConfig;
-use flv_driver::core::client::ClientError;
+use flv_driver::core::client::{ClientError, Misuse};
 use flv_driver::core::error_code::ErrorCode;
 use flv_driver::core::sc::MsgType;
 use flv_driver::core::sc::partition::PartitionSpec;
@@ -291,7 +291,10 @@ pub async fn admin_errors<R: Runtime>(rt: R) {
     .await
     .expect_err("invalid config");
     assert!(
-        matches!(err, Error::Client(ClientError::InvalidConfig(_))),
+        matches!(
+            err,
+            Error::Client(ClientError::Misuse(Misuse::InvalidConfig(_)))
+        ),
         "{err:?}"
     );
 }

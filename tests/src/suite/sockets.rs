@@ -6,12 +6,12 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use flv_driver::config::{ClusterConfig, TlsCerts, TlsConfig, TlsPolicy};
-use flv_driver::testing::{DOMAIN, Pki};
 use flv_driver::{
     ClientConfig, ConsumerConfig, Error, Fluvio, Offset, ProducerConfig, RecordKey, Runtime,
     TlsFailure, TopicSpec,
 };
 use flv_mock_cluster::{MockClusterServer, ServerId};
+use flv_test_support::{DOMAIN, Pki};
 
 use super::{
     STEP, acks, check_acks, client_config, cluster, connect, connect_to, consume, consumer,

@@ -5,12 +5,12 @@
 use flv_driver::config::{ClusterConfig, TlsCerts, TlsConfig, TlsPolicy};
 use flv_driver::consumer::ConsumerStream as _;
 use flv_driver::core::sc::topic::{PartitionMap, ReplicaSpec};
-use flv_driver::testing::{DOMAIN, Pki};
 use flv_driver::{
     ConsumerConfig, Error, Fluvio, Offset, OffsetManagement, ProducerConfig, Runtime, TlsFailure,
     TopicSpec,
 };
 use flv_mock_cluster::MockClusterServer;
+use flv_test_support::{DOMAIN, Pki};
 
 use super::{
     STEP, client_config, connect_to, consume, consumer, produce, producer, tls_cluster, value,
@@ -182,4 +182,87 @@ pub async fn tls_client_certificate_rejected<R: Runtime>(rt: R) {
         ),
         "{err:?}"
     );
+}
+
+/// Polls `cond` every few milliseconds until it holds, failing the test after [`STEP`].
+async fn until<R: Runtime>(rt: &R, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + STEP;
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not within {STEP:?}: {what}"
+        );
+        rt.sleep_until(std::time::Instant::now() + std::time::Duration::from_millis(5))
+            .await;
+    }
+}
+
+/// A connection to the SC fails its TLS handshake, the client reconnects, and that
+/// connection is later closed by the server side with a request in flight: the request
+/// fails with that connection's own cause, not with the earlier TLS failure of the same
+/// server. (The close comes without a TLS `close_notify`, as the mock cluster and the
+/// proxy close sockets, so it is an I/O error, unexpected end of file; the same sequence
+/// with a clean close is `flv-driver`'s
+/// `clean_close_after_a_tls_failure_is_reported_as_closed`.)
+pub async fn tls_failure_then_close_reports_its_own_cause<R: Runtime>(rt: R) {
+    let pki = Pki::generate();
+    let server = tls_cluster(&pki);
+    let proxy = crate::proxy::FaultProxy::start(server.sc_addr()).expect("proxy");
+    let cluster = ClusterConfig::new(proxy.addr()).with_tls(pki.client_policy());
+    let fluvio = connect_to(&rt, &cluster).await;
+    // The SC connection closes; every reconnect meets a server that does not speak TLS.
+    proxy.garbage(true);
+    let first = proxy.accepted();
+    proxy.reset();
+    until(&rt, "two failed TLS handshakes", || {
+        proxy.accepted() >= first + 2
+    })
+    .await;
+    proxy.garbage(false);
+    // Until the client is through again, requests may fail with that TLS failure.
+    let mut k = 0;
+    with_timeout(&rt, STEP, "SC reachable again", async {
+        loop {
+            k += 1;
+            let spec = TopicSpec::computed(1, 1);
+            match fluvio
+                .admin()
+                .create(format!("heal-{k}"), false, spec)
+                .await
+            {
+                Ok(()) => break,
+                Err(e) => assert!(e.tls_failure().is_some() || e.is_retriable(), "{e:?}"),
+            }
+        }
+    })
+    .await;
+    // Now a request reaches the SC, its answer is held back, and the server side closes
+    // the connection cleanly.
+    proxy.drop_responses(true);
+    let sent = proxy.up_bytes();
+    let admin = fluvio.admin();
+    let create = admin.create("in-flight", false, TopicSpec::computed(1, 1));
+    let close = async {
+        until(&rt, "the request reached the SC", || {
+            proxy.up_bytes() > sent
+        })
+        .await;
+        proxy.reset();
+        std::future::pending::<()>().await;
+    };
+    let err = with_timeout(&rt, STEP, "create in flight", async {
+        match futures_util::future::select(std::pin::pin!(create), std::pin::pin!(close)).await {
+            futures_util::future::Either::Left((result, _)) => result,
+            futures_util::future::Either::Right(_) => unreachable!("pending"),
+        }
+    })
+    .await
+    .expect_err("the connection closed before the answer");
+    assert!(err.tls_failure().is_none(), "reported as TLS: {err:?}");
+    match &err {
+        Error::Io { source, .. } => {
+            assert_eq!(source.kind(), std::io::ErrorKind::UnexpectedEof, "{err:?}")
+        }
+        other => panic!("not the close's own cause: {other:?}"),
+    }
 }

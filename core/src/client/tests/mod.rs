@@ -120,7 +120,11 @@ fn sc_reconnects_with_seeded_backoff_and_producers_time_out() {
             while let Some(cmd) = c.poll_io() {
                 if let IoCommand::Connect { conn, .. } = cmd {
                     attempts.push(now);
-                    c.handle_connect_failed(conn, "refused".into(), now);
+                    c.handle_connect_failed(
+                        conn,
+                        TransportFailure::Connect(TransportCause::message("refused")),
+                        now,
+                    );
                 }
             }
             while let Some(e) = c.poll_event() {
@@ -168,7 +172,7 @@ fn misuse_is_reported_not_panicked() {
     };
     assert!(matches!(
         c.create_consumer(bad, t(1)),
-        Err(ClientError::InvalidConfig(_))
+        Err(ClientError::Misuse(Misuse::InvalidConfig(_)))
     ));
     let bad = ProducerConfig {
         max_in_flight: 0,
@@ -181,7 +185,7 @@ fn misuse_is_reported_not_panicked() {
     c.handle_connected(ConnId(77), t(1));
 }
 
-use crate::sc::objects::ObjectKind;
+use crate::protocol::sc::objects::ObjectKind;
 
 proptest! {
     /// Arbitrary bytes from the SC, in arbitrary chunks, at any stage: never a panic,

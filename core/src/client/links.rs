@@ -1,0 +1,328 @@
+//! The links to the cluster: one connection to the SC (reconnected with backoff, its
+//! requests queued while it is down) and one per SPU (opened on demand, reconnected
+//! with backoff), and the liveness probes of connections that carry streams.
+
+use super::conn::Conn;
+use super::error::ClientError;
+use super::event::{ConnId, Event, IoCommand, Peer};
+use super::transport::TransportFailure;
+use super::{Client, Tag};
+use crate::backoff::Backoff;
+use crate::protocol::message::AnyRequest;
+use crate::protocol::sc::ObjectWatchRequest;
+use crate::protocol::sc::objects::ObjectKind;
+use crate::time::Instant;
+
+/// The link to the SC: one connection, reconnected with backoff.
+#[derive(Debug)]
+pub(super) struct ScLink {
+    pub(super) conn: Option<ConnId>,
+    pub(super) backoff: Backoff,
+    pub(super) retry_at: Option<Instant>,
+    pub(super) fatal: Option<ClientError>,
+    pub(super) announced: bool,
+    /// Admin requests waiting for a connection: (tag, request, deadline).
+    pub(super) backlog: Vec<(Tag, AnyRequest, Instant)>,
+}
+
+/// The link to one SPU.
+#[derive(Debug)]
+pub(super) struct SpuLink {
+    pub(super) conn: Option<ConnId>,
+    pub(super) backoff: Backoff,
+    pub(super) retry_at: Option<Instant>,
+    pub(super) last_error: Option<ClientError>,
+}
+
+/// Why no connection to an SPU can be used right now.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SpuWait {
+    /// Reconnect backoff until then.
+    Until(Instant),
+    /// The SPU's address is not in the metadata (yet).
+    NoAddress,
+}
+
+impl ScLink {
+    /// A link not connected yet.
+    pub(super) fn new(backoff: Backoff) -> Self {
+        Self {
+            conn: None,
+            backoff,
+            retry_at: None,
+            fatal: None,
+            announced: false,
+            backlog: Vec::new(),
+        }
+    }
+}
+
+impl Client {
+    /// Fires the links' timers: SC reconnect, SC backlog deadlines, SPU backoffs.
+    pub(super) fn links_timeout(&mut self, now: Instant) {
+        if self.sc.retry_at.is_some_and(|t| t <= now) {
+            self.sc.retry_at = None;
+            self.connect_sc(now);
+        }
+        let expired: Vec<Tag> = self
+            .sc
+            .backlog
+            .iter()
+            .filter(|b| b.2 <= now)
+            .map(|b| b.0.clone())
+            .collect();
+        if !expired.is_empty() {
+            self.sc.backlog.retain(|b| b.2 > now);
+            let timeout = self.config.request_timeout;
+            for tag in expired {
+                let error = ClientError::Timeout {
+                    peer: Peer::Sc,
+                    timeout,
+                };
+                self.on_failed(tag, error, false, now);
+            }
+        }
+        for l in self.spus.values_mut() {
+            if l.retry_at.is_some_and(|t| t <= now) {
+                l.retry_at = None;
+            }
+        }
+    }
+
+    /// When the links' next timer fires.
+    pub(super) fn links_poll_timeout(&self) -> Option<Instant> {
+        let spus = self.spus.values().filter_map(|l| l.retry_at);
+        [self.sc.retry_at, self.sc.backlog.iter().map(|b| b.2).min()]
+            .into_iter()
+            .flatten()
+            .chain(spus)
+            .chain(self.probes.values().copied())
+            .min()
+    }
+
+    /// Streams (metadata watches, stream fetches) answer only when something changes, so
+    /// a half-open peer (no FIN, nothing answers) would leave them silent forever: every
+    /// `metadata_timeout`, a connection carrying streams is asked for its ApiVersions,
+    /// answered within `request_timeout` or the connection is closed as broken (and its
+    /// streams restart elsewhere or after reconnecting).
+    pub(super) fn probe_streams(&mut self, now: Instant) {
+        let due: Vec<ConnId> = self
+            .probes
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .map(|(c, _)| *c)
+            .collect();
+        for conn in due {
+            let Some(c) = self.conns.get(&conn) else {
+                self.probes.remove(&conn);
+                continue;
+            };
+            self.probes.insert(conn, now + self.config.metadata_timeout);
+            if c.has_open_stream() {
+                let body =
+                    AnyRequest::ApiVersions(crate::protocol::api_versions::ApiVersionsRequest {
+                        client_version: self.config.client_version.clone(),
+                        client_os: std::env::consts::OS.into(),
+                        client_arch: std::env::consts::ARCH.into(),
+                    });
+                self.submit(conn, Tag::Probe, body, false, now);
+            }
+        }
+    }
+
+    pub(super) fn open_conn(
+        &mut self,
+        peer: Peer,
+        addr: String,
+        server_name: Option<String>,
+        now: Instant,
+    ) -> ConnId {
+        let id = ConnId(self.next_id());
+        self.conns.insert(id, Conn::new(peer, &self.settings, now));
+        self.metrics.connects += 1;
+        self.io.push_back(IoCommand::Connect {
+            conn: id,
+            addr,
+            server_name,
+            peer,
+        });
+        id
+    }
+
+    pub(super) fn connect_sc(&mut self, now: Instant) {
+        if self.sc.conn.is_some() || self.sc.fatal.is_some() {
+            return;
+        }
+        let addr = self.config.endpoint.clone();
+        let name = self.config.tls_domain.clone();
+        let id = self.open_conn(Peer::Sc, addr, name, now);
+        self.sc.conn = Some(id);
+        // Queued until the handshake ends, in this order: metadata watches first (as the
+        // official client), then the application's watches and waiting admin requests.
+        for kind in [ObjectKind::Spu, ObjectKind::Partition, ObjectKind::Topic] {
+            let body = AnyRequest::Watch(ObjectWatchRequest::new(kind));
+            self.submit(id, Tag::MetaWatch, body, true, now);
+        }
+        self.admin_sc_ready(id, now);
+        for (tag, body, _) in std::mem::take(&mut self.sc.backlog) {
+            self.submit(id, tag, body, false, now);
+        }
+    }
+
+    /// Sends a request to the SC now or when it reconnects (bounded by the request timeout).
+    pub(crate) fn send_sc(&mut self, tag: Tag, body: AnyRequest, now: Instant) {
+        if let Some(e) = &self.sc.fatal {
+            let e = e.clone();
+            self.on_failed(tag, e, false, now);
+            return;
+        }
+        match self.sc.conn {
+            Some(id) => self.submit(id, tag, body, false, now),
+            None => {
+                let deadline = now + self.config.request_timeout;
+                self.sc.backlog.push((tag, body, deadline));
+            }
+        }
+    }
+
+    /// The ready-or-connecting connection to SPU `spu`, opening one if needed.
+    pub(crate) fn spu_conn(&mut self, spu: i32, now: Instant) -> Result<ConnId, SpuWait> {
+        let backoff = &self.config.reconnect_backoff;
+        let link = self.spus.entry(spu).or_insert_with(|| SpuLink {
+            conn: None,
+            backoff: backoff.build(),
+            retry_at: None,
+            last_error: None,
+        });
+        if let Some(id) = link.conn {
+            return Ok(id);
+        }
+        if let Some(t) = link.retry_at {
+            return Err(SpuWait::Until(t));
+        }
+        let Some(addr) = self
+            .metadata
+            .spu_address(spu, self.config.use_spu_local_address)
+        else {
+            return Err(SpuWait::NoAddress);
+        };
+        let server_name = self.config.tls_domain.as_ref().map(|d| {
+            let name = self
+                .metadata
+                .spu(spu)
+                .map_or_else(|| format!("spu-{spu}"), |m| m.name.clone());
+            format!("{name}.{d}")
+        });
+        let id = self.open_conn(Peer::Spu(spu), addr, server_name, now);
+        if let Some(l) = self.spus.get_mut(&spu) {
+            l.conn = Some(id);
+        }
+        Ok(id)
+    }
+
+    /// True when the connection to SPU `spu` is ready.
+    pub(crate) fn spu_ready(&self, spu: i32) -> bool {
+        self.spus
+            .get(&spu)
+            .and_then(|l| l.conn)
+            .and_then(|id| self.conns.get(&id))
+            .is_some_and(|c| c.is_ready())
+    }
+
+    pub(super) fn on_ready(&mut self, conn: ConnId, now: Instant) {
+        let Some(peer) = self.conns.get(&conn).map(|c| c.peer) else {
+            return;
+        };
+        self.probes.insert(conn, now + self.config.metadata_timeout);
+        match peer {
+            Peer::Sc => self.sc.backoff.reset(),
+            Peer::Spu(id) => {
+                if let Some(l) = self.spus.get_mut(&id) {
+                    l.backoff.reset();
+                    l.last_error = None;
+                }
+                self.pump_all(now);
+            }
+        }
+    }
+
+    pub(super) fn on_closed(&mut self, conn: ConnId, error: ClientError, now: Instant) {
+        let Some(c) = self.conns.remove(&conn) else {
+            return;
+        };
+        self.probes.remove(&conn);
+        self.metrics.connection_failures += 1;
+        self.io.push_back(IoCommand::Close { conn });
+        match c.peer {
+            Peer::Sc => {
+                if self.sc.conn == Some(conn) {
+                    self.sc.conn = None;
+                    self.metadata.unsync();
+                    if matches!(error, ClientError::IncompatiblePlatform(_)) {
+                        self.sc.fatal = Some(error.clone());
+                        for (tag, _, _) in std::mem::take(&mut self.sc.backlog) {
+                            self.on_failed(tag, error.clone(), false, now);
+                        }
+                    } else {
+                        let delay = self.sc.backoff.next_delay(&mut self.rng);
+                        self.sc.retry_at = Some(now + delay);
+                    }
+                    self.events.push_back(Event::Error(error));
+                    self.producers_metadata_changed(now);
+                }
+            }
+            Peer::Spu(id) => {
+                if let Some(l) = self.spus.get_mut(&id)
+                    && l.conn == Some(conn)
+                {
+                    l.conn = None;
+                    let delay = l.backoff.next_delay(&mut self.rng);
+                    // A connection the SPU closed is reopened at once (the SPU may
+                    // just have restarted); failed connects, timeouts and protocol
+                    // errors back off.
+                    l.retry_at = match error {
+                        ClientError::ConnectionClosed { .. }
+                        | ClientError::ConnectionLost { .. } => {
+                            l.backoff.reset();
+                            None
+                        }
+                        _ => Some(now + delay),
+                    };
+                    l.last_error = Some(error);
+                }
+                self.pump_all(now);
+            }
+        }
+    }
+}
+
+/// The transport inputs: how each connection failed or ended.
+impl Client {
+    /// The driver could not connect `conn`: `failure` says why.
+    pub fn handle_connect_failed(&mut self, conn: ConnId, failure: TransportFailure, now: Instant) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            let peer = c.peer;
+            let out = c.close(ClientError::ConnectFailed { peer, failure });
+            self.process(conn, out, now);
+        }
+    }
+
+    /// The server closed `conn` cleanly (end of stream).
+    pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
+        self.handle_failed(conn, TransportFailure::Closed, now);
+    }
+
+    /// The open connection `conn` failed: `failure` says why (the driver's typed cause,
+    /// given to every request waiting on it).
+    pub fn handle_failed(&mut self, conn: ConnId, failure: TransportFailure, now: Instant) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            let peer = c.peer;
+            let error = match failure {
+                TransportFailure::Closed => ClientError::ConnectionClosed { peer },
+                failure => ClientError::ConnectionLost { peer, failure },
+            };
+            let out = c.close(error);
+            self.process(conn, out, now);
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! Producer delivery outcomes: responses and failures of produce requests, ordered
+//! retries, and the resolution of batches (events, flushes, back-pressure release).
+
+use std::time::Duration;
+
+use super::super::Client;
+use super::super::config::DeliverySemantic;
+use super::super::error::{ClientError, ProduceError};
+use super::super::event::{Event, Peer, ProducerId};
+use super::{InFlight, PendingBatch};
+use crate::protocol::error_code::ErrorCode;
+use crate::protocol::message::AnyRequest;
+use crate::protocol::message::AnyResponse;
+use crate::protocol::spu::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
+use crate::time::Instant;
+
+use super::super::Tag;
+use super::super::event::ConnId;
+use super::Producer;
+
+impl Client {
+    pub(crate) fn take_in_flight(
+        &mut self,
+        producer: ProducerId,
+        partition: u32,
+        request: u64,
+    ) -> Option<InFlight> {
+        self.producers
+            .get_mut(&producer)?
+            .parts
+            .get_mut(&partition)?
+            .take_in_flight(request)
+    }
+
+    pub(crate) fn on_produce_response(
+        &mut self,
+        producer: ProducerId,
+        partition: u32,
+        request: u64,
+        body: AnyResponse,
+        now: Instant,
+    ) {
+        let Some(flight) = self.take_in_flight(producer, partition, request) else {
+            return;
+        };
+        let AnyResponse::Produce(resp) = body else {
+            return;
+        };
+        let mut results = resp
+            .responses
+            .into_iter()
+            .flat_map(|t| t.partitions.into_iter());
+        for b in flight.batches {
+            match results.next() {
+                Some(r) if r.error_code.is_ok() => {
+                    self.resolve_delivered(producer, partition, b, r.base_offset)
+                }
+                Some(r) => {
+                    let error = ClientError::Server(r.error_code);
+                    self.retry_or_fail(producer, partition, b, error, true, now);
+                }
+                None => {
+                    let leader = self
+                        .producers
+                        .get(&producer)
+                        .and_then(|p| self.metadata.leader(&p.topic, partition));
+                    let error = ClientError::Protocol {
+                        peer: Peer::Spu(leader.unwrap_or(-1)),
+                        message: "produce response has fewer entries than batches".into(),
+                        source: None,
+                    };
+                    self.retry_or_fail(producer, partition, b, error, true, now);
+                }
+            }
+        }
+        self.after_resolution(producer, partition, now);
+    }
+
+    pub(crate) fn on_produce_failed(
+        &mut self,
+        producer: ProducerId,
+        partition: u32,
+        request: u64,
+        error: ClientError,
+        written: bool,
+        now: Instant,
+    ) {
+        let Some(flight) = self.take_in_flight(producer, partition, request) else {
+            return;
+        };
+        for mut b in flight.batches {
+            if !written {
+                // Never reached the server: not an attempt.
+                b.attempts = b.attempts.saturating_sub(1);
+            }
+            self.retry_or_fail(producer, partition, b, error.clone(), written, now);
+        }
+        self.after_resolution(producer, partition, now);
+    }
+
+    /// Puts a failed batch back in order, or resolves it as failed.
+    pub(crate) fn retry_or_fail(
+        &mut self,
+        producer: ProducerId,
+        partition: u32,
+        mut b: PendingBatch,
+        error: ClientError,
+        reached: bool,
+        now: Instant,
+    ) {
+        let Some(p) = self.producers.get_mut(&producer) else {
+            return;
+        };
+        let server_code = match &error {
+            ClientError::Server(c) => Some(c.clone()),
+            _ => None,
+        };
+        // Unanswered, or answered "timed out" (a read-committed SPU stores the records
+        // and then gives up waiting for replication): the records may be stored.
+        let timed_out = matches!(server_code, Some(ErrorCode::RequestTimedOut { .. }));
+        if reached && (server_code.is_none() || timed_out) {
+            b.unknown = true;
+        }
+        let retriable = error.is_retriable();
+        let policy = match p.config.delivery_semantic {
+            DeliverySemantic::AtLeastOnce(policy) => Some(policy),
+            DeliverySemantic::AtMostOnce => None,
+        };
+        // At most once: a batch that may have reached the server is never re-sent.
+        let may_retry = match policy {
+            Some(policy) => retriable && (b.attempts as usize) <= policy.max_retries,
+            None => !reached && retriable,
+        };
+        if may_retry && b.deadline > now {
+            let delay = policy.map_or(Duration::ZERO, |pol| pol.delay(b.attempts.max(1) as usize));
+            let jitter = 1.0 + 0.2 * (2.0 * self.rng.unit() - 1.0);
+            let at = now + delay.mul_f64(jitter);
+            tracing::info!(%partition, attempt = b.attempts, ?delay, %error, "produce retry");
+            p.parts.entry(partition).or_default().requeue(b, at);
+            return;
+        }
+        let error = match (server_code, b.unknown) {
+            (Some(code), false) => ProduceError::Rejected(code),
+            (_, true) => ProduceError::OutcomeUnknown(final_error(error, b.attempts)),
+            (None, false) => ProduceError::NotDelivered(final_error(error, b.attempts)),
+        };
+        self.resolve_failed(producer, partition, b, error);
+    }
+
+    pub(crate) fn resolve_delivered(
+        &mut self,
+        producer: ProducerId,
+        partition: u32,
+        b: PendingBatch,
+        base: i64,
+    ) {
+        let Some(p) = self.producers.get_mut(&producer) else {
+            return;
+        };
+        p.unresolved.remove(&b.seq);
+        if let Some(q) = p.parts.get_mut(&partition)
+            && q.in_flight.is_empty()
+        {
+            // The partition works again: resume pipelining.
+            q.recovering = false;
+        }
+        self.metrics.records_produced += b.sends.len() as u64;
+        self.events.push_back(Event::Delivered {
+            producer,
+            partition,
+            base_offset: base,
+            sends: b.sends,
+            possible_duplicate: b.unknown,
+        });
+    }
+
+    pub(crate) fn resolve_failed(
+        &mut self,
+        producer: ProducerId,
+        partition: u32,
+        b: PendingBatch,
+        error: ProduceError,
+    ) {
+        let Some(p) = self.producers.get_mut(&producer) else {
+            return;
+        };
+        p.unresolved.remove(&b.seq);
+        for f in p.flushes.iter_mut() {
+            if b.seq < f.upto && f.first_error.is_none() {
+                f.first_error = Some(error.clone());
+            }
+        }
+        self.events.push_back(Event::SendFailed {
+            producer,
+            partition,
+            sends: b.sends,
+            error,
+        });
+    }
+
+    pub(crate) fn after_resolution(&mut self, producer: ProducerId, partition: u32, now: Instant) {
+        if let Some(p) = self.producers.get_mut(&producer) {
+            let queue_size = p.config.batch_queue_size;
+            if p.blocked && p.parts.values().any(|q| q.unresolved() < queue_size) {
+                p.blocked = false;
+                self.events.push_back(Event::ProducerReady { producer });
+            }
+        }
+        self.pump_partition(producer, partition, now);
+        self.check_flushes(producer);
+    }
+}
+
+fn final_error(error: ClientError, attempts: u32) -> ClientError {
+    if attempts > 1 {
+        ClientError::RetriesExhausted {
+            attempts,
+            last: Box::new(error),
+        }
+    } else {
+        error
+    }
+}
+
+impl Client {
+    /// Takes ready batches from the front of the queue into one request.
+    pub(super) fn send_request(
+        &mut self,
+        producer: ProducerId,
+        partition: u32,
+        conn: ConnId,
+        now: Instant,
+    ) -> bool {
+        let Some(p) = self.producers.get_mut(&producer) else {
+            return false;
+        };
+        match p.poll_request(partition) {
+            Taken::Nothing => false,
+            Taken::Failed(b, error) => {
+                self.resolve_failed(producer, partition, *b, error);
+                true
+            }
+            Taken::Request {
+                request,
+                body,
+                retries,
+            } => {
+                self.metrics.produce_retries += retries;
+                let tag = Tag::Produce {
+                    producer,
+                    partition,
+                    request,
+                };
+                self.submit(conn, tag, AnyRequest::Produce(body), false, now);
+                true
+            }
+        }
+    }
+}
+
+/// What [`Producer::poll_request`] took from a partition's queue.
+enum Taken {
+    /// Nothing may go out.
+    Nothing,
+    /// A batch that could not be built, to resolve as failed.
+    Failed(Box<PendingBatch>, ProduceError),
+    /// A request now in flight, with how many of its batches are retries.
+    Request {
+        request: u64,
+        body: ProduceRequest,
+        retries: u64,
+    },
+}
+
+impl Producer {
+    /// The next produce request of `partition`, its batches now in flight.
+    fn poll_request(&mut self, partition: u32) -> Taken {
+        let max = self.config.max_request_size;
+        let Some(q) = self.parts.get_mut(&partition) else {
+            return Taken::Nothing;
+        };
+        let batches = match q.take_request(max) {
+            Ok(batches) if batches.is_empty() => return Taken::Nothing,
+            Ok(batches) => batches,
+            Err(failed) => {
+                let (b, e) = *failed;
+                let b = Box::new(b);
+                let error = ProduceError::Producer(ClientError::Encode(e));
+                return Taken::Failed(b, error);
+            }
+        };
+        let request = self.next_request;
+        self.next_request += 1;
+        let retries = batches.iter().filter(|b| b.attempts > 1).count() as u64;
+        let body = ProduceRequest {
+            transactional_id: None,
+            isolation: self.config.isolation,
+            timeout: self.config.timeout,
+            topics: vec![TopicProduceData {
+                name: self.topic.clone(),
+                partitions: batches
+                    .iter()
+                    .filter_map(|b| b.built.clone())
+                    .map(|batch| PartitionProduceData {
+                        partition_index: partition,
+                        records: crate::protocol::record::RecordSet::from_batches(vec![batch]),
+                    })
+                    .collect(),
+            }],
+            smartmodules: self.config.smartmodules.clone(),
+        };
+        q.in_flight.push_back(InFlight { request, batches });
+        Taken::Request {
+            request,
+            body,
+            retries,
+        }
+    }
+}

@@ -1,3 +1,0 @@
-//! Producer logic: partitioning, batching and delivery.
-
-pub mod partitioner;
