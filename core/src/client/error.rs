@@ -121,6 +121,17 @@ pub enum ClientError {
     /// The producer, consumer or client was closed.
     #[error("closed")]
     Closed,
+    /// A read-committed batch is stored on the leader but the replicas named have not
+    /// acknowledged it (it is not committed), and the delivery timeout expired.
+    #[error("stored at offset {offset} of partition {partition} but not committed: {replicas}")]
+    NotCommitted {
+        /// The partition.
+        partition: u32,
+        /// Where the leader stored the batch.
+        offset: i64,
+        /// The replicas holding it back, as the metadata describes them.
+        replicas: String,
+    },
 }
 
 impl ClientError {
@@ -145,6 +156,7 @@ impl ClientError {
             | Self::Encode(_)
             | Self::InvalidConfig(_)
             | Self::UnknownId(_)
+            | Self::NotCommitted { .. }
             | Self::Closed => false,
         }
     }
