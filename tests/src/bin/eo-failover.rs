@@ -12,7 +12,8 @@
 //! `--down-secs` later, `--kills` times. Then it reads the whole partition back and
 //! checks that every send was acknowledged and every record is in the log exactly once
 //! at the offset it was acknowledged with. Exit status 0 only then. The last line is
-//! `eo-failover: sent N acknowledged N failed F in-log L duplicates D missing M kills K`.
+//! `eo-failover: sent N acknowledged A failed F in-log L duplicates D missing M misplaced P
+//! kills K`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -138,11 +139,23 @@ fn main() -> Result<()> {
         let i = usize::try_from(leader - 9000).context("SPU id")?;
         let at = sent.load(Ordering::Relaxed);
         cluster.kill_spu(i)?;
-        println!("kill {k}: leader SPU {leader} killed after {at} sends");
-        std::thread::sleep(Duration::from_secs(args.down_secs));
+        let down = Instant::now();
+        // The SC elects another leader (seen by the producer's client) while it is down.
+        let mut elected = None;
+        while down.elapsed() < Duration::from_secs(args.down_secs) {
+            let now = flv.with_metadata(|m| m.leader(TOPIC, 0));
+            if elected.is_none() && now.is_some_and(|l| l != leader) {
+                elected = now;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        println!(
+            "kill {k}: leader SPU {leader} killed after {at} sends; elected while down: {elected:?}"
+        );
         cluster.restart_spu(i)?;
         cluster.wait_spus_online(3, Duration::from_secs(60))?;
-        println!("kill {k}: SPU {leader} restarted and online");
+        let now = flv.with_metadata(|m| m.leader(TOPIC, 0));
+        println!("kill {k}: SPU {leader} restarted and online; partition leader now {now:?}");
     }
     std::thread::sleep(Duration::from_secs(args.up_secs));
     stop.store(true, Ordering::Relaxed);
@@ -183,6 +196,11 @@ fn main() -> Result<()> {
         }
         anyhow::Ok(log)
     })?;
+    let m = flv.metrics().client;
+    println!(
+        "client: produce retries {}, read-backs {}, connection failures {}",
+        m.produce_retries, m.produce_read_backs, m.connection_failures
+    );
     let in_log: usize = log.values().map(Vec::len).sum();
     let duplicates: usize = log.values().map(|o| o.len() - 1).sum();
     let missing = (0..total).filter(|i| !log.contains_key(i)).count();
