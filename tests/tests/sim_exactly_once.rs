@@ -310,6 +310,11 @@ fn a_replica_that_never_catches_up_fails_one_copy_naming_it() {
     }
     let end = sim.cluster.log_end_offset("off", 0).unwrap();
     assert_eq!(end, 1, "one copy in the leader's log");
+    // The partition is not left waiting for the expired batch: the next send goes out.
+    sim.cluster.stall_replication(follower, false);
+    let next = sim.send(p, None, &value(1));
+    sim.flush(p).expect("delivered once the replica caught up");
+    assert_eq!(sim.delivered(p).get(&next).map(|d| d.1), Some(1));
 }
 
 #[test]

@@ -187,6 +187,12 @@ impl PartQueue {
                 expired.push(b);
             }
         }
+        if self.verify && !expired.is_empty() && !self.queue.iter().any(|b| b.unknown) {
+            // Every batch to verify expired: the read-back has nothing left to settle
+            // (an answer still in flight is ignored), and the partition may send again.
+            self.verify = false;
+            self.read_back = None;
+        }
         expired
     }
 
