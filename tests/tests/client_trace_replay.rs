@@ -379,7 +379,12 @@ fn produced(trace: &Trace) -> (i64, Vec<(Option<Bytes>, Bytes)>) {
     (ts.expect("a produce request"), records)
 }
 
-fn produce_scenario(name: &str, config: ProducerConfig) -> (Vec<String>, Vec<Event>) {
+/// Replays a recorded official-client produce. The requests are compared byte for byte, so
+/// the producer runs without the exactly-once stamp (producer id, epoch and sequence in the
+/// batch header: the one intended difference from the official client's batches, checked
+/// in `sim_exactly_once` and `xcheck_exactly_once`).
+fn produce_scenario(name: &str, mut config: ProducerConfig) -> (Vec<String>, Vec<Event>) {
+    config.exactly_once = false;
     let (ts, records) = produced(&load(name));
     let app: App = Box::new(move |client, now, event| {
         if let Event::ProducerCreated {

@@ -12,8 +12,9 @@ use flv_core::client::{
 use flv_mock_cluster::ServerId;
 use flv_tests::sim::{Mangle, Sim};
 
-/// Topic `h` with two partitions led by different SPUs, an at-most-once producer (so
-/// failures surface instead of being retried) that delivered one record per partition.
+/// Topic `h` with two partitions led by different SPUs, an at-most-once producer without
+/// exactly-once (so failures surface instead of being retried or read back) that
+/// delivered one record per partition.
 fn setup(seed: u64) -> (Sim, ProducerId, i32, i32) {
     let mut sim = Sim::new(seed);
     sim.create_topic("h", 2, 1);
@@ -24,6 +25,7 @@ fn setup(seed: u64) -> (Sim, ProducerId, i32, i32) {
         "h",
         ProducerConfig {
             delivery_semantic: DeliverySemantic::AtMostOnce,
+            exactly_once: false,
             ..ProducerConfig::default()
         },
     );

@@ -306,6 +306,12 @@ fn read_committed_waits_out_stalled_replication() {
     sim.cluster.stall_replication(follower, false);
     sim.flush(p).unwrap();
     assert_eq!(sim.delivered(p).len(), 10);
-    assert!(sim.client.metrics().produce_retries > 0);
+    // The timed-out requests were stored: read back (exactly once), not re-sent.
+    assert!(sim.client.metrics().produce_read_backs > 0);
+    assert_eq!(
+        sim.cluster.log_end_offset("rc", 0),
+        Some(10),
+        "one copy each"
+    );
     check_log(&mut sim, "rc", &sent, p);
 }

@@ -149,6 +149,10 @@ pub(crate) struct ProduceOpt {
     /// 5m)
     #[arg(long, value_name = "time", value_parser = humantime::parse_duration)]
     delivery_timeout: Option<Duration>,
+    /// Turn exactly-once delivery off: a batch whose outcome is unknown is re-sent
+    /// without first looking for it in the log (may duplicate; flv extension)
+    #[arg(long)]
+    no_exactly_once: bool,
     #[command(flatten)]
     sm: SmartModuleOpts,
 }
@@ -185,6 +189,7 @@ impl ProduceOpt {
         if self.delivery_semantic == DeliveryOpt::AtMostOnce && self.isolation.is_some() {
             eprintln!("warning: isolation is ignored for the at_most_once delivery semantic");
         }
+        config.exactly_once = !self.no_exactly_once;
         config.smartmodules = self.sm.invocations()?;
         Ok(config)
     }

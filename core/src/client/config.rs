@@ -166,6 +166,13 @@ pub struct ProducerConfig {
     /// Time a record may stay unresolved (queued, waiting for a leader, retried) before
     /// it fails; at-least-once also stops at its policy's `timeout`.
     pub delivery_timeout: Duration,
+    /// Exactly once across unknown outcomes (on by default): batches carry a random
+    /// 63-bit producer id and a per-partition sequence, and after an unknown outcome
+    /// (connection lost with the request in flight, server timeout) the producer reads
+    /// the partition's batch headers back from its leader before resending: a batch
+    /// found there is acknowledged, one not found is sent again. Off: such a batch is
+    /// re-sent at once (at-least-once, possible duplicates).
+    pub exactly_once: bool,
     /// SmartModules applied by the SPU to produced records (not serialised).
     #[serde(skip)]
     pub smartmodules: Vec<SmartModuleInvocation>,
@@ -185,6 +192,7 @@ impl Default for ProducerConfig {
             delivery_semantic: DeliverySemantic::default(),
             max_in_flight: 5,
             delivery_timeout: Duration::from_secs(300),
+            exactly_once: true,
             smartmodules: Vec::new(),
         }
     }

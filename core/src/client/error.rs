@@ -132,6 +132,17 @@ pub enum ClientError {
     /// A caller mistake (see [`Misuse`]), not a failure of the cluster or the network.
     #[error(transparent)]
     Misuse(#[from] Misuse),
+    /// A read-committed batch is stored on the leader but the replicas named have not
+    /// acknowledged it (it is not committed), and the delivery timeout expired.
+    #[error("stored at offset {offset} of partition {partition} but not committed: {replicas}")]
+    NotCommitted {
+        /// The partition.
+        partition: u32,
+        /// Where the leader stored the batch.
+        offset: i64,
+        /// The replicas holding it back, as the metadata describes them.
+        replicas: String,
+    },
 }
 
 /// A caller mistake: the application used the client against its contract. Kept apart
@@ -149,6 +160,17 @@ pub enum Misuse {
     /// The producer, consumer or client was closed.
     #[error("closed")]
     Closed,
+    /// A read-committed batch is stored on the leader but the replicas named have not
+    /// acknowledged it (it is not committed), and the delivery timeout expired.
+    #[error("stored at offset {offset} of partition {partition} but not committed: {replicas}")]
+    NotCommitted {
+        /// The partition.
+        partition: u32,
+        /// Where the leader stored the batch.
+        offset: i64,
+        /// The replicas holding it back, as the metadata describes them.
+        replicas: String,
+    },
 }
 
 impl ClientError {
@@ -172,6 +194,7 @@ impl ClientError {
             | Self::CorruptBatch { .. }
             | Self::RetriesExhausted { .. }
             | Self::Encode(_)
+            | Self::NotCommitted { .. }
             | Self::Misuse(_) => false,
         }
     }

@@ -328,4 +328,7 @@ pub struct Metrics {
     pub stream_starts: u64,
     /// Batches cut by an SPU at `max_bytes` and fetched again whole.
     pub partial_batches: u64,
+    /// Read-backs of a partition's batch headers after an unknown produce outcome
+    /// (exactly-once producers), one per fetch request.
+    pub produce_read_backs: u64,
 }

@@ -65,6 +65,12 @@ pub(crate) enum Tag {
         partition: u32,
         request: u64,
     },
+    /// A read-back of a producer's partition after an unknown outcome.
+    ReadBack {
+        producer: ProducerId,
+        partition: u32,
+        request: u64,
+    },
     /// A request of a consumer's partition, for stream generation `generation`.
     Consumer {
         consumer: ConsumerId,

@@ -403,6 +403,11 @@ impl Client {
                 partition,
                 request,
             } => self.on_produce_response(producer, partition, request, body, now),
+            Tag::ReadBack {
+                producer,
+                partition,
+                request,
+            } => self.on_read_back_response(producer, partition, request, body, now),
             Tag::Consumer {
                 consumer,
                 partition,
@@ -422,6 +427,11 @@ impl Client {
                 partition,
                 request,
             } => self.on_produce_failed(producer, partition, request, error, written, now),
+            Tag::ReadBack {
+                producer,
+                partition,
+                request,
+            } => self.on_read_back_failed(producer, partition, request, &error, now),
             Tag::Consumer {
                 consumer,
                 partition,

@@ -84,10 +84,13 @@ impl FlvSide {
         })
     }
 
+    /// The producer's configuration; `FLV_BENCH_EXACTLY_ONCE=0` turns exactly-once off
+    /// (to measure what it costs).
     fn producer_config(spec: &ProduceSpec) -> ProducerConfig {
         ProducerConfig {
             batch_size: spec.batch_size,
             max_request_size: spec.max_request_size,
+            exactly_once: std::env::var("FLV_BENCH_EXACTLY_ONCE").map_or(true, |v| v != "0"),
             ..ProducerConfig::default()
         }
     }

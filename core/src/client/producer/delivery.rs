@@ -122,6 +122,9 @@ impl Client {
             b.unknown = true;
         }
         let retriable = error.is_retriable();
+        // Exactly once: a batch that may be stored is looked for in the log before it is
+        // sent again or given up (a read-back, bounded by the delivery deadline).
+        let verify = p.stamp.is_some() && b.unknown && (retriable || timed_out);
         let policy = match p.config.delivery_semantic {
             DeliverySemantic::AtLeastOnce(policy) => Some(policy),
             DeliverySemantic::AtMostOnce => None,
@@ -131,12 +134,14 @@ impl Client {
             Some(policy) => retriable && (b.attempts as usize) <= policy.max_retries,
             None => !reached && retriable,
         };
-        if may_retry && b.deadline > now {
+        if (may_retry || verify) && b.deadline > now {
             let delay = policy.map_or(Duration::ZERO, |pol| pol.delay(b.attempts.max(1) as usize));
             let jitter = 1.0 + 0.2 * (2.0 * self.rng.unit() - 1.0);
             let at = now + delay.mul_f64(jitter);
-            tracing::info!(%partition, attempt = b.attempts, ?delay, %error, "produce retry");
-            p.parts.entry(partition).or_default().requeue(b, at);
+            tracing::info!(%partition, attempt = b.attempts, ?delay, %error, verify, "produce retry");
+            let q = p.parts.entry(partition).or_default();
+            q.verify |= verify;
+            q.requeue(b, at);
             return;
         }
         let error = match (server_code, b.unknown) {
@@ -158,11 +163,14 @@ impl Client {
             return;
         };
         p.unresolved.remove(&b.seq);
-        if let Some(q) = p.parts.get_mut(&partition)
-            && q.in_flight.is_empty()
-        {
-            // The partition works again: resume pipelining.
-            q.recovering = false;
+        if let Some(q) = p.parts.get_mut(&partition) {
+            if q.in_flight.is_empty() && !q.verify {
+                // The partition works again: resume pipelining.
+                q.recovering = false;
+            }
+            let count = b.built.as_ref().map_or(0, |x| x.records_count());
+            let next = base.saturating_add(i64::try_from(count).unwrap_or(0));
+            q.settled = Some(q.settled.map_or(next, |s| s.max(next)));
         }
         self.metrics.records_produced += b.sends.len() as u64;
         self.events.push_back(Event::Delivered {
@@ -279,7 +287,7 @@ impl Producer {
         let Some(q) = self.parts.get_mut(&partition) else {
             return Taken::Nothing;
         };
-        let batches = match q.take_request(max) {
+        let batches = match q.take_request(max, self.stamp) {
             Ok(batches) if batches.is_empty() => return Taken::Nothing,
             Ok(batches) => batches,
             Err(failed) => {

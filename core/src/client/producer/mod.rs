@@ -24,6 +24,7 @@ use bytes::Bytes;
 mod delivery;
 pub mod partitioner;
 mod queue;
+mod readback;
 
 use super::config::{DeliverySemantic, ProducerConfig};
 use super::error::{ClientError, Misuse, ProduceError, SendError};
@@ -33,7 +34,7 @@ use crate::protocol::record::{BATCH_FIXED_SIZE, BatchBuilder, Compression, NO_TI
 use crate::protocol::sc::topic::CompressionAlgorithm;
 use crate::time::Instant;
 use partitioner::Partitioner;
-pub(crate) use queue::{InFlight, PartQueue, PendingBatch};
+pub(crate) use queue::{InFlight, PartQueue, PendingBatch, ReadBack};
 
 #[derive(Debug)]
 enum State {
@@ -68,6 +69,8 @@ pub(crate) struct Producer {
     /// The topic's partition count and online partitions, as of a metadata generation
     /// (looked up once per metadata change instead of once per record).
     partitions: Option<PartitionCache>,
+    /// The 63-bit producer id stamped on every batch (exactly-once), or `None`.
+    pub(crate) stamp: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -187,6 +190,9 @@ impl Client {
         }
         let id = ProducerId(self.next_id());
         let partitioner = Partitioner::new(config.partitioner.clone());
+        let stamp = config
+            .exactly_once
+            .then(|| i64::try_from(self.rng.next_u64() >> 1).unwrap_or(i64::MAX));
         self.producers.insert(
             id,
             Producer {
@@ -205,6 +211,7 @@ impl Client {
                 blocked: false,
                 closing: false,
                 partitions: None,
+                stamp,
             },
         );
         self.finish_create(id);
@@ -363,6 +370,9 @@ impl Client {
                 eager: linger_zero,
                 attempts: 0,
                 unknown: false,
+                sequence: -1,
+                scan_from: None,
+                found: None,
             });
         }
         let Some(batch) = q.queue.back_mut() else {
@@ -504,7 +514,26 @@ impl Client {
                 }
                 Expired::Batches(expired) => expired,
             };
-            for (part, b, error) in expired {
+            for (part, b, mut error) in expired {
+                if let (Some(offset), Some(p)) = (b.found, self.producers.get(&id)) {
+                    // Stored by the leader, never covered by the high watermark: name
+                    // the replicas that hold it back.
+                    let lagging = self.metadata.lagging_replicas(&p.topic, Some(&[part]));
+                    let replicas = if lagging.is_empty() {
+                        "no replica is known to lag".to_string()
+                    } else {
+                        lagging
+                            .iter()
+                            .map(|r| format!("replica on SPU {} is {}", r.spu, r.why))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    error = ProduceError::OutcomeUnknown(ClientError::NotCommitted {
+                        partition: part,
+                        offset,
+                        replicas,
+                    });
+                }
                 self.resolve_failed(id, part, b, error);
             }
             let parts: Vec<u32> = self
@@ -528,11 +557,11 @@ impl Client {
             if !matches!(p.state, State::Ready) {
                 return;
             }
-            if !p
-                .parts
-                .get(&partition)
-                .is_some_and(|q| q.may_send(p.config.max_in_flight))
-            {
+            let Some(q) = p.parts.get(&partition) else {
+                return;
+            };
+            let read_back = q.may_read_back();
+            if !read_back && !q.may_send(p.config.max_in_flight) {
                 return;
             }
             let topic = p.topic.clone();
@@ -554,6 +583,10 @@ impl Client {
                 Err(SpuWait::NoAddress) => return,
             };
             if !self.spu_ready(leader) {
+                return;
+            }
+            if read_back {
+                self.send_read_back(producer, partition, conn, now);
                 return;
             }
             if !self.send_request(producer, partition, conn, now) {

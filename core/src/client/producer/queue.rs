@@ -37,6 +37,14 @@ pub(crate) struct PendingBatch {
     pub(crate) attempts: u32,
     /// Some attempt was written and never answered.
     pub(crate) unknown: bool,
+    /// The batch's first sequence when stamped (exactly-once), else -1.
+    pub(crate) sequence: i32,
+    /// The partition's settled offset when the batch was last sent: a copy of it can
+    /// only be at or after it (`None`: from the log start).
+    pub(crate) scan_from: Option<i64>,
+    /// Where a read-back found the batch (read-committed: waiting for the high
+    /// watermark to cover it).
+    pub(crate) found: Option<i64>,
 }
 
 impl PendingBatch {
@@ -74,6 +82,27 @@ pub(crate) struct PartQueue {
     pub(crate) recovering: bool,
     /// The leader's connection backs off until then.
     pub(crate) wait_spu: Option<Instant>,
+    /// The sequence the next stamped batch gets.
+    pub(crate) next_sequence: i32,
+    /// The offset after the producer's last batch known to be in the log (acknowledged,
+    /// or the log end of a read-back that found nothing): a batch sent later is stored
+    /// at or after it.
+    pub(crate) settled: Option<i64>,
+    /// Some queued batch has an unknown outcome: read the partition back before sending.
+    pub(crate) verify: bool,
+    /// The read-back in progress.
+    pub(crate) read_back: Option<ReadBack>,
+}
+
+/// A read-back of a partition's batch headers, from `from` to the log end.
+#[derive(Debug)]
+pub(crate) struct ReadBack {
+    /// The next offset to read.
+    pub(crate) from: i64,
+    /// Bytes asked per fetch (doubled when a batch does not fit).
+    pub(crate) max_bytes: i32,
+    /// The fetch in flight.
+    pub(crate) request: Option<u64>,
 }
 
 impl PartQueue {
@@ -93,6 +122,7 @@ impl PartQueue {
     pub(crate) fn may_send(&self, max_in_flight: usize) -> bool {
         let limit = if self.recovering { 1 } else { max_in_flight };
         self.retry_at.is_none()
+            && !self.verify
             && self.in_flight.len() < limit
             && self.queue.front().is_some_and(|f| self.sendable(f))
     }
@@ -105,6 +135,15 @@ impl PartQueue {
                 .iter()
                 .map(|f| f.batches.len())
                 .sum::<usize>()
+    }
+
+    /// Whether the partition may send the next fetch of its read-back now: it has
+    /// batches to verify, nothing in flight, no retry pending.
+    pub(crate) fn may_read_back(&self) -> bool {
+        self.verify
+            && self.retry_at.is_none()
+            && self.in_flight.is_empty()
+            && self.read_back.as_ref().is_none_or(|r| r.request.is_none())
     }
 
     /// Marks every queued batch ready (a flush).
@@ -148,6 +187,12 @@ impl PartQueue {
                 expired.push(b);
             }
         }
+        if self.verify && !expired.is_empty() && !self.queue.iter().any(|b| b.unknown) {
+            // Every batch to verify expired: the read-back has nothing left to settle
+            // (an answer still in flight is ignored), and the partition may send again.
+            self.verify = false;
+            self.read_back = None;
+        }
         expired
     }
 
@@ -157,6 +202,7 @@ impl PartQueue {
     pub(crate) fn take_request(
         &mut self,
         max: usize,
+        stamp: Option<i64>,
     ) -> Result<Vec<PendingBatch>, Box<(PendingBatch, EncodeError)>> {
         let mut batches: Vec<PendingBatch> = Vec::new();
         let mut total = 0usize;
@@ -168,7 +214,12 @@ impl PartQueue {
             let Some(mut b) = self.queue.pop_front() else {
                 break;
             };
-            if let Some(builder) = b.builder.take() {
+            if let Some(mut builder) = b.builder.take() {
+                if let Some(id) = stamp {
+                    b.sequence = self.next_sequence;
+                    self.next_sequence = self.next_sequence.checked_add(1).unwrap_or(0);
+                    builder.set_producer(id, 0, b.sequence);
+                }
                 match builder.build() {
                     Ok(batch) => b.built = Some(batch),
                     Err(e) => {
@@ -183,6 +234,7 @@ impl PartQueue {
             }
             total += b.size();
             b.attempts += 1;
+            b.scan_from = self.settled;
             batches.push(b);
             if self.recovering {
                 // One batch at a time until the partition works again.

@@ -78,6 +78,9 @@ pub struct BatchBuilder {
     capacity: usize,
     count: i32,
     last_timestamp_delta: i64,
+    /// Producer id, epoch and first sequence written into the header (-1 each unless
+    /// [`BatchBuilder::set_producer`] stamped the batch).
+    producer: (i64, i16, i32),
 }
 
 impl BatchBuilder {
@@ -101,7 +104,16 @@ impl BatchBuilder {
             capacity,
             count: 0,
             last_timestamp_delta: 0,
+            producer: (-1, -1, -1),
         }
+    }
+
+    /// Stamps the batch with a producer id, epoch and first sequence (kept in the header
+    /// as they are: the SPU stores them as sent, which lets a producer find its batch in
+    /// the log after an unknown outcome). The stamp stays for the next batches until
+    /// changed.
+    pub fn set_producer(&mut self, producer_id: i64, producer_epoch: i16, first_sequence: i32) {
+        self.producer = (producer_id, producer_epoch, first_sequence);
     }
 
     /// Drops the records pushed so far and starts a new batch created at
@@ -297,6 +309,9 @@ impl BatchBuilder {
             max_time_stamp: self
                 .first_timestamp
                 .saturating_add(self.last_timestamp_delta),
+            producer_id: self.producer.0,
+            producer_epoch: self.producer.1,
+            first_sequence: self.producer.2,
             ..BatchHeader::default()
         })
     }
