@@ -34,6 +34,8 @@ mod cluster;
 mod config;
 mod faults;
 mod model;
+mod pending;
+mod replication;
 mod sc;
 mod server;
 mod spu;
@@ -45,6 +47,7 @@ pub use config::{
     CONSUMER_OFFSET_TOPIC, ConnId, MOCK_MAX_FRAME_SIZE, MockConfig, PLATFORM_VERSION, ServerId,
 };
 pub use flv_core as core;
+pub use replication::ClusterStats;
 pub use server::{MockClusterServer, ServerOptions};
 pub use tls::TlsOptions;
 
