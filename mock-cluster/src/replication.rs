@@ -58,6 +58,10 @@ pub struct ClusterStats {
     /// Fetches that caught a lagging follower up by at least one record after it had
     /// been behind for some time (a lag or a stop).
     pub catch_ups: u64,
+    /// Read-committed produce requests answered after waiting for the high watermark.
+    pub produce_waits: u64,
+    /// StreamFetch responses cut at `max_bytes` inside a batch.
+    pub cut_reads: u64,
     /// Read-committed produce requests answered `RequestTimedOut`.
     pub produce_timeouts: u64,
     /// Followers that could not append the leader's batches (divergent logs).

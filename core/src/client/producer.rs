@@ -571,7 +571,7 @@ impl Client {
             }
             let timeout = p.max_delivery();
             for (part, b) in expired {
-                let cause = ClientError::DeliveryTimeout(timeout);
+                let cause = self.replicas_behind(id, part, ClientError::DeliveryTimeout(timeout));
                 let error = if b.unknown {
                     ProduceError::OutcomeUnknown(cause)
                 } else {
@@ -684,6 +684,11 @@ impl Client {
         }
         let retries = batches.iter().filter(|b| b.attempts > 1).count() as u64;
         self.metrics.produce_retries += retries;
+        self.metrics.records_retried += batches
+            .iter()
+            .filter(|b| b.attempts > 1)
+            .map(|b| b.sends.len() as u64)
+            .sum::<u64>();
         let body = ProduceRequest {
             transactional_id: None,
             isolation: p.config.isolation,

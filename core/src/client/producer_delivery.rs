@@ -142,6 +142,11 @@ impl Client {
             q.queue.insert(pos, b);
             return;
         }
+        let error = if timed_out {
+            self.replicas_behind(producer, partition, error)
+        } else {
+            error
+        };
         let error = match (server_code, b.unknown) {
             (Some(code), false) => ProduceError::Rejected(code),
             (_, true) => ProduceError::OutcomeUnknown(final_error(error, b.attempts)),
@@ -199,6 +204,35 @@ impl Client {
             sends: b.sends,
             error,
         });
+    }
+
+    /// `cause`, naming the replicas a read-committed producer's partition waits for when
+    /// the SC reports some offline or behind (unchanged otherwise).
+    pub(crate) fn replicas_behind(
+        &self,
+        producer: ProducerId,
+        partition: u32,
+        cause: ClientError,
+    ) -> ClientError {
+        let Some(p) = self.producers.get(&producer) else {
+            return cause;
+        };
+        if p.config.isolation != crate::spu::Isolation::ReadCommitted {
+            return cause;
+        }
+        let lagging = self.metadata.lagging_replicas(&p.topic, Some(&[partition]));
+        if lagging.is_empty() {
+            return cause;
+        }
+        let replicas = lagging
+            .iter()
+            .map(|r| format!("SPU {} {}", r.spu, r.why))
+            .collect::<Vec<_>>()
+            .join(", ");
+        ClientError::ReplicasBehind {
+            cause: Box::new(cause),
+            replicas,
+        }
     }
 
     pub(crate) fn after_resolution(&mut self, producer: ProducerId, partition: u32, now: Instant) {

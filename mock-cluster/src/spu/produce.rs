@@ -66,6 +66,7 @@ impl MockCluster {
             conn,
             correlation_id,
             version,
+            waited: false,
             deadline: self.now + req.timeout,
             timeout_ms,
             response,
@@ -82,6 +83,9 @@ impl MockCluster {
             });
             if done {
                 let p = self.pending.remove(i);
+                if p.waited {
+                    self.stats.produce_waits += 1;
+                }
                 self.respond(
                     p.conn,
                     p.correlation_id,
@@ -91,6 +95,9 @@ impl MockCluster {
             } else {
                 i += 1;
             }
+        }
+        for p in &mut self.pending {
+            p.waited = true;
         }
     }
 

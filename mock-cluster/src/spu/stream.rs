@@ -123,6 +123,7 @@ impl MockCluster {
     /// acknowledgement and has records to read.
     pub(crate) fn push_streams(&mut self) {
         let mut out = Vec::new();
+        let mut cut = 0;
         for (conn_id, c) in &self.conns {
             let ServerId::Spu(spu) = c.server else {
                 continue;
@@ -144,6 +145,7 @@ impl MockCluster {
                 if records.batches.is_empty() && records.partial.is_none() {
                     continue;
                 }
+                cut += u64::from(records.partial.is_some());
                 let resp = StreamFetchResponse {
                     topic: s.key.topic.clone(),
                     stream_id: *stream_id,
@@ -160,6 +162,7 @@ impl MockCluster {
                 out.push((*conn_id, *stream_id, s.correlation_id, s.version, resp));
             }
         }
+        self.stats.cut_reads += cut;
         for (conn, stream_id, cid, version, resp) in out {
             if let Some(s) = self
                 .conns
