@@ -275,6 +275,7 @@ fn checker_fails_unfired_faults_and_runs_that_acknowledge_nothing() {
     let mut run = Run::new(1);
     run.topic("t", 1, 1);
     run.producer("t", ProducerConfig::default());
+    run.probe = false;
     run.settle();
     run.fired("nothing", 1);
     let r = run.check();
