@@ -163,7 +163,10 @@ fn run_inner(bin: &Path, s: &RealScenario, seed: u64) -> Result<Report> {
                     evidence.push(("SC killed".into(), 1));
                     restart = Some((
                         Instant::now() + down,
-                        Box::new(|c: &mut RealCluster| c.restart_sc()),
+                        Box::new(|c: &mut RealCluster| {
+                            c.restart_sc()?;
+                            wait_sc(c)
+                        }),
                     ));
                 }
                 Fault::ScCuts => {}
@@ -232,6 +235,19 @@ fn run_inner(bin: &Path, s: &RealScenario, seed: u64) -> Result<Report> {
     cluster.wait_topic_online(TOPIC, Duration::from_secs(60))?;
     let log = read_back(&cluster)?;
     Ok(judge(&sends, &log, evidence, m.client))
+}
+
+/// Waits (at most 30 s) until a restarted SC accepts clients and sees every SPU again.
+fn wait_sc(cluster: &RealCluster) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while cluster.connect().is_err() {
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the SC did not come back in 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    cluster.wait_spus_online(3, Duration::from_secs(30))
 }
 
 /// The current leader of partition 0.

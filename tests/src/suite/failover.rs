@@ -83,6 +83,19 @@ pub async fn leader_stopped_mid_stream<R: Runtime>(rt: R) {
         .partition_leader("failover", 0)
         .expect("a new leader");
     assert_ne!(new_leader, leader);
+    // As on a real cluster, the new leader's high watermark waits for every replica: the
+    // stopped one comes back and catches up before the log is read to its end.
+    server.restart_spu(leader);
+    let end = server.with_cluster(|c, _| c.log_end_offset("failover", 0));
+    let deadline = rt.now() + STEP;
+    while server.high_watermark("failover", 0) != end {
+        assert!(
+            rt.now() < deadline,
+            "the high watermark did not reach {end:?}"
+        );
+        rt.sleep_until(rt.now() + std::time::Duration::from_millis(5))
+            .await;
+    }
     read_to_high_watermark(&rt, &server, "failover", &mut stream, &mut records).await;
     let acked = check_acks(&acks, &records);
     // Nothing lost: every value sent is in the log.
