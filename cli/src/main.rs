@@ -80,8 +80,9 @@ enum Command {
     ///
     /// Starts the mock cluster (3 SPUs) in this process, creates a replicated topic,
     /// produces records while a consumer reads them, stops the leader SPU of a partition
-    /// halfway, and ends with the line `demo: produced P consumed C lost L duplicated D`
-    /// (exit code 1 if anything was lost or duplicated).
+    /// halfway (and restarts it at three quarters), and ends with the line `demo: produced
+    /// P consumed C lost L duplicated D` (exit code 1 if anything was lost or duplicated,
+    /// or if retries stored more copies than the records they sent again).
     Demo(cmd::demo::DemoOpt),
     /// Serve the cluster over HTTP, Server-Sent Events and WebSocket, with a web console
     ///

@@ -389,8 +389,8 @@ fn read_committed_with_an_offline_replica_warns_at_once_and_fails_at_the_deliver
         elapsed >= std::time::Duration::from_secs(2) && elapsed < common::STEP,
         "{elapsed:?}"
     );
-    // A stopped follower is named as offline. (The mock, unlike a real SPU, does not hold
-    // the high watermark back for a stopped follower: the record is stored.)
+    // A stopped follower is named as offline, and holds the high watermark back as on a
+    // real SPU: the record fails at the delivery timeout, naming the replica.
     env.server.stall_replication(follower, false);
     env.server.stop_spu(follower);
     let deadline = std::time::Instant::now() + common::STEP;
@@ -403,19 +403,32 @@ fn read_committed_with_an_offline_replica_warns_at_once_and_fails_at_the_deliver
         std::thread::yield_now();
     }
     let (code, err, _) = produce_committed(&env);
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 1, "{err}");
     assert_eq!(
         err.lines().next(),
         Some(warning("offline").as_str()),
         "{err}"
     );
+    assert!(
+        err.contains(&format!(
+            "read-committed records wait for every replica: SPU {follower} offline"
+        )),
+        "{err}"
+    );
     // The library logs it too (a `tracing` warning, shown with RUST_LOG or -v).
     let out = env
-        .flv(&["produce", "t", "--isolation", "read_committed"])
+        .flv(&[
+            "produce",
+            "t",
+            "--isolation",
+            "read_committed",
+            "--delivery-timeout",
+            "2s",
+        ])
         .env("RUST_LOG", "warn")
         .write_stdin("z\n")
         .assert()
-        .success();
+        .failure();
     let log = stderr_of(&out);
     assert!(
         log.lines().any(|l| l.contains("WARN")

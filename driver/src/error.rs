@@ -286,6 +286,7 @@ fn client_code(error: &ClientError) -> String {
         ClientError::PartitionNotFound { .. } => "PARTITION_NOT_FOUND".into(),
         ClientError::BatchTooLarge { .. } => "BATCH_TOO_LARGE".into(),
         ClientError::RetriesExhausted { last, .. } => client_code(last),
+        ClientError::ReplicasBehind { cause, .. } => client_code(cause),
         ClientError::Misuse(Misuse::InvalidConfig(_)) => "INVALID_CONFIG".into(),
         ClientError::Misuse(Misuse::Closed) => "CLOSED".into(),
         _ => "CLIENT_ERROR".into(),

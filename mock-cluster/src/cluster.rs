@@ -17,8 +17,8 @@ use flv_core::time::Instant;
 use crate::config::{CONSUMER_OFFSET_TOPIC, ConnId, MockConfig, ServerId};
 use crate::faults::{Faults, error_response};
 use crate::model::{PartitionState, SpuNode, TopicState};
-use crate::spu::produce::PendingProduce;
-use crate::spu::stream::Session;
+use crate::pending::{PendingProduce, Session};
+use crate::replication::ClusterStats;
 use crate::store::{Stores, custom_of};
 
 /// Most log lines kept (older ones are dropped).
@@ -79,6 +79,7 @@ pub struct MockCluster {
     pub(crate) stores: Stores,
     pub(crate) faults: Faults,
     pub(crate) pending: Vec<PendingProduce>,
+    pub(crate) stats: ClusterStats,
     ready: VecDeque<(ConnId, Bytes)>,
     delayed: BTreeMap<(Instant, u64), (ConnId, Bytes)>,
     delay_seq: u64,
@@ -106,7 +107,9 @@ impl MockCluster {
         for (i, id) in cfg.spu_ids().into_iter().enumerate() {
             let addr = cfg.spu_addr(i);
             spu_addrs.insert(addr.clone(), id);
-            spus.insert(id, SpuNode::served(id, &addr));
+            let mut node = SpuNode::served(id, &addr);
+            node.lag = cfg.replication_lag;
+            spus.insert(id, node);
         }
         let mut cluster = Self {
             rng: Rng::new(cfg.seed),
@@ -123,6 +126,7 @@ impl MockCluster {
             stores: Stores::default(),
             faults: Faults::default(),
             pending: Vec::new(),
+            stats: ClusterStats::default(),
             ready: VecDeque::new(),
             delayed: BTreeMap::new(),
             delay_seq: 0,
@@ -217,12 +221,13 @@ impl MockCluster {
         self.forget(conn);
     }
 
-    /// Time passed: sends delayed frames and times out produce requests waiting for
-    /// replication.
+    /// Time passed: sends delayed frames, lets followers fetch, and times out produce
+    /// requests waiting for replication.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.advance(now);
-        if self.status_dirty && self.status_sync_after <= self.now {
-            self.settle();
+        let fetch_due = self.next_fetch().is_some_and(|t| t <= self.now);
+        if fetch_due || (self.status_dirty && self.status_sync_after <= self.now) {
+            self.settle_with(fetch_due && !self.status_dirty);
         }
         self.expire_pending();
         self.release_delayed();
@@ -244,7 +249,10 @@ impl MockCluster {
         let delayed = self.delayed.keys().next().map(|(due, _)| *due);
         let pending = self.pending.iter().map(|p| p.deadline).min();
         let status = self.status_dirty.then_some(self.status_sync_after);
-        [delayed, pending, status].into_iter().flatten().min()
+        [delayed, pending, status, self.next_fetch()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// The cluster's seeded random generator (for fault schedules in simulations).
@@ -259,27 +267,42 @@ impl MockCluster {
 
     // ---- fault injection -------------------------------------------------------------
 
-    /// Stops an SPU: its connections are dropped, new ones refused, and the SC elects an
-    /// in-sync follower for each partition it led (published on the watch streams).
+    /// Stops an SPU: its connections are dropped, new ones refused, and the SC elects a
+    /// follower for each partition it led as the real SC does (see
+    /// [`replication`](crate::replication)), published on the watch streams.
     pub fn stop_spu(&mut self, id: i32, now: Instant) {
         self.advance(now);
         let Some(node) = self.spus.get_mut(&id) else {
             return;
         };
+        if node.running {
+            self.stats.spu_stops += 1;
+        }
         node.running = false;
         self.note(format!("spu-{id}: stopped"));
         self.drop_server(ServerId::Spu(id));
         self.settle();
     }
 
-    /// Restarts a stopped SPU with its data; it rejoins as a follower and catches up
-    /// (partitions left without a leader get it back as leader).
+    /// Restarts a stopped SPU with its data; it rejoins as a follower and fetches from
+    /// its own log end on, never truncating (partitions left without a leader get it
+    /// back as leader).
     pub fn restart_spu(&mut self, id: i32, now: Instant) {
         self.advance(now);
         if let Some(node) = self.spus.get_mut(&id) {
+            if !node.running {
+                self.stats.spu_restarts += 1;
+            }
             node.running = true;
             self.note(format!("spu-{id}: restarted"));
         }
+        let divergent = self
+            .partitions
+            .values()
+            .filter(|p| p.leader != id && p.copies.contains_key(&id))
+            .filter(|p| p.diverges(id))
+            .count();
+        self.stats.divergent_returns += u64::try_from(divergent).unwrap_or(0);
         self.settle();
     }
 
@@ -287,6 +310,9 @@ impl MockCluster {
     /// refused; SPUs keep serving, but no leader is elected until it starts again.
     pub fn stop_sc(&mut self, now: Instant) {
         self.advance(now);
+        if self.sc_running {
+            self.stats.sc_stops += 1;
+        }
         self.sc_running = false;
         self.note("sc: stopped".into());
         self.drop_server(ServerId::Sc);
@@ -338,7 +364,7 @@ impl MockCluster {
     /// The high watermark of a partition.
     pub fn high_watermark(&self, topic: &str, partition: u32) -> Option<i64> {
         let p = self.partitions.get(&ReplicaKey::new(topic, partition))?;
-        Some(p.hw(|id| self.spu_running(id)))
+        Some(p.hw())
     }
 
     /// The log end offset of a partition.
@@ -346,7 +372,7 @@ impl MockCluster {
         Some(
             self.partitions
                 .get(&ReplicaKey::new(topic, partition))?
-                .log
+                .log()
                 .end(),
         )
     }
@@ -357,7 +383,7 @@ impl MockCluster {
         Some(
             self.partitions
                 .get(&ReplicaKey::new(topic, partition))?
-                .log
+                .log()
                 .layout(),
         )
     }
@@ -372,7 +398,7 @@ impl MockCluster {
         max_bytes: i32,
     ) -> Option<flv_core::record::RecordSet> {
         let p = self.partitions.get(&ReplicaKey::new(topic, partition))?;
-        Some(p.log.read(offset, p.log.end(), max_bytes))
+        Some(p.log().read(offset, p.log().end(), max_bytes))
     }
 
     /// The replicas of a partition, in assignment order.
@@ -440,6 +466,7 @@ impl MockCluster {
     fn handle_request(&mut self, conn: ConnId, server: ServerId, request: RequestFrame) {
         let RequestFrame { header, body } = request;
         if let Some(error) = self.faults.take(server, header.api_key) {
+            self.stats.errors_injected += 1;
             self.note(format!(
                 "{server}: injected {error:?} into {}",
                 body.api_name()
@@ -490,6 +517,9 @@ impl MockCluster {
             self.ready.push_back((conn, frame));
             return;
         }
+        if !delay.is_zero() {
+            self.stats.responses_delayed += 1;
+        }
         let due = (self.now + delay).max(last.unwrap_or(Instant::ZERO));
         self.last_due.insert(conn, due);
         self.delay_seq += 1;
@@ -531,6 +561,7 @@ impl MockCluster {
             .filter(|(_, c)| c.server == server)
             .map(|(id, _)| *id)
             .collect();
+        self.stats.connections_dropped += u64::try_from(ids.len()).unwrap_or(0);
         for id in ids {
             self.close(id);
         }
@@ -545,7 +576,7 @@ impl MockCluster {
 
     /// [`settle`](Self::settle); with `throttle`, a partition status change that only
     /// moves offsets may wait (see [`STATUS_INTERVAL`]).
-    fn settle_with(&mut self, throttle: bool) {
+    pub(crate) fn settle_with(&mut self, throttle: bool) {
         if self.sc_running {
             self.elect();
         }
@@ -553,23 +584,6 @@ impl MockCluster {
         self.sync_stores(throttle);
         self.complete_pending();
         self.push_streams();
-    }
-
-    /// Followers that are up and not stalled copy the leader's log.
-    fn replicate(&mut self) {
-        let spus = &self.spus;
-        for p in self.partitions.values_mut() {
-            if !spus.get(&p.leader).is_some_and(|s| s.running) {
-                continue;
-            }
-            let end = p.log.end();
-            let followers: Vec<i32> = p.followers().collect();
-            for f in followers {
-                if spus.get(&f).is_some_and(|s| s.running && !s.stalled) {
-                    p.follower_leo.insert(f, end);
-                }
-            }
-        }
     }
 
     /// Recomputes the SC's derived stores and sends the changes to watchers.
@@ -642,34 +656,6 @@ impl MockCluster {
                 version,
                 AnyResponse::Watch(update.clone()),
             );
-        }
-    }
-
-    /// For each partition whose leader is down: the first in-sync follower that is up
-    /// takes over (replica order); without one the partition stays `LeaderOffline`.
-    fn elect(&mut self) {
-        let mut elected = Vec::new();
-        for (key, p) in &self.partitions {
-            if self.spu_running(p.leader) {
-                continue;
-            }
-            let end = p.log.end();
-            let candidate = p.followers().find(|f| {
-                self.spu_running(*f) && p.follower_leo.get(f).copied().unwrap_or(0) == end
-            });
-            if let Some(new) = candidate {
-                elected.push((key.clone(), new));
-            }
-        }
-        for (key, new) in elected {
-            if let Some(p) = self.partitions.get_mut(&key) {
-                let old = p.leader;
-                let end = p.log.end();
-                p.follower_leo.remove(&new);
-                p.follower_leo.insert(old, end);
-                p.leader = new;
-                self.note(format!("election: {key} leader {old} -> {new}"));
-            }
         }
     }
 

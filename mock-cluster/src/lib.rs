@@ -2,7 +2,7 @@
 //! wire protocol through `flv-core`'s codec.
 //!
 //! **This is a test double, not a Fluvio implementation.** It keeps everything in
-//! memory, replicates instantly (unless told not to), and exists so that tests,
+//! memory, and exists so that tests,
 //! benchmarks and the CLI have a cluster to talk to — like librdkafka's mock cluster.
 //! It is faithful where clients can tell: the official `fluvio` 0.50 client works
 //! against it unchanged, and its frames have the types, versions and shapes of a real
@@ -16,13 +16,16 @@
 //! - [`MockClusterServer`]: a small driver that serves it over loopback TCP (std threads,
 //!   no async runtime), with real ports published in the SPU specs.
 //!
+//! Replication follows a real cluster's rules (per-replica logs, asynchronous follower
+//! fetches with a configurable lag, a high watermark that waits for every replica, the
+//! real SC's election, no truncation): see the `replication` module's docs.
+//!
 //! Faults: stop/restart SPUs (with leader election), stop/start the SC, drop
-//! connections, delay responses, inject error codes, stall replication.
+//! connections, delay responses, inject error codes, stall or slow replication.
 //!
 //! Known departures from a real 0.50.2 cluster (deliberate, see each item's docs):
-//! replication is immediate; a stopped follower leaves the in-sync set (the real SPU
-//! keeps waiting for it, so read-committed produces time out after a failover);
-//! retention by size only (a topic's `max_partition_size`, whole segments, no time-based
+//! follower fetches are immediate unless a lag is set; elections read each replica's
+//! current log end (the real SC its last report); retention by size only (a topic's `max_partition_size`, whole segments, no time-based
 //! cleanup); partition statuses that only move offsets are published at most every
 //! 20 ms; SmartModules are stored but not run (a request naming a missing one gets the real
 //! SPU's `SmartModuleNotFound`, others a chain-init error); no mirroring or periodic watch
@@ -34,6 +37,8 @@ mod cluster;
 mod config;
 mod faults;
 mod model;
+mod pending;
+mod replication;
 mod sc;
 mod server;
 mod spu;
@@ -45,6 +50,7 @@ pub use config::{
     CONSUMER_OFFSET_TOPIC, ConnId, MOCK_MAX_FRAME_SIZE, MockConfig, PLATFORM_VERSION, ServerId,
 };
 pub use flv_core as core;
+pub use replication::ClusterStats;
 pub use server::{MockClusterServer, ServerOptions};
 pub use tls::TlsOptions;
 

@@ -2,6 +2,8 @@
 //! stores are derived from it (see `MockCluster::settle`).
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+use std::time::Duration;
 
 use flv_core::sc::Metadata;
 use flv_core::sc::partition::{PartitionResolution, PartitionSpec, PartitionStatus, ReplicaStatus};
@@ -10,6 +12,8 @@ use flv_core::sc::spu::{
     SpuType,
 };
 use flv_core::sc::topic::{TopicResolution, TopicSpec, TopicStatus};
+
+use flv_core::time::Instant;
 
 use crate::config::split_addr;
 use crate::spu::log::{Log, Retention};
@@ -27,6 +31,9 @@ pub(crate) struct SpuNode {
     pub(crate) running: bool,
     /// Replication to this SPU (as a follower) is stalled.
     pub(crate) stalled: bool,
+    /// How long after the leader appends this SPU fetches the new records as a follower
+    /// (zero: at once).
+    pub(crate) lag: Duration,
 }
 
 impl SpuNode {
@@ -58,6 +65,7 @@ impl SpuNode {
             served: true,
             running: true,
             stalled: false,
+            lag: Duration::ZERO,
         }
     }
 
@@ -99,17 +107,33 @@ impl TopicState {
     }
 }
 
-/// A partition: its replicas, current leader, log and followers' progress.
+/// An empty log, for a partition whose leader has no log (never the case once built).
+static NO_LOG: LazyLock<Log> = LazyLock::new(Log::default);
+
+/// What one replica of a partition holds.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Replica {
+    /// Its own copy of the log.
+    pub(crate) log: Log,
+    /// The high watermark it knows (the leader's own, or the last one a follower
+    /// fetched).
+    pub(crate) hw: i64,
+    /// When it fetches from the leader next, as a follower (`None`: nothing to fetch).
+    pub(crate) fetch_at: Option<Instant>,
+    /// It could not append what the leader sent (its log end falls inside one of the
+    /// leader's batches after a divergence): a real follower skips such writes for good.
+    pub(crate) stuck: bool,
+}
+
+/// A partition: its replicas, current leader, and each replica's own log.
 #[derive(Debug, Clone)]
 pub(crate) struct PartitionState {
     /// Replicas in assignment order (the first is the preferred leader).
     pub(crate) replicas: Vec<i32>,
     /// Current leader.
     pub(crate) leader: i32,
-    /// The leader's log.
-    pub(crate) log: Log,
-    /// Log end offset of each follower.
-    pub(crate) follower_leo: BTreeMap<i32, i64>,
+    /// Each replica's log and offsets (the leader's log is where produce appends).
+    pub(crate) copies: BTreeMap<i32, Replica>,
     /// Spec fields inherited from the topic.
     pub(crate) spec_template: PartitionSpec,
 }
@@ -118,7 +142,25 @@ impl PartitionState {
     /// A new, empty partition on `replicas` (the first leads).
     pub(crate) fn new(replicas: Vec<i32>, topic: &TopicSpec) -> Self {
         let leader = replicas.first().copied().unwrap_or(-1);
-        let follower_leo = replicas.iter().skip(1).map(|id| (*id, 0)).collect();
+        let retention = Retention {
+            max_partition_size: topic.storage.as_ref().and_then(|s| s.max_partition_size),
+            segment_size: topic
+                .storage
+                .as_ref()
+                .and_then(|s| s.segment_size)
+                .map(u64::from),
+        };
+        let mut copies: BTreeMap<i32, Replica> = replicas
+            .iter()
+            .map(|id| {
+                let replica = Replica {
+                    log: Log::new(retention),
+                    ..Replica::default()
+                };
+                (*id, replica)
+            })
+            .collect();
+        copies.entry(leader).or_default();
         Self {
             spec_template: PartitionSpec {
                 leader,
@@ -132,16 +174,23 @@ impl PartitionState {
             },
             replicas,
             leader,
-            log: Log::new(Retention {
-                max_partition_size: topic.storage.as_ref().and_then(|s| s.max_partition_size),
-                segment_size: topic
-                    .storage
-                    .as_ref()
-                    .and_then(|s| s.segment_size)
-                    .map(u64::from),
-            }),
-            follower_leo,
+            copies,
         }
+    }
+
+    /// The leader's log (what clients read and produce append to).
+    pub(crate) fn log(&self) -> &Log {
+        self.copies.get(&self.leader).map_or(&NO_LOG, |r| &r.log)
+    }
+
+    /// The leader's log, to append to.
+    pub(crate) fn log_mut(&mut self) -> &mut Log {
+        &mut self.copies.entry(self.leader).or_default().log
+    }
+
+    /// The log end offset of replica `id` (0 when it holds nothing).
+    pub(crate) fn leo(&self, id: i32) -> i64 {
+        self.copies.get(&id).map_or(0, |r| r.log.end())
     }
 
     /// Followers in replica order.
@@ -152,13 +201,10 @@ impl PartitionState {
             .filter(|id| *id != self.leader)
     }
 
-    /// High watermark: the lowest log end among the leader and the followers that are
-    /// up (`running(id)`); a stalled follower holds it back, a stopped one does not.
-    pub(crate) fn hw(&self, running: impl Fn(i32) -> bool) -> i64 {
-        self.followers()
-            .filter(|id| running(*id))
-            .map(|id| self.follower_leo.get(&id).copied().unwrap_or(0))
-            .fold(self.log.end(), i64::min)
+    /// High watermark: the leader's. As on a real SPU it waits for **every** replica,
+    /// stopped ones included (see [`advance_hw`](Self::advance_hw)).
+    pub(crate) fn hw(&self) -> i64 {
+        self.copies.get(&self.leader).map_or(0, |r| r.hw)
     }
 
     /// Its `Partition` object.
@@ -167,18 +213,15 @@ impl PartitionState {
         name: String,
         running: impl Fn(i32) -> bool,
     ) -> Metadata<PartitionSpec> {
-        let end = self.log.end();
-        let hw = self.hw(&running);
+        let end = self.log().end();
+        let hw = self.hw();
         let online = running(self.leader);
         let replicas: Vec<ReplicaStatus> = self
             .followers()
-            .map(|id| {
-                let leo = self.follower_leo.get(&id).copied().unwrap_or(0);
-                ReplicaStatus {
-                    spu: id,
-                    hw: hw.min(leo),
-                    leo,
-                }
+            .map(|id| ReplicaStatus {
+                spu: id,
+                hw: self.copies.get(&id).map_or(0, |r| r.hw),
+                leo: self.leo(id),
             })
             .collect();
         let lsr = replicas.iter().filter(|r| r.leo == end).count();
@@ -201,7 +244,7 @@ impl PartitionState {
                 },
                 lsr: u32::try_from(lsr).unwrap_or(u32::MAX),
                 replicas,
-                size: i64::try_from(self.log.size()).unwrap_or(i64::MAX),
+                size: i64::try_from(self.log().size()).unwrap_or(i64::MAX),
                 is_being_deleted: false,
                 base_offset: 0,
             },

@@ -426,3 +426,151 @@ fn retention_moves_the_log_start_and_reads_below_it_are_out_of_range() {
     };
     assert_eq!(r.partition.log_start_offset, 6);
 }
+
+/// The error code of the only partition of a produce response.
+fn produce_error(resp: &AnyResponse) -> ErrorCode {
+    let AnyResponse::Produce(p) = resp else {
+        panic!("produce")
+    };
+    p.responses[0].partitions[0].error_code.clone()
+}
+
+/// The followers of partition 0 of `topic`, in replica order.
+fn followers_of(m: &MockCluster, topic: &str) -> Vec<i32> {
+    let leader = m.partition_leader(topic, 0).expect("leader");
+    m.partition_replicas(topic, 0)
+        .expect("replicas")
+        .into_iter()
+        .filter(|r| *r != leader)
+        .collect()
+}
+
+#[test]
+fn a_stopped_follower_holds_the_high_watermark_and_catches_up_when_back() {
+    let mut m = cluster_with("d", 3);
+    let leader = m.partition_leader("d", 0).expect("leader");
+    let dead = followers_of(&m, "d")[0];
+    m.stop_spu(dead, at(1));
+    let mut c = Client::connect(&mut m, ServerId::Spu(leader));
+    c.send(
+        &mut m,
+        produce("d", vec![batch(3, 10)], Isolation::ReadCommitted),
+        25,
+        at(10),
+    );
+    assert!(c.recv(&mut m).is_empty(), "waits for the stopped follower");
+    m.handle_timeout(at(1510));
+    let resp = c.recv(&mut m);
+    assert!(matches!(
+        produce_error(&resp[0].1),
+        ErrorCode::RequestTimedOut { .. }
+    ));
+    // The leader kept the records; the high watermark did not move.
+    assert_eq!(m.log_end_offset("d", 0), Some(3));
+    assert_eq!(m.high_watermark("d", 0), Some(0));
+    assert_eq!(m.stats().produce_timeouts, 1);
+    // Back: it fetches from its own log end, and the high watermark moves.
+    m.restart_spu(dead, at(2000));
+    assert_eq!(m.high_watermark("d", 0), Some(3));
+    let logs = m.replica_logs("d", 0).expect("logs");
+    assert!(logs.values().all(|l| l.len() == 3), "{logs:?}");
+}
+
+#[test]
+fn lagging_followers_fetch_after_their_lag_in_virtual_time() {
+    let mut m = cluster_with("l", 3);
+    let leader = m.partition_leader("l", 0).expect("leader");
+    let f = followers_of(&m, "l");
+    m.set_replication_lag(f[0], Duration::from_millis(300));
+    m.set_replication_lag(f[1], Duration::from_millis(100));
+    let mut c = Client::connect(&mut m, ServerId::Spu(leader));
+    c.send(
+        &mut m,
+        produce("l", vec![batch(2, 10)], Isolation::ReadCommitted),
+        25,
+        at(10),
+    );
+    assert!(c.recv(&mut m).is_empty());
+    assert_eq!(m.poll_timeout(), Some(at(110)));
+    m.handle_timeout(at(110));
+    assert!(c.recv(&mut m).is_empty(), "one follower still lags");
+    assert_eq!(m.poll_timeout(), Some(at(310)));
+    m.handle_timeout(at(310));
+    let resp = c.recv(&mut m);
+    assert_eq!(produce_error(&resp[0].1), ErrorCode::None);
+    assert_eq!(m.high_watermark("l", 0), Some(2));
+    assert_eq!(m.stats().produce_waits, 1);
+}
+
+#[test]
+fn elections_pick_the_least_lagging_follower_under_four_records_and_never_truncate() {
+    // One follower stalled: the other, in sync, is elected.
+    let mut m = cluster_with("e", 3);
+    let old = m.partition_leader("e", 0).expect("leader");
+    let f = followers_of(&m, "e");
+    m.stall_replication(f[0], true);
+    let mut c = Client::connect(&mut m, ServerId::Spu(old));
+    c.send(
+        &mut m,
+        produce("e", vec![batch(5, 10)], Isolation::ReadUncommitted),
+        25,
+        at(10),
+    );
+    m.stop_spu(old, at(20));
+    assert_eq!(m.partition_leader("e", 0), Some(f[1]));
+    assert_eq!(m.stats().records_left_behind, 0);
+
+    // Both followers 2 records behind: the first in replica order is elected, the old
+    // leader's 2 records are left behind, and it keeps them when it returns.
+    let mut m = cluster_with("e", 3);
+    let old = m.partition_leader("e", 0).expect("leader");
+    let f = followers_of(&m, "e");
+    let mut c = Client::connect(&mut m, ServerId::Spu(old));
+    c.send(
+        &mut m,
+        produce("e", vec![batch(3, 10)], Isolation::ReadUncommitted),
+        25,
+        at(10),
+    );
+    for x in &f {
+        m.stall_replication(*x, true);
+    }
+    c.send(
+        &mut m,
+        produce("e", vec![batch(2, 10)], Isolation::ReadUncommitted),
+        25,
+        at(20),
+    );
+    m.stop_spu(old, at(30));
+    for x in &f {
+        m.stall_replication(*x, false);
+    }
+    assert_eq!(m.partition_leader("e", 0), Some(f[0]));
+    assert_eq!(m.stats().records_left_behind, 2);
+    assert_eq!(m.log_end_offset("e", 0), Some(3));
+    m.restart_spu(old, at(40));
+    assert_eq!(m.stats().divergent_returns, 1);
+    let logs = m.replica_logs("e", 0).expect("logs");
+    assert_eq!(logs[&old].len(), 5, "the old leader keeps its own tail");
+    assert_eq!(logs[&f[0]].len(), 3);
+
+    // Both followers 4 records behind: nobody is elected until the old leader is back.
+    let mut m = cluster_with("o", 3);
+    let old = m.partition_leader("o", 0).expect("leader");
+    for x in followers_of(&m, "o") {
+        m.stall_replication(x, true);
+    }
+    let mut c = Client::connect(&mut m, ServerId::Spu(old));
+    c.send(
+        &mut m,
+        produce("o", vec![batch(4, 10)], Isolation::ReadUncommitted),
+        25,
+        at(10),
+    );
+    m.stop_spu(old, at(20));
+    assert_eq!(m.partition_leader("o", 0), None);
+    assert_eq!(m.stats().elections, 0);
+    m.restart_spu(old, at(30));
+    assert_eq!(m.partition_leader("o", 0), Some(old));
+    assert_eq!(m.log_end_offset("o", 0), Some(4));
+}

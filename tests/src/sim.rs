@@ -61,6 +61,21 @@ pub enum Mangle {
     OversizedLength,
 }
 
+/// What the simulated network's faults did so far (evidence for fault runs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NetStats {
+    /// Connections reset mid-request or mid-response.
+    pub resets: u64,
+    /// Connects lost to a half-open peer.
+    pub syns_lost: u64,
+    /// Byte chunks lost on half-open connections.
+    pub chunks_lost: u64,
+    /// Byte chunks split into short reads and writes.
+    pub chunks_split: u64,
+    /// Response frames mangled.
+    pub frames_mangled: u64,
+}
+
 /// Faults of the simulated network.
 #[derive(Debug, Default)]
 struct Net {
@@ -94,6 +109,8 @@ pub struct Sim {
     pub connects: Vec<IoCommand>,
     /// The largest client buffers seen after any step.
     pub peak: BufferStats,
+    /// What the network's faults did.
+    pub net_stats: NetStats,
     client_to_mock: BTreeMap<ConnId, MockConn>,
     mock_to_client: BTreeMap<MockConn, ConnId>,
     conn_server: BTreeMap<ConnId, ServerId>,
@@ -133,6 +150,7 @@ impl Sim {
             events: Vec::new(),
             connects: Vec::new(),
             peak: BufferStats::default(),
+            net_stats: NetStats::default(),
             client_to_mock: BTreeMap::new(),
             mock_to_client: BTreeMap::new(),
             conn_server: BTreeMap::new(),
@@ -187,12 +205,14 @@ impl Sim {
         let chunk = self.net.chunk.filter(|c| *c > 0);
         match (d, chunk) {
             (Delivery::ToCluster { conn, bytes }, Some(n)) if bytes.len() > n => {
+                self.net_stats.chunks_split += 1;
                 for piece in bytes.chunks(n) {
                     let bytes = bytes.slice_ref(piece);
                     self.push(Delivery::ToCluster { conn, bytes });
                 }
             }
             (Delivery::ToClient { conn, bytes }, Some(n)) if bytes.len() > n => {
+                self.net_stats.chunks_split += 1;
                 for piece in bytes.chunks(n) {
                     let bytes = bytes.slice_ref(piece);
                     self.push(Delivery::ToClient { conn, bytes });
@@ -255,6 +275,7 @@ impl Sim {
 
     /// Both sides of `conn` see it close (a TCP reset).
     fn reset(&mut self, conn: ConnId) {
+        self.net_stats.resets += 1;
         let now = self.now;
         if let Some(mock) = self.client_to_mock.remove(&conn) {
             self.mock_to_client.remove(&mock);
@@ -293,6 +314,7 @@ impl Sim {
         if frame.len() < 8 {
             return vec![frame];
         }
+        self.net_stats.frames_mangled += 1;
         match how {
             Mangle::Duplicate => vec![frame.clone(), frame],
             Mangle::UnknownCorrelation => {
@@ -417,6 +439,7 @@ impl Sim {
             Delivery::Accept { conn, server } => {
                 if server.is_some_and(|s| self.net.black_holed.contains(&s)) {
                     // The SYN is lost: the client's connect timeout must notice.
+                    self.net_stats.syns_lost += 1;
                     return;
                 }
                 match server.and_then(|s| self.cluster.handle_accept(s, now).map(|m| (s, m))) {
@@ -435,6 +458,7 @@ impl Sim {
             }
             Delivery::ToCluster { conn, bytes } => {
                 if self.net.dead.contains(&conn) {
+                    self.net_stats.chunks_lost += 1;
                     return;
                 }
                 let Some(mock) = self.client_to_mock.get(&conn).copied() else {
@@ -456,6 +480,7 @@ impl Sim {
                     return;
                 };
                 if self.net.dead.contains(&c) {
+                    self.net_stats.chunks_lost += 1;
                     return;
                 }
                 let Some(server) = self.server_of(c) else {

@@ -193,6 +193,35 @@ fn consumer_topic_deleted() {
 }
 
 /// Every error code variant of the codec is injected, in Produce and in StreamFetch
+#[test]
+fn replication_follower_killed_read_committed() {
+    let r = passes("replication_follower_killed_read_committed");
+    assert!(sum(&r, |r| r.metrics.produce_retries) > 0);
+}
+
+#[test]
+fn replication_leader_killed_lagging_follower() {
+    passes("replication_leader_killed_lagging_follower");
+}
+
+#[test]
+fn replication_spu_restart_divergent_log() {
+    let r = passes("replication_spu_restart_divergent_log");
+    // Read-uncommitted acknowledgements of the old leader's tail are lost by the
+    // election, and counted apart.
+    assert!(sum(&r, |r| r.lost_uncommitted as u64) > 0, "{r:?}");
+}
+
+#[test]
+fn replication_election_during_catch_up() {
+    passes("replication_election_during_catch_up");
+}
+
+#[test]
+fn replication_lagging_followers_read_committed() {
+    passes("replication_lagging_followers_read_committed");
+}
+
 /// responses: retriable ones heal, fatal ones resolve with that error, none hangs.
 #[test]
 fn every_error_code_in_produce_and_stream_fetch() {
@@ -236,8 +265,32 @@ fn healthy() -> (Run, flv_core::client::ProducerId) {
         run.send(p);
     }
     run.settle();
+    run.fired("nothing (a healthy run)", 1);
     assert!(run.check().passed(), "{}", run.check());
     (run, p)
+}
+
+#[test]
+fn checker_fails_unfired_faults_and_runs_that_acknowledge_nothing() {
+    let (mut run, _) = healthy();
+    run.fired("a fault that did not happen", 0);
+    let r = run.check();
+    assert_eq!(r.unfired, 1, "{r}");
+    assert!(!r.passed());
+    // No evidence at all is unfired too.
+    let (mut run, _) = healthy();
+    run.evidence.clear();
+    assert_eq!(run.check().unfired, 1);
+    // A run whose client gives up on everything fails.
+    let mut run = Run::new(1);
+    run.topic("t", 1, 1);
+    run.producer("t", ProducerConfig::default());
+    run.probe = false;
+    run.settle();
+    run.fired("nothing", 1);
+    let r = run.check();
+    assert_eq!(r.acked, 0);
+    assert!(!r.passed(), "{r}");
 }
 
 #[test]

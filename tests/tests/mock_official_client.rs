@@ -577,6 +577,9 @@ fn consumer_resumes_after_leader_stops_mid_stream() {
             .partition_leader("fo", 0)
             .expect("a follower was elected");
         assert_ne!(new_leader, leader);
+        // The new leader's high watermark waits for every replica, as on a real cluster:
+        // the old leader comes back (as a follower) for read-committed writes to commit.
+        server.restart_spu(leader);
         // A new producer writes to the new leader; the consumer reconnects and reads on.
         let second = records(100, "fo-b", |_| false);
         let mut cfg = TopicProducerConfigBuilder::default();

@@ -118,6 +118,16 @@ pub enum ClientError {
     /// A record did not resolve within the producer's delivery timeout.
     #[error("delivery timed out after {0:?}")]
     DeliveryTimeout(Duration),
+    /// A read-committed write failed while replicas of its partition were offline or
+    /// behind the leader (the high watermark waits for every replica).
+    #[error("{cause}; read-committed records wait for every replica: {replicas}")]
+    ReplicasBehind {
+        /// The failure.
+        cause: Box<ClientError>,
+        /// The replicas the write waited for, as the SC last described them
+        /// (`SPU 5002 offline`, ...).
+        replicas: String,
+    },
     /// Retries were exhausted.
     #[error("gave up after {attempts} attempts: {last}")]
     RetriesExhausted {
@@ -190,6 +200,7 @@ impl ClientError {
             | Self::TopicNotFound(_)
             | Self::PartitionNotFound { .. }
             | Self::DeliveryTimeout(_)
+            | Self::ReplicasBehind { .. }
             | Self::BatchTooLarge { .. }
             | Self::CorruptBatch { .. }
             | Self::RetriesExhausted { .. }

@@ -322,6 +322,9 @@ pub struct Metrics {
     pub records_produced: u64,
     /// Produce retries.
     pub produce_retries: u64,
+    /// Records sent again by produce retries (an upper bound on the copies retries can
+    /// store).
+    pub records_retried: u64,
     /// Records handed to the application by consumers.
     pub records_consumed: u64,
     /// Stream (re)starts by consumers.

@@ -15,8 +15,8 @@ impl MockCluster {
     pub(crate) fn read_limit(&self, key: &ReplicaKey, isolation: Isolation) -> Option<i64> {
         let p = self.partitions.get(key)?;
         Some(match isolation {
-            Isolation::ReadCommitted => p.hw(|id| self.spu_running(id)),
-            Isolation::ReadUncommitted => p.log.end(),
+            Isolation::ReadCommitted => p.hw(),
+            Isolation::ReadUncommitted => p.log().end(),
         })
     }
 
@@ -47,8 +47,8 @@ impl MockCluster {
                             resp.error_code = ErrorCode::NotLeaderForPartition;
                             return resp;
                         };
-                        resp.high_watermark = p.hw(|id| self.spu_running(id));
-                        if fp.fetch_offset < p.log.start() || fp.fetch_offset > p.log.end() {
+                        resp.high_watermark = p.hw();
+                        if fp.fetch_offset < p.log().start() || fp.fetch_offset > p.log().end() {
                             resp.error_code = ErrorCode::OffsetOutOfRange;
                             return resp;
                         }
@@ -57,7 +57,7 @@ impl MockCluster {
                         } else {
                             fp.max_bytes
                         };
-                        resp.records = p.log.read(fp.fetch_offset, limit, max);
+                        resp.records = p.log().read(fp.fetch_offset, limit, max);
                         resp
                     })
                     .collect(),
@@ -93,8 +93,8 @@ impl MockCluster {
                             };
                             match self.partitions.get(&key) {
                                 Some(p) if self.leads(spu, &key) => {
-                                    resp.start_offset = p.log.start();
-                                    resp.last_stable_offset = p.hw(|id| self.spu_running(id));
+                                    resp.start_offset = p.log().start();
+                                    resp.last_stable_offset = p.hw();
                                 }
                                 _ => resp.error_code = ErrorCode::NotLeaderForPartition,
                             }

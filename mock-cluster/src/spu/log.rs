@@ -152,6 +152,39 @@ impl Log {
         )
     }
 
+    /// Every record kept, as (offset, value), in log order (batches that do not decode
+    /// are skipped).
+    pub(crate) fn records(&self) -> Vec<(i64, Bytes)> {
+        let mut out = Vec::new();
+        for stored in self.segments.iter().flat_map(|s| &s.batches) {
+            let Ok(records) = stored
+                .batch
+                .records_with_limit(flv_core::record::DEFAULT_MAX_DECOMPRESSED)
+            else {
+                continue;
+            };
+            for r in records {
+                out.push((stored.batch.record_offset(&r), r.value));
+            }
+        }
+        out
+    }
+
+    /// Copies of the stored batches from the one that starts at `offset` to the end
+    /// (what a follower whose log ends at `offset` fetches); empty at the end; `None`
+    /// when no batch starts there (the offset falls inside a batch, before the log start
+    /// or past its end).
+    pub(crate) fn batches_at(&self, offset: i64) -> Option<Vec<Batch>> {
+        if offset == self.end {
+            return Some(Vec::new());
+        }
+        let mut it = self.batches_from(offset).peekable();
+        if it.peek().is_none_or(|b| b.base != offset) {
+            return None;
+        }
+        Some(it.map(|s| s.batch.clone()).collect())
+    }
+
     /// Reads from the batch containing `offset` up to `limit` (exclusive, a batch
     /// boundary: the high watermark or the log end), at most `max_bytes` bytes of
     /// batches. Like a real SPU, which sends a slice of its log file, the set is cut at

@@ -69,7 +69,7 @@ impl MockCluster {
         if let Ok(batch) = Batch::from_records([record], Compression::None, ts)
             && let Some(p) = self.partitions.get_mut(&Self::offsets_key())
         {
-            p.log.append(batch);
+            p.log_mut().append(batch);
         }
     }
 

@@ -8,24 +8,10 @@ use flv_core::spu::produce::{
     PartitionProduceResponse, ProduceRequest, ProduceResponse, TopicProduceResponse,
 };
 use flv_core::spu::{Isolation, ReplicaKey};
-use flv_core::time::Instant;
 
 use crate::cluster::MockCluster;
 use crate::config::ConnId;
-
-/// A read-committed produce request waiting for replication.
-#[derive(Debug, Clone)]
-pub(crate) struct PendingProduce {
-    pub(crate) conn: ConnId,
-    correlation_id: i32,
-    version: Version,
-    pub(crate) deadline: Instant,
-    timeout_ms: u64,
-    response: ProduceResponse,
-    /// (topic index, partition index in the response, partition, offset the high
-    /// watermark must reach).
-    waits: Vec<(usize, usize, ReplicaKey, i64)>,
-}
+use crate::pending::PendingProduce;
 
 impl MockCluster {
     pub(crate) fn handle_produce(
@@ -60,12 +46,12 @@ impl MockCluster {
                     resp.error_code = ErrorCode::Other("truncated record batch".into());
                     resp.base_offset = -1;
                 } else if let Some(p) = self.partitions.get_mut(&key) {
-                    resp.base_offset = p.log.end();
+                    resp.base_offset = p.log().end();
                     for batch in data.records.batches {
-                        p.log.append(batch);
+                        p.log_mut().append(batch);
                     }
                     if req.isolation == Isolation::ReadCommitted {
-                        waits.push((ti, pi, key, p.log.end()));
+                        waits.push((ti, pi, key, p.log().end()));
                     }
                 }
                 partitions.push(resp);
@@ -80,6 +66,7 @@ impl MockCluster {
             conn,
             correlation_id,
             version,
+            waited: false,
             deadline: self.now + req.timeout,
             timeout_ms,
             response,
@@ -92,12 +79,13 @@ impl MockCluster {
         let mut i = 0;
         while i < self.pending.len() {
             let done = self.pending[i].waits.iter().all(|(_, _, key, target)| {
-                self.partitions
-                    .get(key)
-                    .is_none_or(|p| p.hw(|id| self.spu_running(id)) >= *target)
+                self.partitions.get(key).is_none_or(|p| p.hw() >= *target)
             });
             if done {
                 let p = self.pending.remove(i);
+                if p.waited {
+                    self.stats.produce_waits += 1;
+                }
                 self.respond(
                     p.conn,
                     p.correlation_id,
@@ -107,6 +95,9 @@ impl MockCluster {
             } else {
                 i += 1;
             }
+        }
+        for p in &mut self.pending {
+            p.waited = true;
         }
     }
 
@@ -120,10 +111,10 @@ impl MockCluster {
         self.pending = kept;
         for mut p in expired {
             for (ti, pi, key, target) in &p.waits {
-                let hw = self
-                    .partitions
-                    .get(key)
-                    .map_or(i64::MAX, |part| part.hw(|id| self.spu_running(id)));
+                let hw = self.partitions.get(key).map_or(i64::MAX, |part| part.hw());
+                if hw < *target {
+                    self.stats.produce_timeouts += 1;
+                }
                 if hw < *target
                     && let Some(r) = p
                         .response

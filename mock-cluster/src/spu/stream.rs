@@ -15,26 +15,11 @@ use flv_core::spu::stream_fetch::{StreamFetchRequest, StreamFetchResponse};
 use flv_core::spu::update_offsets::{
     OffsetUpdateStatus, UpdateOffsetsRequest, UpdateOffsetsResponse,
 };
-use flv_core::spu::{FetchablePartitionResponse, Isolation, ReplicaKey};
+use flv_core::spu::{FetchablePartitionResponse, ReplicaKey};
 
 use crate::cluster::MockCluster;
 use crate::config::{ConnId, ServerId};
-
-/// An open stream fetch.
-#[derive(Debug, Clone)]
-pub(crate) struct Session {
-    correlation_id: i32,
-    version: Version,
-    pub(crate) key: ReplicaKey,
-    /// Where the next response starts.
-    offset: i64,
-    max_bytes: i32,
-    isolation: Isolation,
-    /// Consumer id for offset management.
-    pub(crate) consumer_id: Option<String>,
-    /// A response was sent and not acknowledged yet.
-    waiting_ack: bool,
-}
+use crate::pending::Session;
 
 impl MockCluster {
     pub(crate) fn handle_stream_fetch(
@@ -65,7 +50,7 @@ impl MockCluster {
             || self
                 .partitions
                 .get(&key)
-                .is_some_and(|p| req.fetch_offset < p.log.start())
+                .is_some_and(|p| req.fetch_offset < p.log().start())
         {
             Some(ErrorCode::OffsetOutOfRange)
         } else {
@@ -138,6 +123,7 @@ impl MockCluster {
     /// acknowledgement and has records to read.
     pub(crate) fn push_streams(&mut self) {
         let mut out = Vec::new();
+        let mut cut = 0;
         for (conn_id, c) in &self.conns {
             let ServerId::Spu(spu) = c.server else {
                 continue;
@@ -155,19 +141,20 @@ impl MockCluster {
                 if s.offset >= limit {
                     continue;
                 }
-                let records = p.log.read(s.offset, limit, s.max_bytes);
+                let records = p.log().read(s.offset, limit, s.max_bytes);
                 if records.batches.is_empty() && records.partial.is_none() {
                     continue;
                 }
+                cut += u64::from(records.partial.is_some());
                 let resp = StreamFetchResponse {
                     topic: s.key.topic.clone(),
                     stream_id: *stream_id,
                     partition: FetchablePartitionResponse {
                         partition_index: s.key.partition,
                         error_code: ErrorCode::None,
-                        high_watermark: p.hw(|id| self.spu_running(id)),
+                        high_watermark: p.hw(),
                         next_filter_offset: 0,
-                        log_start_offset: p.log.start(),
+                        log_start_offset: p.log().start(),
                         aborted: None,
                         records,
                     },
@@ -175,6 +162,7 @@ impl MockCluster {
                 out.push((*conn_id, *stream_id, s.correlation_id, s.version, resp));
             }
         }
+        self.stats.cut_reads += cut;
         for (conn, stream_id, cid, version, resp) in out {
             if let Some(s) = self
                 .conns

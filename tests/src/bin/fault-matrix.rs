@@ -2,21 +2,27 @@
 //! run judged by the checker.
 //!
 //! `cargo run --release -p flv-tests --bin fault-matrix -- --seeds N [--first-seed S]
-//! [--scenario SUBSTRING]... [--threads T] [--show K]`
+//! [--scenario SUBSTRING]... [--threads T] [--show K] [--fluvio-run PATH]`
 //!
-//! Prints a table scenario × (runs, acked, ambiguous, lost, duplicated, reordered,
-//! unresolved, other violations), the first `K` failing runs (scenario, seed, report),
-//! and as its last line
-//! `fault-matrix: scenarios <s> runs <r> lost <l> reordered <o> unresolved <u>`.
-//! Exits non-zero when anything was lost, reordered or unresolved, or any other promise
-//! was broken.
+//! With `--fluvio-run PATH` (a `fluvio-run` binary of Fluvio 0.50; never in CI) it runs the
+//! scenarios real processes can do against real clusters it starts on loopback, one run
+//! at a time (`flv_tests::faults::real`), with the same checker and the same last line.
+//!
+//! Prints a table scenario × (runs, acked, ambiguous, lost, lost-uncommitted,
+//! duplicated, reordered, unresolved, unfired, other violations, and the evidence of the
+//! scenario's faults summed over its runs), the first `K` failing runs (scenario, seed,
+//! report), and as its last line
+//! `fault-matrix: scenarios <s> runs <r> lost <l> reordered <o> unresolved <u> unfired <f>`
+//! (`unfired`: runs whose fault left no evidence). Exits non-zero when any of l, o, u, f
+//! is not 0, or any other promise was broken (a run that acknowledged nothing, for one).
 
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use flv_tests::faults::{Report, Scenario, run_one, scenarios};
+use flv_tests::faults::real::{real_scenarios, run_real};
+use flv_tests::faults::{Report, run_one, scenarios};
 
 #[derive(Default, Clone)]
 struct Row {
@@ -24,6 +30,9 @@ struct Row {
     acked: usize,
     ambiguous: usize,
     lost: usize,
+    lost_uncommitted: usize,
+    unfired: usize,
+    evidence: std::collections::BTreeMap<String, u64>,
     duplicated: usize,
     reordered: usize,
     unresolved: usize,
@@ -37,7 +46,11 @@ struct Args {
     filters: Vec<String>,
     threads: usize,
     show: usize,
+    fluvio_run: Option<std::path::PathBuf>,
 }
+
+/// A scenario to run: its name and a run with a seed.
+type Job<'a> = (&'static str, Box<dyn Fn(u64) -> Report + Sync + 'a>);
 
 fn parse() -> Result<Args, String> {
     let mut args = Args {
@@ -46,6 +59,7 @@ fn parse() -> Result<Args, String> {
         filters: Vec::new(),
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         show: 5,
+        fluvio_run: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -63,8 +77,9 @@ fn parse() -> Result<Args, String> {
                     .max(1)
             }
             "--show" => args.show = value("--show")?.parse().map_err(|e| format!("{e}"))?,
+            "--fluvio-run" => args.fluvio_run = Some(value("--fluvio-run")?.into()),
             "-h" | "--help" => {
-                return Err("usage: fault-matrix --seeds N [--first-seed S] [--scenario SUBSTRING]... [--threads T] [--show K]".into());
+                return Err("usage: fault-matrix --seeds N [--first-seed S] [--scenario SUBSTRING]... [--threads T] [--show K] [--fluvio-run PATH]".into());
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -80,10 +95,25 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let list: Vec<Scenario> = scenarios()
-        .into_iter()
-        .filter(|s| args.filters.is_empty() || args.filters.iter().any(|f| s.name.contains(f)))
-        .collect();
+    let keep =
+        |name: &str| args.filters.is_empty() || args.filters.iter().any(|f| name.contains(f));
+    let mut threads = args.threads;
+    let list: Vec<Job<'_>> = match &args.fluvio_run {
+        Some(bin) => {
+            // One real cluster at a time: the machine has few cores.
+            threads = 1;
+            real_scenarios()
+                .into_iter()
+                .filter(|s| keep(s.name))
+                .map(|s| -> Job<'_> { (s.name, Box::new(move |seed| run_real(bin, &s, seed))) })
+                .collect()
+        }
+        None => scenarios()
+            .into_iter()
+            .filter(|s| keep(s.name))
+            .map(|s| -> Job<'_> { (s.name, Box::new(move |seed| run_one(&s, seed))) })
+            .collect(),
+    };
     // Panics are captured in the reports; keep the output a table.
     std::panic::set_hook(Box::new(|_| {}));
     let started = Instant::now();
@@ -92,7 +122,7 @@ fn main() -> ExitCode {
     let next = AtomicUsize::new(0);
     let seeds = usize::try_from(args.seeds).unwrap_or(usize::MAX).max(1);
     std::thread::scope(|scope| {
-        for _ in 0..args.threads {
+        for _ in 0..threads {
             scope.spawn(|| {
                 loop {
                     let job = next.fetch_add(1, Ordering::Relaxed);
@@ -101,7 +131,7 @@ fn main() -> ExitCode {
                     }
                     let (si, k) = (job % list.len(), job / list.len());
                     let seed = args.first + (k % seeds) as u64;
-                    let r = run_one(&list[si], seed);
+                    let r = (list[si].1)(seed);
                     let Ok(mut row) = rows[si].lock() else {
                         return;
                     };
@@ -109,12 +139,18 @@ fn main() -> ExitCode {
                     row.acked += r.acked;
                     row.ambiguous += r.ambiguous;
                     row.lost += r.lost;
+                    row.lost_uncommitted += r.lost_uncommitted;
+                    row.unfired += r.unfired;
+                    for (what, n) in &r.evidence {
+                        *row.evidence.entry(what.clone()).or_default() += n;
+                    }
                     row.duplicated += r.duplicated;
                     row.reordered += r.reordered;
                     row.unresolved += r.unresolved;
                     if !r.passed() {
-                        row.other +=
-                            usize::from(r.lost == 0 && r.reordered == 0 && r.unresolved == 0);
+                        row.other += usize::from(
+                            r.lost == 0 && r.reordered == 0 && r.unresolved == 0 && r.unfired == 0,
+                        );
                         row.failed.push((seed, r));
                     }
                 }
@@ -126,39 +162,51 @@ fn main() -> ExitCode {
         .map(|m| m.into_inner().unwrap_or_default())
         .collect();
     println!(
-        "{:<38} {:>7} {:>9} {:>9} {:>6} {:>10} {:>9} {:>10} {:>7}",
+        "{:<44} {:>6} {:>8} {:>9} {:>5} {:>7} {:>10} {:>9} {:>10} {:>7} {:>6}  evidence",
         "scenario",
         "runs",
         "acked",
         "ambiguous",
         "lost",
+        "lost-uc",
         "duplicated",
         "reordered",
         "unresolved",
+        "unfired",
         "other"
     );
     let mut sum = Row::default();
-    for (s, r) in list.iter().zip(&rows) {
+    for ((name, _), r) in list.iter().zip(&rows) {
+        let evidence: Vec<String> = r
+            .evidence
+            .iter()
+            .map(|(what, n)| format!("{what}: {n}"))
+            .collect();
         println!(
-            "{:<38} {:>7} {:>9} {:>9} {:>6} {:>10} {:>9} {:>10} {:>7}",
-            s.name,
+            "{:<44} {:>6} {:>8} {:>9} {:>5} {:>7} {:>10} {:>9} {:>10} {:>7} {:>6}  {}",
+            name,
             r.runs,
             r.acked,
             r.ambiguous,
             r.lost,
+            r.lost_uncommitted,
             r.duplicated,
             r.reordered,
             r.unresolved,
-            r.other
+            r.unfired,
+            r.other,
+            evidence.join("; ")
         );
         sum.runs += r.runs;
         sum.lost += r.lost;
         sum.reordered += r.reordered;
         sum.unresolved += r.unresolved;
+        sum.unfired += r.unfired;
+        sum.lost_uncommitted += r.lost_uncommitted;
         sum.other += r.other;
     }
     let mut shown = 0;
-    for (s, r) in list.iter().zip(&rows) {
+    for ((name, _), r) in list.iter().zip(&rows) {
         let mut failed = r.failed.clone();
         failed.sort_by_key(|f| f.0);
         for (seed, report) in failed {
@@ -166,24 +214,26 @@ fn main() -> ExitCode {
                 break;
             }
             shown += 1;
-            println!("FAILED {} seed {seed}: {report}", s.name);
+            println!("FAILED {name} seed {seed}: {report}");
         }
     }
     println!(
-        "elapsed {:.1}s, {} threads, other violations {}",
+        "elapsed {:.1}s, {} threads, lost-uncommitted {} (allowed), other violations {}",
         started.elapsed().as_secs_f64(),
-        args.threads,
+        threads,
+        sum.lost_uncommitted,
         sum.other
     );
     println!(
-        "fault-matrix: scenarios {} runs {} lost {} reordered {} unresolved {}",
+        "fault-matrix: scenarios {} runs {} lost {} reordered {} unresolved {} unfired {}",
         list.len(),
         sum.runs,
         sum.lost,
         sum.reordered,
-        sum.unresolved
+        sum.unresolved,
+        sum.unfired
     );
-    if sum.lost + sum.reordered + sum.unresolved + sum.other > 0 {
+    if sum.lost + sum.reordered + sum.unresolved + sum.unfired + sum.other > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -5,9 +5,19 @@
 //! consumer handed over. The ground truth is the cluster's log, read directly from the
 //! mock (not through the client under test). Judged:
 //!
+//! The ground truth is what the surviving replicas hold: the log of the partition's
+//! leader once the run settled (each replica of the mock has its own log).
+//!
 //! - **lost**: an acknowledged record that is not in the log at its acknowledged offset;
 //!   a consumer that skipped an offset, handed over a wrong value, started later than
 //!   expected or stopped short of the log end.
+//! - **lost-uncommitted**: the same for a read-uncommitted acknowledgement after an
+//!   election left records of the old leader behind, and a read-uncommitted consumer's
+//!   record at an offset the new leader holds another record at: the server's contract
+//!   allows it (counted apart, not a failure). A lost read-committed acknowledgement is
+//!   always a failure.
+//! - **unfired**: the run's fault left no evidence ([`Run::fired`]); a run that
+//!   acknowledged no record fails too.
 //! - **duplicated**: extra copies of a record in the log (counted); each must belong to a
 //!   send reported *ambiguous* — `OutcomeUnknown`, or `Delivered` with
 //!   `possible_duplicate` — otherwise it is a violation. A consumer handing over an offset
@@ -64,6 +74,12 @@ pub struct Report {
     pub ambiguous: usize,
     /// Lost acknowledged records (and consumer gaps).
     pub lost: usize,
+    /// Read-uncommitted acknowledgements (and reads) lost by an election (allowed).
+    pub lost_uncommitted: usize,
+    /// Evidence that the run's faults fired: (what, count).
+    pub evidence: Vec<(String, u64)>,
+    /// 1 when some fault of the run left no evidence.
+    pub unfired: usize,
     /// Extra copies in the log.
     pub duplicated: usize,
     /// Reordered acknowledged records.
@@ -79,7 +95,12 @@ pub struct Report {
 impl Report {
     /// True when the run kept every promise.
     pub fn passed(&self) -> bool {
-        self.lost == 0 && self.reordered == 0 && self.unresolved == 0 && self.violations.is_empty()
+        self.lost == 0
+            && self.reordered == 0
+            && self.unresolved == 0
+            && self.unfired == 0
+            && self.acked > 0
+            && self.violations.is_empty()
     }
 
     /// A failed report for a run that panicked.
@@ -96,9 +117,19 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "acked {} ambiguous {} lost {} duplicated {} reordered {} unresolved {}",
-            self.acked, self.ambiguous, self.lost, self.duplicated, self.reordered, self.unresolved
+            "acked {} ambiguous {} lost {} lost-uncommitted {} duplicated {} reordered {} unresolved {} unfired {}",
+            self.acked,
+            self.ambiguous,
+            self.lost,
+            self.lost_uncommitted,
+            self.duplicated,
+            self.reordered,
+            self.unresolved,
+            self.unfired
         )?;
+        for (what, n) in &self.evidence {
+            write!(f, "\n  evidence: {what} {n}")?;
+        }
         for v in self.violations.iter().take(10) {
             write!(f, "\n  violation: {v}")?;
         }
@@ -239,6 +270,20 @@ pub fn check(run: &Run) -> Report {
         ..Report::default()
     };
     r.violations.extend(run.notes.iter().cloned());
+    r.evidence = run.evidence.clone();
+    if run.evidence.is_empty() {
+        r.unfired = 1;
+        r.violations
+            .push("the scenario reported no evidence".into());
+    }
+    for (what, n) in &run.evidence {
+        if *n == 0 {
+            r.unfired = 1;
+            r.violations.push(format!("fault did not fire: {what}"));
+        }
+    }
+    // Elections that left records behind may lose read-uncommitted acknowledgements.
+    let unclean = sim.cluster.stats().records_left_behind > 0;
     let (outcomes, doubles) = resolutions_and_doubles(&sim.events);
     for d in doubles {
         r.violations.push(format!("{d} resolved twice"));
@@ -317,6 +362,13 @@ pub fn check(run: &Run) -> Report {
                     .get(&(info.topic.clone(), *partition))
                     .and_then(|l| l.iter().find(|(o, _)| o == offset))
                     .map(|(_, v)| v);
+                if stored != Some(&s.value)
+                    && unclean
+                    && info.config.isolation == Isolation::ReadUncommitted
+                {
+                    r.lost_uncommitted += 1;
+                    continue;
+                }
                 if stored != Some(&s.value) {
                     r.lost += 1;
                     r.violations.push(format!(
@@ -363,14 +415,18 @@ pub fn check(run: &Run) -> Report {
 
     // Consumers.
     for t in &run.consumers {
-        check_consumer(sim, t, &run.deleted_topics, &mut r);
+        check_consumer(sim, t, &run.deleted_topics, unclean, &mut r);
+    }
+    if r.acked == 0 {
+        r.violations.push("no record was acknowledged".into());
     }
 
     check_memory(run, &mut r);
     r
 }
 
-fn check_consumer(sim: &Sim, t: &Track, deleted: &[String], r: &mut Report) {
+fn check_consumer(sim: &Sim, t: &Track, deleted: &[String], unclean: bool, r: &mut Report) {
+    let allowed = unclean && t.config.isolation == Isolation::ReadUncommitted;
     let topic = &t.config.topic;
     let gone = deleted.contains(topic);
     let mut by_part: BTreeMap<u32, Vec<(i64, &Bytes)>> = BTreeMap::new();
@@ -404,7 +460,9 @@ fn check_consumer(sim: &Sim, t: &Track, deleted: &[String], r: &mut Report) {
             }
             if let Some(l) = &log {
                 let stored = l.iter().find(|(x, _)| x == o).map(|(_, v)| v);
-                if stored != Some(*v) {
+                if stored != Some(*v) && allowed {
+                    r.lost_uncommitted += 1;
+                } else if stored != Some(*v) {
                     r.lost += 1;
                     r.violations
                         .push(format!("{}: {p}@{o} differs from the log", t.id));

@@ -11,10 +11,12 @@
 //! delays, injected error codes, stalled replication) in the mock cluster.
 
 pub mod checker;
+pub mod real;
 mod run;
 mod scenarios_cluster;
 mod scenarios_consumer;
 mod scenarios_net;
+mod scenarios_replication;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
@@ -45,7 +47,8 @@ pub fn scenarios() -> Vec<Scenario> {
     use scenarios_cluster as c;
     use scenarios_consumer as k;
     use scenarios_net as n;
-    let list: [(&'static str, RunFn); 25] = [
+    use scenarios_replication as r;
+    let list: [(&'static str, RunFn); 30] = [
         ("conn_reset_mid_request", n::reset_mid_request),
         ("conn_reset_mid_response", n::reset_mid_response),
         ("conn_half_open", n::half_open),
@@ -77,6 +80,26 @@ pub fn scenarios() -> Vec<Scenario> {
         ),
         ("consumer_offset_commit_restart", k::offset_commit_restart),
         ("consumer_topic_deleted", k::topic_deleted),
+        (
+            "replication_follower_killed_read_committed",
+            r::follower_killed_read_committed,
+        ),
+        (
+            "replication_leader_killed_lagging_follower",
+            r::leader_killed_lagging_follower,
+        ),
+        (
+            "replication_spu_restart_divergent_log",
+            r::restart_divergent_log,
+        ),
+        (
+            "replication_election_during_catch_up",
+            r::election_during_catch_up,
+        ),
+        (
+            "replication_lagging_followers_read_committed",
+            r::lagging_followers_read_committed,
+        ),
     ];
     list.into_iter()
         .map(|(name, run)| Scenario { name, run })
@@ -140,6 +163,18 @@ pub(crate) fn basic(
         run.consumers[c].start.insert(part, 0);
     }
     (run, p, c)
+}
+
+/// Keeps sending (at most `n` records, 5 ms apart) until `fired` holds: a fault armed to
+/// hit the next frames of a server waits for traffic to that server.
+pub(crate) fn send_until(run: &mut Run, p: ProducerId, n: usize, fired: impl Fn(&Run) -> bool) {
+    for _ in 0..n {
+        if fired(run) {
+            return;
+        }
+        run.send(p);
+        run.step_for(std::time::Duration::from_millis(5));
+    }
 }
 
 /// The leader of a partition in the mock.

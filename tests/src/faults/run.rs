@@ -100,6 +100,10 @@ pub struct Run {
     /// [`settle`](Self::settle) checks that the producers healed (off once the client
     /// that owns them was replaced).
     pub probe: bool,
+    /// Evidence that the run's faults fired: (what, how many times). A zero fails the run.
+    pub evidence: Vec<(String, u64)>,
+    /// `send` found the producer's queue full.
+    pub queue_full: u64,
     next_value: u64,
 }
 
@@ -162,6 +166,8 @@ impl Run {
             lazy: false,
             notes: Vec::new(),
             probe: true,
+            evidence: Vec::new(),
+            queue_full: 0,
             next_value: 0,
         }
     }
@@ -239,6 +245,7 @@ impl Run {
                     return Some(id);
                 }
                 Err(SendError::QueueFull { .. }) => {
+                    self.queue_full += 1;
                     let from = self.sim.events.len();
                     let ready = self.run_until(budget, |s| {
                         s.events[from..].iter().any(|(_, e)| {
@@ -350,6 +357,22 @@ impl Run {
                 return;
             }
         }
+    }
+
+    /// Records evidence that a fault fired `count` times (zero: it did not, and the run
+    /// fails as `unfired`).
+    pub fn fired(&mut self, what: &str, count: u64) {
+        self.evidence.push((what.to_string(), count));
+    }
+
+    /// What the mock cluster did so far.
+    pub fn cluster_stats(&self) -> flv_mock_cluster::ClusterStats {
+        self.sim.cluster.stats()
+    }
+
+    /// What the simulated network did so far.
+    pub fn net_stats(&self) -> crate::sim::NetStats {
+        self.sim.net_stats
     }
 
     /// Judges the run.

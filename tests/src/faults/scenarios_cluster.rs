@@ -50,14 +50,19 @@ pub(super) fn leader_killed(seed: u64) -> Report {
         }
     });
     run.settle();
+    let s = run.cluster_stats();
+    run.fired("leaders stopped", s.spu_stops);
+    run.fired("elections", s.elections);
     run.check()
 }
 
-/// A follower of a read-committed producer's partition is killed, and restarted later.
+/// A follower of a read-committed producer's partition is killed for a seeded 1 to 6 s,
+/// then restarted: the high watermark waits for it (as on a real SPU), so produce
+/// requests stall and time out meanwhile, and everything heals once it is back.
 pub(super) fn follower_killed(seed: u64) -> Report {
     let (mut run, p, _) = basic(seed, 1, 3, read_committed());
     let at = run.pick(3, 30) as usize;
-    let back = at + run.pick(1, 20) as usize;
+    let down = run.pick_ms(1000, 6000);
     let replicas = run
         .sim
         .cluster
@@ -65,15 +70,29 @@ pub(super) fn follower_killed(seed: u64) -> Report {
         .unwrap_or_default();
     let lead = leader(&run, "t", 0);
     let follower = replicas.into_iter().find(|r| *r != lead).unwrap_or(lead);
-    produce(&mut run, p, 50, 5, |run, i| {
+    let mut back_at = None;
+    produce(&mut run, p, 50, 40, |run, i| {
         if i == at {
             run.sim.cluster.stop_spu(follower, run.sim.now);
+            back_at = Some(run.sim.now + down);
         }
-        if i == back {
+        if back_at.is_some_and(|t| run.sim.now >= t) {
             run.sim.cluster.restart_spu(follower, run.sim.now);
+            back_at = None;
         }
     });
+    if let Some(t) = back_at {
+        let left = t.saturating_since(run.sim.now);
+        run.step_for(left);
+        run.sim.cluster.restart_spu(follower, run.sim.now);
+    }
     run.settle();
+    let s = run.cluster_stats();
+    run.fired("follower stopped", s.spu_stops);
+    run.fired(
+        "produce requests timed out waiting for it",
+        s.produce_timeouts,
+    );
     run.check()
 }
 
@@ -101,6 +120,9 @@ pub(super) fn restart_same_address(seed: u64) -> Report {
         run.sim.cluster.restart_spu(spu, run.sim.now);
     }
     run.settle();
+    let s = run.cluster_stats();
+    run.fired("SPU stopped", s.spu_stops);
+    run.fired("SPU restarted", s.spu_restarts);
     run.check()
 }
 
@@ -113,21 +135,30 @@ pub(super) fn leader_change_in_flight(seed: u64) -> Report {
     let kill = at + run.pick(1, 6) as usize;
     let delay = run.pick_ms(5, 200);
     let restart = run.rng.chance(0.5);
+    let mut killed = None;
     produce(&mut run, p, 50, 2, |run, i| {
         if i == at {
             run.sim.cluster.delay_responses(ServerId::Spu(spu), delay);
         }
-        if i == kill {
+        // Killed once a delayed answer is on its way (or later).
+        if i >= kill && killed.is_none() && run.cluster_stats().responses_delayed > 0 {
             run.sim.cluster.stop_spu(spu, run.sim.now);
             run.sim
                 .cluster
                 .delay_responses(ServerId::Spu(spu), Duration::ZERO);
+            killed = Some(i);
         }
-        if i == kill + 10 && restart {
+        if killed.is_some_and(|k| i == k + 10) && restart {
             run.sim.cluster.restart_spu(spu, run.sim.now);
         }
     });
+    run.sim
+        .cluster
+        .delay_responses(ServerId::Spu(spu), Duration::ZERO);
     run.settle();
+    let s = run.cluster_stats();
+    run.fired("responses delayed", s.responses_delayed);
+    run.fired("leader stopped", s.spu_stops);
     run.check()
 }
 
@@ -162,6 +193,8 @@ pub(super) fn sc_down(seed: u64) -> Report {
     }
     run.sim.cluster.start_sc(run.sim.now);
     run.settle();
+    let s = run.cluster_stats();
+    run.fired("SC stopped", s.sc_stops);
     run.check()
 }
 
@@ -185,6 +218,10 @@ pub(super) fn stale_metadata(seed: u64) -> Report {
         }
     });
     run.settle();
+    let s = run.cluster_stats();
+    run.fired("SC stopped", s.sc_stops);
+    run.fired("leader stopped", s.spu_stops);
+    run.fired("elections once the SC was back", s.elections);
     run.check()
 }
 
@@ -205,6 +242,8 @@ pub(super) fn slow_spu(seed: u64) -> Report {
     });
     run.sim.cluster.delay_responses(spu, Duration::ZERO);
     run.settle();
+    let s = run.cluster_stats();
+    run.fired("responses delayed", s.responses_delayed);
     run.check()
 }
 
@@ -238,11 +277,13 @@ pub(super) fn late_ack(seed: u64) -> Report {
     }
     run.sim.cluster.delay_responses(spu, Duration::ZERO);
     run.settle();
+    let s = run.cluster_stats();
+    run.fired("responses delayed", s.responses_delayed);
     run.check()
 }
 
 /// Read-committed producer and consumer while a follower stalls (the high watermark stops)
-/// or is stopped, for a seeded time.
+/// or is stopped, for a seeded 0.3 to 5 s.
 pub(super) fn read_committed_follower_down(seed: u64) -> Report {
     let mut run = Run::new(seed);
     run.topic("t", 1, 2);
@@ -260,8 +301,9 @@ pub(super) fn read_committed_follower_down(seed: u64) -> Report {
         .unwrap_or_default();
     let follower = replicas.into_iter().find(|r| *r != lead).unwrap_or(lead);
     let at = run.pick(3, 20) as usize;
-    let until = at + run.pick(1, 20) as usize;
+    let down = run.pick_ms(300, 5000);
     let stop = run.rng.chance(0.3);
+    let mut until = None;
     produce(&mut run, p, 40, 200, |run, i| {
         if i == at {
             if stop {
@@ -269,15 +311,31 @@ pub(super) fn read_committed_follower_down(seed: u64) -> Report {
             } else {
                 run.sim.cluster.stall_replication(follower, true);
             }
+            until = Some(run.sim.now + down);
         }
-        if i == until {
+        if until.is_some_and(|t| run.sim.now >= t) {
             run.sim.cluster.stall_replication(follower, false);
             run.sim.cluster.restart_spu(follower, run.sim.now);
+            until = None;
         }
     });
+    if let Some(t) = until {
+        let left = t.saturating_since(run.sim.now);
+        run.step_for(left);
+    }
     run.sim.cluster.stall_replication(follower, false);
     run.sim.cluster.restart_spu(follower, run.sim.now);
     run.settle();
+    let s = run.cluster_stats();
+    if stop {
+        // The client may hold its requests while the SC reports the replica offline.
+        run.fired("follower stopped", s.spu_stops);
+    } else {
+        run.fired(
+            "read-committed produce requests held by the high watermark",
+            s.produce_waits + s.produce_timeouts,
+        );
+    }
     run.check()
 }
 
@@ -310,6 +368,8 @@ pub fn errors_produce_with(seed: u64, code: ErrorCode) -> Report {
         }
     });
     run.settle();
+    let n = run.cluster_stats().errors_injected;
+    run.fired("produce errors injected", n);
     let mut report = run.check();
     let rejected = run.sim.events.iter().any(|(_, e)| {
         matches!(e, Event::SendFailed { error: ProduceError::Rejected(c), .. } if *c == code)
@@ -360,6 +420,8 @@ pub fn errors_stream_fetch_with(seed: u64, code: ErrorCode) -> Report {
     run.consumers[c].expect_end = fatal;
     produce(&mut run, p, 20, 3, |_, _| {});
     run.settle();
+    let n = run.cluster_stats().errors_injected;
+    run.fired("stream fetch errors injected", n);
     let mut report = run.check();
     let typed = run.consumers[c].others.iter().any(
         |e| matches!(e, ConsumerEvent::Error { error: ClientError::Server(c), .. } if *c == code),
@@ -399,5 +461,8 @@ pub(super) fn queue_full(seed: u64) -> Report {
     });
     run.sim.cluster.delay_responses(spu, Duration::ZERO);
     run.settle();
+    let (q, s) = (run.queue_full, run.cluster_stats());
+    run.fired("sends that found the queue full", q);
+    run.fired("connections dropped", s.connections_dropped);
     run.check()
 }

@@ -62,6 +62,8 @@ pub(super) fn catch_up_max_bytes(seed: u64) -> Report {
         run.poll_now();
     }
     run.settle();
+    let n = run.cluster_stats().cut_reads;
+    run.fired("stream responses cut at max_bytes", n);
     run.check()
 }
 
@@ -96,7 +98,10 @@ pub(super) fn stream_killed_mid_batch(seed: u64) -> Report {
             run.poll_now();
         }
     }
+    super::send_until(&mut run, p, 500, |r| r.net_stats().resets > 0);
     run.settle();
+    let n = run.net_stats().resets;
+    run.fired("stream connections reset", n);
     run.check()
 }
 
@@ -118,9 +123,11 @@ pub(super) fn offset_commit_restart(seed: u64) -> Report {
     run.consumers[c].start.insert(0, 0);
     let want = run.pick(1, 99) as usize;
     let mut waited = Duration::ZERO;
+    // Small steps: the first consumer stops near `want`, leaving records to resume with.
+    let step = Duration::from_micros(50);
     while run.consumers[c].records.len() < want && waited < Duration::from_secs(30) {
-        run.step_for(Duration::from_millis(1));
-        waited += Duration::from_millis(1);
+        run.step_for(step);
+        waited += step;
     }
     let id = run.consumers[c].id;
     let last = run.consumers[c].records.last().map_or(-1, |r| r.1);
@@ -141,6 +148,17 @@ pub(super) fn offset_commit_restart(seed: u64) -> Report {
         Some(Event::OffsetsFlushed { result: Ok(()), .. }) => {}
         other => run.notes.push(format!("offset flush: {other:?}")),
     }
+    // More records, acknowledged before the restart: the new consumer has something to
+    // resume with even when the first one had read everything.
+    for _ in 0..run.pick(1, 10) {
+        run.send(p);
+    }
+    for _ in 0..300 {
+        if run.all_resolved() {
+            break;
+        }
+        run.step_for(Duration::from_millis(100));
+    }
     // The client restarts (a new process): the consumer resumes after `last`.
     run.consumers[c].retired = true;
     run.probe = false;
@@ -150,6 +168,9 @@ pub(super) fn offset_commit_restart(seed: u64) -> Report {
     let c2 = run.consumer(group);
     run.consumers[c2].start.insert(0, last + 1);
     run.settle();
+    run.fired("client restarts", 1);
+    let resumed = run.consumers[c2].records.first().map_or(0, |_| 1);
+    run.fired("records read after the restart", resumed);
     let mut report = run.check();
     let stored = run.sim.cluster.consumer_offset("group-1", "t", 0);
     if stored != Some(last) {
@@ -170,7 +191,7 @@ pub(super) fn topic_deleted(seed: u64) -> Report {
     let c = run.consumer(ConsumerConfig::new("t", Offset::beginning()));
     run.consumers[c].expect_end = true;
     run.consumers[c].errors_allowed = true;
-    let at = run.pick(0, 20) as usize;
+    let at = run.pick(3, 20) as usize;
     for i in 0..30 {
         if i == at {
             run.sim.client.admin(
@@ -198,5 +219,7 @@ pub(super) fn topic_deleted(seed: u64) -> Report {
         run.step_for(gap);
     }
     run.settle();
+    let d = run.deleted_topics.len() as u64;
+    run.fired("topics deleted", d);
     run.check()
 }

@@ -51,7 +51,10 @@ fn reset_mid_stream(seed: u64, max_bytes: u64, cut: fn(&mut Run, ServerId, usize
         let k = run.pick(1, max_bytes) as usize;
         cut(run, ServerId::Spu(spu), k);
     });
+    super::send_until(&mut run, p, 500, |r| r.net_stats().resets > 0);
     run.settle();
+    let n = run.net_stats().resets;
+    run.fired("connections reset mid-stream", n);
     run.check()
 }
 
@@ -81,6 +84,11 @@ pub(super) fn half_open(seed: u64) -> Report {
     }
     run.sim.heal(spu);
     run.settle();
+    let n = run.net_stats();
+    run.fired(
+        "bytes or connects lost to a half-open peer",
+        n.chunks_lost + n.syns_lost,
+    );
     run.check()
 }
 
@@ -99,6 +107,13 @@ pub(super) fn half_open_sc(seed: u64) -> Report {
     run.sim.cluster.stop_spu(spu, run.sim.now);
     produce(&mut run, p, 20, 40, &[], |_| {});
     run.settle();
+    let n = run.net_stats();
+    run.fired(
+        "bytes or connects lost to a half-open SC",
+        n.chunks_lost + n.syns_lost,
+    );
+    let e = run.cluster_stats().elections;
+    run.fired("elections after the SC healed", e);
     run.check()
 }
 
@@ -109,6 +124,8 @@ pub(super) fn short_writes(seed: u64) -> Report {
     run.sim.chunking(Some(n));
     produce(&mut run, p, 20, 2, &[], |_| {});
     run.settle();
+    let n = run.net_stats().chunks_split;
+    run.fired("chunks split into short reads and writes", n);
     run.check()
 }
 
@@ -125,7 +142,10 @@ fn hostile(seed: u64, how: Mangle) -> Report {
         let skip = run.pick(0, 6) as usize;
         run.sim.mangle_response(server, skip, how);
     });
+    super::send_until(&mut run, p, 500, |r| r.net_stats().frames_mangled > 0);
     run.settle();
+    let n = run.net_stats().frames_mangled;
+    run.fired("response frames mangled", n);
     run.check()
 }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use flv_driver::{ConsumerConfig, Offset, ProducerConfig, RecordKey, Runtime};
 
 use super::{
-    STEP, acks, check_acks, cluster, connect, consume, consumer, create_topic, index_of, producer,
+    STEP, check_acks, cluster, connect, consume, consumer, create_topic, index_of, producer,
     read_to_high_watermark, value, with_timeout,
 };
 
@@ -26,24 +26,40 @@ pub async fn leader_stopped_mid_stream<R: Runtime>(rt: R) {
     let p = producer(&rt, &fluvio, "failover", ProducerConfig::default()).await;
     let failed_over = Arc::new(AtomicBool::new(false));
     let sent = Arc::new(AtomicUsize::new(0));
+    // Records acknowledged so far, in send order (one partition: acknowledgements come in
+    // order), counted by a task that waits for each send's outcome as it is made.
+    let acked_so_far = Arc::new(AtomicUsize::new(0));
+    let (out_tx, out_rx) = async_channel::unbounded();
     let (done_tx, done_rx) = async_channel::bounded(1);
     {
         let (failed_over, sent, rt2) = (failed_over.clone(), sent.clone(), rt.clone());
         rt.spawn(async move {
-            let mut outs = Vec::new();
+            let mut n = 0;
             let mut after = 0;
-            while after < AFTER && outs.len() < 100_000 {
+            while after < AFTER && n < 100_000 {
                 if failed_over.load(Ordering::Acquire) {
                     after += 1;
                 }
-                let i = outs.len();
-                let out = with_timeout(&rt2, STEP, "send", p.send(RecordKey::NULL, value(i)))
+                let out = with_timeout(&rt2, STEP, "send", p.send(RecordKey::NULL, value(n)))
                     .await
                     .expect("send");
-                outs.push(out);
-                sent.store(outs.len(), Ordering::Release);
+                n += 1;
+                sent.store(n, Ordering::Release);
+                if out_tx.send(out).await.is_err() {
+                    return;
+                }
             }
-            let _ = done_tx.send(acks(outs).await).await;
+        });
+    }
+    {
+        let acked_so_far = acked_so_far.clone();
+        rt.spawn(async move {
+            let mut acks = Vec::new();
+            while let Ok(out) = out_rx.recv().await {
+                acks.push(out.wait().await.map_err(|e| e.to_string()));
+                acked_so_far.store(acks.len(), Ordering::Release);
+            }
+            let _ = done_tx.send(acks).await;
         });
     }
     let mut stream = consumer(
@@ -54,7 +70,11 @@ pub async fn leader_stopped_mid_stream<R: Runtime>(rt: R) {
     .await;
     let mut records = consume(&rt, &mut stream, 1_000).await;
     assert!(sent.load(Ordering::Acquire) >= 1_000);
+    // The records in flight when the leader stops were sent before `sent_after` is read
+    // and not acknowledged before `acked_before` was read.
+    let acked_before = acked_so_far.load(Ordering::Acquire);
     server.stop_spu(leader);
+    let sent_after = sent.load(Ordering::Acquire);
     failed_over.store(true, Ordering::Release);
     let acks = with_timeout(&rt, STEP * 2, "producer", done_rx.recv())
         .await
@@ -63,6 +83,19 @@ pub async fn leader_stopped_mid_stream<R: Runtime>(rt: R) {
         .partition_leader("failover", 0)
         .expect("a new leader");
     assert_ne!(new_leader, leader);
+    // As on a real cluster, the new leader's high watermark waits for every replica: the
+    // stopped one comes back and catches up before the log is read to its end.
+    server.restart_spu(leader);
+    let end = server.with_cluster(|c, _| c.log_end_offset("failover", 0));
+    let deadline = rt.now() + STEP;
+    while server.high_watermark("failover", 0) != end {
+        assert!(
+            rt.now() < deadline,
+            "the high watermark did not reach {end:?}"
+        );
+        rt.sleep_until(rt.now() + std::time::Duration::from_millis(5))
+            .await;
+    }
     read_to_high_watermark(&rt, &server, "failover", &mut stream, &mut records).await;
     let acked = check_acks(&acks, &records);
     // Nothing lost: every value sent is in the log.
@@ -72,15 +105,24 @@ pub async fn leader_stopped_mid_stream<R: Runtime>(rt: R) {
     // an attempt whose answer was lost when the leader stopped (written, never answered:
     // without idempotent producers, which Fluvio 0.50 lacks, no client can tell), never at
     // an acknowledged offset, and only for the few requests in flight at that moment.
-    let copies = records
+    let copies: Vec<usize> = records
         .iter()
         .filter(|r| !acked.contains(&r.offset))
-        .count();
-    // At most what the requests in flight can carry: `max_in_flight` requests of at most
-    // `max_request_size` bytes, each record taking at least its value plus 8 bytes.
-    let cfg = ProducerConfig::default();
-    let in_flight_limit = cfg.max_in_flight * cfg.max_request_size / (value(0).len() + 8);
-    assert!(copies <= in_flight_limit, "{copies} unacknowledged copies");
+        .map(|r| index_of(&r.value))
+        .collect();
+    // Each copy is of a record in flight when the leader stopped, and there are at most
+    // as many as such records.
+    let in_flight = acked_before..sent_after;
+    assert!(
+        copies.iter().all(|i| in_flight.contains(i)),
+        "unacknowledged copies {copies:?} outside the records in flight {in_flight:?}"
+    );
+    assert!(
+        copies.len() <= in_flight.len(),
+        "{} unacknowledged copies, {} records in flight",
+        copies.len(),
+        in_flight.len()
+    );
     let m = fluvio.metrics();
     assert!(
         m.client.stream_starts >= 2,

@@ -144,6 +144,11 @@ impl Client {
             q.requeue(b, at);
             return;
         }
+        let error = if timed_out {
+            self.replicas_behind(producer, partition, error)
+        } else {
+            error
+        };
         let error = match (server_code, b.unknown) {
             (Some(code), false) => ProduceError::Rejected(code),
             (_, true) => ProduceError::OutcomeUnknown(final_error(error, b.attempts)),
@@ -206,6 +211,35 @@ impl Client {
         });
     }
 
+    /// `cause`, naming the replicas a read-committed producer's partition waits for when
+    /// the SC reports some offline or behind (unchanged otherwise).
+    pub(crate) fn replicas_behind(
+        &self,
+        producer: ProducerId,
+        partition: u32,
+        cause: ClientError,
+    ) -> ClientError {
+        let Some(p) = self.producers.get(&producer) else {
+            return cause;
+        };
+        if p.config.isolation != crate::spu::Isolation::ReadCommitted {
+            return cause;
+        }
+        let lagging = self.metadata.lagging_replicas(&p.topic, Some(&[partition]));
+        if lagging.is_empty() {
+            return cause;
+        }
+        let replicas = lagging
+            .iter()
+            .map(|r| format!("SPU {} {}", r.spu, r.why))
+            .collect::<Vec<_>>()
+            .join(", ");
+        ClientError::ReplicasBehind {
+            cause: Box::new(cause),
+            replicas,
+        }
+    }
+
     pub(crate) fn after_resolution(&mut self, producer: ProducerId, partition: u32, now: Instant) {
         if let Some(p) = self.producers.get_mut(&producer) {
             let queue_size = p.config.batch_queue_size;
@@ -252,8 +286,10 @@ impl Client {
                 request,
                 body,
                 retries,
+                records_retried,
             } => {
                 self.metrics.produce_retries += retries;
+                self.metrics.records_retried += records_retried;
                 let tag = Tag::Produce {
                     producer,
                     partition,
@@ -272,11 +308,13 @@ enum Taken {
     Nothing,
     /// A batch that could not be built, to resolve as failed.
     Failed(Box<PendingBatch>, ProduceError),
-    /// A request now in flight, with how many of its batches are retries.
+    /// A request now in flight, with how many of its batches (and their records) are
+    /// retries.
     Request {
         request: u64,
         body: ProduceRequest,
         retries: u64,
+        records_retried: u64,
     },
 }
 
@@ -299,7 +337,9 @@ impl Producer {
         };
         let request = self.next_request;
         self.next_request += 1;
-        let retries = batches.iter().filter(|b| b.attempts > 1).count() as u64;
+        let retried = || batches.iter().filter(|b| b.attempts > 1);
+        let retries = retried().count() as u64;
+        let records_retried = retried().map(|b| b.sends.len() as u64).sum::<u64>();
         let body = ProduceRequest {
             transactional_id: None,
             isolation: self.config.isolation,
@@ -322,6 +362,7 @@ impl Producer {
             request,
             body,
             retries,
+            records_retried,
         }
     }
 }

@@ -533,6 +533,18 @@ impl Client {
                         offset,
                         replicas,
                     });
+                } else {
+                    // A read-committed batch that timed out otherwise: name the replicas
+                    // its partition waits for, if the SC reports some behind.
+                    error = match error {
+                        ProduceError::NotDelivered(c) => {
+                            ProduceError::NotDelivered(self.replicas_behind(id, part, c))
+                        }
+                        ProduceError::OutcomeUnknown(c) => {
+                            ProduceError::OutcomeUnknown(self.replicas_behind(id, part, c))
+                        }
+                        other => other,
+                    };
                 }
                 self.resolve_failed(id, part, b, error);
             }
