@@ -181,7 +181,9 @@ impl IntoConsumerConfig for ConsumerConfigExt {
 }
 
 fn invalid(message: String) -> Error {
-    Error::Client(ClientError::Misuse(flv_core::client::Misuse::InvalidConfig(message)))
+    Error::Client(ClientError::Misuse(
+        flv_core::client::Misuse::InvalidConfig(message),
+    ))
 }
 
 /// Builds a [`ConsumerConfigExt`] (the official `ConsumerConfigExtBuilder`): `topic` and
