@@ -11,6 +11,10 @@
 //! - `crc32c` (bytes): CRC-32C of the 1 MiB batch alone, next to memcpy;
 //! - `frames` (bytes): a whole ProduceRequest frame encode and a StreamFetch response
 //!   frame decode (every record decoded), each carrying the 1 KiB-record batch.
+#![allow(
+    missing_docs,
+    reason = "criterion's macros generate the benchmark entry points"
+)]
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -150,7 +150,7 @@ impl<R> std::fmt::Debug for FluvioAdmin<R> {
 }
 
 /// `fluvio.admin().await`, as the official client's async `admin()`.
-impl<R> std::future::IntoFuture for FluvioAdmin<R> {
+impl<R> IntoFuture for FluvioAdmin<R> {
     type Output = Self;
     type IntoFuture = std::future::Ready<Self>;
     fn into_future(self) -> Self::IntoFuture {

@@ -179,11 +179,7 @@ impl Deliveries {
     }
 
     /// Takes the outcome of `id`, or registers `cx`'s waker.
-    pub(crate) fn poll(
-        &self,
-        id: SendId,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<RecordMetadata, Error>> {
+    pub(crate) fn poll(&self, id: SendId, cx: &Context<'_>) -> Poll<Result<RecordMetadata, Error>> {
         let mut slots = self.lock();
         let Ok(at) = slots.binary_search_by_key(&id, |(s, _)| *s) else {
             return Poll::Ready(Err(Error::Closed));
@@ -247,8 +243,8 @@ mod tests {
         }
         // Two partitions, records alternating: batch of partition 0 is 1, 3, 5.
         d.resolve(&[SendId(1), SendId(3), SendId(5)], 0, 100, None);
-        assert!(d.poll(SendId(2), &mut cx()).is_pending());
-        let r = d.poll(SendId(3), &mut cx());
+        assert!(d.poll(SendId(2), &cx()).is_pending());
+        let r = d.poll(SendId(3), &cx());
         assert!(matches!(
             r,
             Poll::Ready(Ok(RecordMetadata {
@@ -259,12 +255,12 @@ mod tests {
         let error = ProduceError::Rejected(flv_core::error_code::ErrorCode::NotLeaderForPartition);
         d.resolve(&[SendId(2), SendId(4), SendId(6)], 1, 7, Some(&error));
         assert!(matches!(
-            d.poll(SendId(4), &mut cx()),
+            d.poll(SendId(4), &cx()),
             Poll::Ready(Err(Error::Produce(_)))
         ));
         // Taken twice: gone.
         assert!(matches!(
-            d.poll(SendId(3), &mut cx()),
+            d.poll(SendId(3), &cx()),
             Poll::Ready(Err(Error::Closed))
         ));
         for id in [1, 2, 5, 6] {
@@ -280,14 +276,14 @@ mod tests {
         d.register(SendId(12));
         // 11 was sent untracked (a sink send).
         d.resolve(&[SendId(11), SendId(12)], 2, 40, None);
-        let r = d.poll(SendId(12), &mut cx());
+        let r = d.poll(SendId(12), &cx());
         assert!(matches!(
             r,
             Poll::Ready(Ok(RecordMetadata { offset: 41, .. }))
         ));
         d.fail_all();
         assert!(matches!(
-            d.poll(SendId(10), &mut cx()),
+            d.poll(SendId(10), &cx()),
             Poll::Ready(Err(Error::Closed))
         ));
         assert_eq!(d.len(), 0);

@@ -507,11 +507,11 @@ pub(crate) fn wait_connected(
     std::future::poll_fn(move |cx| {
         let mut st = inner.lock();
         match &mut st.phase {
-            Phase::Ready => std::task::Poll::Ready(Ok(())),
-            Phase::Failed(e) => std::task::Poll::Ready(Err(e.take().unwrap_or(Error::Closed))),
+            Phase::Ready => Poll::Ready(Ok(())),
+            Phase::Failed(e) => Poll::Ready(Err(e.take().unwrap_or(Error::Closed))),
             Phase::Connecting(w) => {
                 *w = Some(cx.waker().clone());
-                std::task::Poll::Pending
+                Poll::Pending
             }
         }
     })

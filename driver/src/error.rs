@@ -186,18 +186,14 @@ pub(crate) fn from_client(error: ClientError) -> Error {
 /// `Offset::absolute(-1)?` in a function returning flv's [`Error`].
 impl From<flv_core::official::NegativeOffset> for Error {
     fn from(e: flv_core::official::NegativeOffset) -> Self {
-        Self::Client(ClientError::Misuse(
-            flv_core::client::Misuse::InvalidConfig(e.to_string()),
-        ))
+        Self::Client(ClientError::Misuse(Misuse::InvalidConfig(e.to_string())))
     }
 }
 
 /// `TopicProducerConfigBuilder::build()?` in a function returning flv's [`Error`].
 impl From<crate::producer_config::TopicProducerConfigBuilderError> for Error {
     fn from(e: crate::producer_config::TopicProducerConfigBuilderError) -> Self {
-        Self::Client(ClientError::Misuse(
-            flv_core::client::Misuse::InvalidConfig(e.to_string()),
-        ))
+        Self::Client(ClientError::Misuse(Misuse::InvalidConfig(e.to_string())))
     }
 }
 

@@ -67,7 +67,7 @@ pub struct ClientMetrics {
 
 impl ClientMetrics {
     /// The counters of the client behind `inner`.
-    pub(crate) fn of(inner: &crate::shared::Inner) -> Self {
+    pub(crate) fn of(inner: &Inner) -> Self {
         let st = inner.lock();
         ClientMetrics {
             client: st.client.metrics().clone(),

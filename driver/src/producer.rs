@@ -286,7 +286,7 @@ impl TopicProducer {
 
     /// Ready when the producer `id` was notified of room since `generation` (or the client
     /// closed); registers the waker otherwise.
-    fn poll_room(&self, id: ProducerId, generation: u64, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_room(&self, id: ProducerId, generation: u64, cx: &Context<'_>) -> Poll<()> {
         let mut st = self.inner.lock();
         if st.closed {
             return Poll::Ready(());
@@ -402,7 +402,7 @@ impl TopicProducer {
         first
     }
 
-    fn sink_poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+    fn sink_poll_ready(&mut self, cx: &Context<'_>) -> Poll<Result<()>> {
         while let Some((key, value)) = self.sink_pending.take() {
             let id = match self.route(&key, &value) {
                 Ok(Route::To(id)) => id,
@@ -479,7 +479,7 @@ impl<K: Into<RecordKey>, V: Into<RecordData>> futures_sink::Sink<(K, V)> for Top
         let this = self.get_mut();
         this.sink_pending = Some((key.into().0, value.into().0));
         // Queue at once when there is room; otherwise poll_ready / poll_flush retry.
-        match this.sink_poll_ready(&mut Context::from_waker(std::task::Waker::noop())) {
+        match this.sink_poll_ready(&Context::from_waker(std::task::Waker::noop())) {
             Poll::Ready(r) => r,
             Poll::Pending => Ok(()),
         }

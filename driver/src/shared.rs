@@ -81,7 +81,7 @@ impl<K: Hash + Eq + Copy, T> Slots<K, T> {
     }
 
     /// Takes the result of `key`, or registers the waker. `None` if `key` is unknown.
-    pub(crate) fn poll(&mut self, key: K, cx: &mut Context<'_>) -> Option<Poll<T>> {
+    pub(crate) fn poll(&mut self, key: K, cx: &Context<'_>) -> Option<Poll<T>> {
         match self.map.get_mut(&key)? {
             Slot::Waiting(waker) => {
                 match waker {

@@ -111,7 +111,7 @@ impl ConsumerStream {
     }
 
     /// The next batch from the client, or the end.
-    fn poll_batch(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<ConsumerBatch>>> {
+    fn poll_batch(&mut self, cx: &Context<'_>) -> Poll<Option<Result<ConsumerBatch>>> {
         if self.ended {
             return Poll::Ready(None);
         }
@@ -193,7 +193,7 @@ impl ConsumerStream {
     }
 
     /// Stores the committed offsets in the cluster and waits for the answer.
-    pub(crate) async fn flush_offsets(&mut self) -> Result<()> {
+    pub(crate) async fn flush_offsets(&self) -> Result<()> {
         let op = {
             let mut st = self.inner.lock();
             if st.closed {

@@ -145,7 +145,7 @@ impl Gateway {
     /// Serves until `shutdown` completes (then stops accepting and lets open requests end).
     pub async fn serve(
         self,
-        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+        shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), GatewayError> {
         let result = match self.listener {
             Listener::Plain(l) => {

@@ -99,13 +99,10 @@ async fn accept_loop(
     tx: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
 ) {
     loop {
-        let (stream, peer) = match tcp.accept().await {
-            Ok(conn) => conn,
+        let Ok((stream, peer)) = tcp.accept().await else {
             // Out of file descriptors and the like: back off instead of spinning.
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
         };
         if tx.is_closed() {
             return;

@@ -46,7 +46,7 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T
 /// Runs `work` within the request timeout (503 past it).
 pub(crate) async fn bounded<T>(
     state: &AppState,
-    work: impl std::future::Future<Output = T>,
+    work: impl Future<Output = T>,
 ) -> Result<T, ApiError> {
     tokio::time::timeout(state.options.request_timeout, work)
         .await

@@ -97,7 +97,7 @@ pub struct MockCluster {
 /// high watermark, size) after produce requests: a real SC also publishes the status its
 /// SPUs report in batches, not one update per produce request. Anything else (leaders,
 /// resolution, replicas, new or deleted partitions) and any SC request publish at once.
-pub(crate) const STATUS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
+pub(crate) const STATUS_INTERVAL: Duration = Duration::from_millis(20);
 
 impl MockCluster {
     /// A cluster with `cfg.spus` SPUs, all up, and the system topic `consumer-offset`.
@@ -269,7 +269,7 @@ impl MockCluster {
 
     /// Stops an SPU: its connections are dropped, new ones refused, and the SC elects a
     /// follower for each partition it led as the real SC does (see
-    /// [`replication`](crate::replication)), published on the watch streams.
+    /// `replication.rs`), published on the watch streams.
     pub fn stop_spu(&mut self, id: i32, now: Instant) {
         self.advance(now);
         let Some(node) = self.spus.get_mut(&id) else {

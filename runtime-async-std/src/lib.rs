@@ -91,7 +91,7 @@ impl Runtime for AsyncStd {
 
     #[cfg(unix)]
     fn quickack(&self, tcp: &Self::Tcp) -> io::Result<()> {
-        flv_driver::runtime::set_quickack(tcp)
+        runtime::set_quickack(tcp)
     }
 
     fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {

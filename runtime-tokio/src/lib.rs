@@ -139,7 +139,7 @@ impl Runtime for Tokio {
 
     #[cfg(unix)]
     fn quickack(&self, tcp: &Self::Tcp) -> io::Result<()> {
-        flv_driver::runtime::set_quickack(tcp.get_ref())
+        runtime::set_quickack(tcp.get_ref())
     }
 
     fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {

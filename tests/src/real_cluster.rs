@@ -126,7 +126,7 @@ impl RealCluster {
     }
 
     /// Runs `f` on the cluster's runtime.
-    pub fn block_on<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+    pub fn block_on<T>(&self, f: impl Future<Output = T>) -> T {
         self.rt.block_on(f)
     }
 

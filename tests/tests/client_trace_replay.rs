@@ -25,7 +25,7 @@ use flv_core::sc::objects::{ObjectDeleteRequest, ObjectKind, ObjectSpec};
 use flv_core::sc::topic::TopicSpec;
 use flv_core::spu::Isolation;
 use flv_core::time::Instant;
-use flv_core::trace::{self, Direction, Trace};
+use flv_core::trace::{Direction, Trace};
 
 fn load(name: &str) -> Trace {
     let path = flv_tests::traces_dir().join(name);
@@ -36,16 +36,16 @@ fn at(secs: f64) -> Instant {
     Instant::from_origin(Duration::from_secs_f64(secs))
 }
 
-fn kind_of(peer: trace::Peer) -> ServerKind {
+fn kind_of(peer: Peer) -> ServerKind {
     match peer {
-        trace::Peer::Sc => ServerKind::Sc,
-        trace::Peer::Spu(_) => ServerKind::Spu,
+        Peer::Sc => ServerKind::Sc,
+        Peer::Spu(_) => ServerKind::Spu,
     }
 }
 
-fn same_peer(a: &Peer, b: trace::Peer) -> bool {
-    matches!((a, b), (Peer::Sc, trace::Peer::Sc))
-        || matches!((a, b), (Peer::Spu(x), trace::Peer::Spu(y)) if *x == y)
+fn same_peer(a: &Peer, b: Peer) -> bool {
+    matches!((a, b), (Peer::Sc, Peer::Sc))
+        || matches!((a, b), (Peer::Spu(x), Peer::Spu(y)) if *x == y)
 }
 
 fn with_corr(frame: &Bytes, corr: i32, offset: usize) -> Bytes {
@@ -480,7 +480,7 @@ fn consume_scenario(
     commit: Option<i64>,
 ) -> (Replay<'static>, Vec<ConsumerRecord>) {
     let records = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-    let sink = records.clone();
+    let sink = std::rc::Rc::clone(&records);
     let mut committed = false;
     let app: App<'static> = Box::new(move |client, now, event| {
         let Event::ConsumerReady { consumer: c } = event else {
@@ -609,7 +609,7 @@ fn admin_scenario(
     Vec<Result<OpOutput, flv_core::client::ClientError>>,
 ) {
     let results = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-    let sink = results.clone();
+    let sink = std::rc::Rc::clone(&results);
     let app: App<'static> = Box::new(move |_, _, event| {
         if let Event::OpDone { result, .. } = event {
             sink.borrow_mut().push(result.clone());

@@ -11,7 +11,7 @@ mod programs;
 
 use std::time::Duration;
 
-fn sleep(d: Duration) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+fn sleep(d: Duration) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async_std::task::sleep(d))
 }
 

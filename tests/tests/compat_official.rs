@@ -9,7 +9,7 @@ mod programs;
 
 use std::time::Duration;
 
-fn sleep(d: Duration) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+fn sleep(d: Duration) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(fluvio_future::timer::sleep(d))
 }
 

@@ -89,7 +89,7 @@ fn every_connection_is_quickacked_after_reads() {
     let ports = Arc::new(Mutex::new(Vec::new()));
     let rt = Counting {
         inner: Tokio::new(runtime.handle().clone()),
-        ports: ports.clone(),
+        ports: Arc::clone(&ports),
     };
     runtime.block_on(async {
         let fluvio = Fluvio::connect_with_runtime(rt, &ClusterConfig::new(mock.sc_addr()))

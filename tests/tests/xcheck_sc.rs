@@ -38,14 +38,14 @@ use fluvio_sc_schema::mirroring::ObjectMirroringRequest;
 use fluvio_sc_schema::objects as upo;
 
 mod up {
-    pub use fluvio_sc_schema::customspu::{CustomSpuKey, CustomSpuSpec};
-    pub use fluvio_sc_schema::mirror::MirrorSpec;
-    pub use fluvio_sc_schema::partition::PartitionSpec;
-    pub use fluvio_sc_schema::smartmodule::SmartModuleSpec;
-    pub use fluvio_sc_schema::spg::SpuGroupSpec;
-    pub use fluvio_sc_schema::spu::SpuSpec;
-    pub use fluvio_sc_schema::tableformat::TableFormatSpec;
-    pub use fluvio_sc_schema::topic::{TopicSpec, UpdateTopicAction};
+    pub(crate) use fluvio_sc_schema::customspu::{CustomSpuKey, CustomSpuSpec};
+    pub(crate) use fluvio_sc_schema::mirror::MirrorSpec;
+    pub(crate) use fluvio_sc_schema::partition::PartitionSpec;
+    pub(crate) use fluvio_sc_schema::smartmodule::SmartModuleSpec;
+    pub(crate) use fluvio_sc_schema::spg::SpuGroupSpec;
+    pub(crate) use fluvio_sc_schema::spu::SpuSpec;
+    pub(crate) use fluvio_sc_schema::tableformat::TableFormatSpec;
+    pub(crate) use fluvio_sc_schema::topic::{TopicSpec, UpdateTopicAction};
 }
 
 /// Upstream spec type of an object kind.

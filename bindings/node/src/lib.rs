@@ -9,8 +9,12 @@
 //! ones run as tokio tasks whose panics napi-rs turns into rejections, and every flv error
 //! becomes a JavaScript error (see [`error`]).
 
-// `missing_docs` is not enforced: the `#[napi]` macros generate undocumented public items
-// (every item written here is documented).
+// The `#[napi]` macros generate undocumented public items (every item written here is
+// documented).
+#![allow(
+    missing_docs,
+    reason = "the #[napi] macros generate undocumented public items"
+)]
 
 mod admin;
 mod consumer;

@@ -612,7 +612,7 @@ impl FluvioAdmin {
 }
 
 /// Registers the classes.
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<FluvioAdmin>()?;
     m.add_class::<NativeTopicSpec>()?;
     m.add_class::<PartitionMap>()?;

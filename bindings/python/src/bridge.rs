@@ -23,7 +23,7 @@ static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
 /// The process's tokio runtime; `FLV_PYTHON_WORKER_THREADS` sets its workers (default 1:
 /// flv's driver task does all the I/O).
-pub fn runtime() -> &'static tokio::runtime::Runtime {
+pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
     RUNTIME.get_or_init(|| {
         let workers = std::env::var("FLV_PYTHON_WORKER_THREADS")
             .ok()
@@ -64,7 +64,7 @@ impl Complete {
 }
 
 /// An asyncio future of `fut`'s result, on the running event loop.
-pub fn awaitable<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+pub(crate) fn awaitable<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = PyResult<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
@@ -115,7 +115,7 @@ where
 
 /// Stops handing results to Python and waits (GIL released) for hand-overs under way.
 #[pyfunction]
-pub fn shutdown(py: Python<'_>) {
+pub(crate) fn shutdown(py: Python<'_>) {
     FINALIZING.store(true, Ordering::SeqCst);
     py.detach(|| {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
@@ -126,7 +126,7 @@ pub fn shutdown(py: Python<'_>) {
 }
 
 /// Registers the bridge's Python parts.
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Complete>()?;
     m.add_function(wrap_pyfunction!(shutdown, m)?)?;
     Ok(())

@@ -123,6 +123,6 @@ impl FluvioConfig {
 }
 
 /// Registers the class.
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<FluvioConfig>()
 }

@@ -72,7 +72,7 @@ impl Offset {
 #[pyclass(module = "flv", eq, eq_int, frozen, from_py_object)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(clippy::upper_case_acronyms)]
-pub enum OffsetManagementStrategy {
+pub(crate) enum OffsetManagementStrategy {
     /// Not stored.
     NONE,
     /// Stored by `offset_commit()` + `offset_flush()`.
@@ -83,7 +83,7 @@ pub enum OffsetManagementStrategy {
 
 /// A consumer configuration, from [`ConsumerConfigExtBuilder::build`].
 #[pyclass(module = "flv", frozen)]
-pub struct ConsumerConfigExt {
+pub(crate) struct ConsumerConfigExt {
     pub(crate) config: ConsumerConfig,
 }
 
@@ -340,7 +340,7 @@ impl PartitionSelectionStrategy {
 }
 
 mod stream;
-pub use stream::{PartitionConsumerStream, RecordBatches};
+pub(crate) use stream::{PartitionConsumerStream, RecordBatches};
 
 /// A consumer of some partitions of a topic: `stream(offset)` reads them.
 #[pyclass(module = "flv", frozen)]
@@ -408,7 +408,7 @@ impl PartitionConsumer {
 }
 
 /// A consumer of several partitions (of one topic: flv streams one topic at a time).
-pub type MultiplePartitionConsumer = PartitionConsumer;
+pub(crate) type MultiplePartitionConsumer = PartitionConsumer;
 
 impl PartitionConsumer {
     /// The consumer of a partition selection, which must name one topic.
@@ -435,7 +435,7 @@ impl PartitionConsumer {
 }
 
 /// Registers the classes.
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Offset>()?;
     m.add_class::<OffsetManagementStrategy>()?;
     m.add_class::<ConsumerConfigExt>()?;

@@ -15,7 +15,7 @@ use crate::{awaitable, block_on, block_on_retry};
 /// Compression of produced batches.
 #[pyclass(module = "flv", eq, eq_int, frozen, from_py_object)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compression {
+pub(crate) enum Compression {
     /// No compression.
     #[pyo3(name = "None_")]
     Uncompressed,
@@ -32,7 +32,7 @@ pub enum Compression {
 /// Delivery guarantee of a producer.
 #[pyclass(module = "flv", eq, eq_int, frozen, from_py_object)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliverySemantic {
+pub(crate) enum DeliverySemantic {
     /// Each batch is sent once.
     AtMostOnce,
     /// Batches are retried (the default).
@@ -61,7 +61,7 @@ impl From<Isolation> for flv_tokio::Isolation {
 /// A producer configuration, from [`TopicProducerConfigBuilder::build`].
 #[pyclass(module = "flv", frozen)]
 #[derive(Clone)]
-pub struct TopicProducerConfig {
+pub(crate) struct TopicProducerConfig {
     pub(crate) config: ProducerConfig,
 }
 
@@ -410,7 +410,7 @@ impl TopicProducer {
 }
 
 /// Registers the classes.
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Compression>()?;
     m.add_class::<DeliverySemantic>()?;
     m.add_class::<Isolation>()?;

@@ -13,16 +13,16 @@ use assert_cmd::Command;
 use flv_mock_cluster::{MockClusterServer, ServerOptions};
 
 /// The bound of any one wait.
-pub const STEP: Duration = Duration::from_secs(30);
+pub(crate) const STEP: Duration = Duration::from_secs(30);
 
 /// A mock cluster with `spus` SPUs and a temporary home without profiles.
-pub struct Env {
+pub(crate) struct Env {
     pub server: MockClusterServer,
     pub dir: tempfile::TempDir,
 }
 
 impl Env {
-    pub fn new(spus: usize) -> Self {
+    pub(crate) fn new(spus: usize) -> Self {
         let server = MockClusterServer::start(ServerOptions {
             spus,
             ..ServerOptions::default()
@@ -35,12 +35,12 @@ impl Env {
     }
 
     /// The profile file path (it may not exist).
-    pub fn profile_path(&self) -> PathBuf {
+    pub(crate) fn profile_path(&self) -> PathBuf {
         self.dir.path().join(".fluvio").join("config")
     }
 
     /// `flv` with the temporary home, without connection flags.
-    pub fn bare(&self) -> Command {
+    pub(crate) fn bare(&self) -> Command {
         let mut cmd = Command::cargo_bin("flv").expect("flv binary");
         cmd.env("FLV_PROFILE_PATH", self.profile_path())
             .env("HOME", self.dir.path())
@@ -51,20 +51,20 @@ impl Env {
     }
 
     /// `flv -c SC_ADDR ARGS...`.
-    pub fn flv(&self, args: &[&str]) -> Command {
+    pub(crate) fn flv(&self, args: &[&str]) -> Command {
         let mut cmd = self.bare();
         cmd.args(["-c", self.server.sc_addr()]).args(args);
         cmd
     }
 
     /// Runs `flv -c SC ARGS`, expecting success; returns stdout.
-    pub fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let out = self.flv(args).assert().success();
         String::from_utf8(out.get_output().stdout.clone()).unwrap()
     }
 
     /// Runs with `stdin`, expecting success; returns stdout.
-    pub fn ok_with(&self, args: &[&str], stdin: &str) -> String {
+    pub(crate) fn ok_with(&self, args: &[&str], stdin: &str) -> String {
         let out = self
             .flv(args)
             .write_stdin(stdin.to_owned())
@@ -74,13 +74,13 @@ impl Env {
     }
 
     /// Runs `flv -c SC ARGS`, expecting exit code 1 and nothing on stdout; returns stderr.
-    pub fn fails(&self, args: &[&str]) -> String {
+    pub(crate) fn fails(&self, args: &[&str]) -> String {
         let out = self.flv(args).assert().code(1).stdout("");
         String::from_utf8(out.get_output().stderr.clone()).unwrap()
     }
 
     /// `text` with the cluster's addresses replaced by `<SC>` and `<SPU-id>`.
-    pub fn redact(&self, text: &str) -> String {
+    pub(crate) fn redact(&self, text: &str) -> String {
         let mut text = text.replace(self.server.sc_addr(), "<SC>");
         for id in self.server.with_cluster(|c, _| c.spu_ids()) {
             if let Some(addr) = self.server.spu_addr(id) {
@@ -101,14 +101,14 @@ impl Env {
 }
 
 /// A running `flv` whose stdout lines are read with a bound.
-pub struct Running {
+pub(crate) struct Running {
     pub child: Child,
     lines: mpsc::Receiver<String>,
 }
 
 impl Running {
     /// Starts `cmd` with piped stdout.
-    pub fn spawn(mut cmd: std::process::Command) -> Self {
+    pub(crate) fn spawn(mut cmd: std::process::Command) -> Self {
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -128,7 +128,7 @@ impl Running {
     }
 
     /// The next line of stdout (fails the test after [`STEP`]).
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         self.lines
             .recv_timeout(STEP)
             .expect("a line from flv within the time limit")

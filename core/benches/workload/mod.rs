@@ -17,14 +17,14 @@ use flv_core::spu::{
 };
 
 /// Target size of a batch: 1 MiB.
-pub const BATCH_BYTES: usize = 1 << 20;
+pub(crate) const BATCH_BYTES: usize = 1 << 20;
 /// First timestamp of every batch.
-pub const FIRST_TS: i64 = 1_700_000_000_000;
+pub(crate) const FIRST_TS: i64 = 1_700_000_000_000;
 /// Version of the produce and stream-fetch frames (what the official client sends).
-pub const VERSION: i16 = 25;
+pub(crate) const VERSION: i16 = 25;
 
 /// Records of `record_size`-byte values filling about [`BATCH_BYTES`].
-pub struct Workload {
+pub(crate) struct Workload {
     /// Value size in bytes.
     pub record_size: usize,
     /// The records to produce.
@@ -41,7 +41,7 @@ pub struct Workload {
 
 impl Workload {
     /// Builds the records and their wire forms.
-    pub fn new(record_size: usize) -> Self {
+    pub(crate) fn new(record_size: usize) -> Self {
         let n = BATCH_BYTES / record_size;
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
         let records = (0..n)
@@ -113,48 +113,48 @@ impl Workload {
     }
 
     /// Number of records.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.records.len()
     }
 
     /// Bytes of the encoded batch.
-    pub fn batch_bytes(&self) -> usize {
+    pub(crate) fn batch_bytes(&self) -> usize {
         self.batch.len()
     }
 
     /// Encodes every record into one wire batch in `out` (cleared first).
-    pub fn encode(&self, enc: &mut Encoder, out: &mut BytesMut) {
+    pub(crate) fn encode(&self, enc: &mut Encoder, out: &mut BytesMut) {
         encode(&self.records, enc, out);
     }
 
     /// Encodes every record into a [`Batch`] without copying the builder's bytes.
-    pub fn encode_take(&self, enc: &mut Encoder) -> Batch {
+    pub(crate) fn encode_take(&self, enc: &mut Encoder) -> Batch {
         encode_take(&self.records, enc)
     }
 
     /// The previous producer path (see [`encode_owned`]).
-    pub fn encode_owned(&self, out: &mut BytesMut) {
+    pub(crate) fn encode_owned(&self, out: &mut BytesMut) {
         encode_owned(&self.records, out);
     }
 
     /// Decodes the record set (CRC verified) and every record; returns the value bytes seen.
-    pub fn decode(&self) -> usize {
+    pub(crate) fn decode(&self) -> usize {
         decode_set(self.set.clone())
     }
 
     /// Decodes the record set and collects the records of each batch.
-    pub fn decode_collect(&self) -> usize {
+    pub(crate) fn decode_collect(&self) -> usize {
         decode_set_collect(self.set.clone())
     }
 
     /// Encodes the whole produce request frame into `out` (cleared first).
-    pub fn encode_produce_frame(&self, out: &mut BytesMut) {
+    pub(crate) fn encode_produce_frame(&self, out: &mut BytesMut) {
         out.clear();
         self.produce.encode(out).unwrap();
     }
 
     /// Decodes the stream-fetch response frame and every record; returns the value bytes.
-    pub fn decode_fetch_frame(&self) -> usize {
+    pub(crate) fn decode_fetch_frame(&self) -> usize {
         let frame = ResponseFrame::decode(
             ServerKind::Spu,
             api_key::STREAM_FETCH,
@@ -174,7 +174,7 @@ impl Workload {
 }
 
 /// Reusable encoder state: a builder that keeps its buffer between batches.
-pub struct Encoder {
+pub(crate) struct Encoder {
     builder: BatchBuilder,
 }
 
@@ -189,7 +189,7 @@ impl Default for Encoder {
 /// Encodes `records` into one wire batch appended to `out` (cleared first), with the
 /// reused builder: keys and values are copied once into the builder, the CRC computed
 /// in one pass, and the batch copied to `out`.
-pub fn encode(records: &[Record], enc: &mut Encoder, out: &mut BytesMut) {
+pub(crate) fn encode(records: &[Record], enc: &mut Encoder, out: &mut BytesMut) {
     out.clear();
     let b = &mut enc.builder;
     b.reset(FIRST_TS);
@@ -202,7 +202,7 @@ pub fn encode(records: &[Record], enc: &mut Encoder, out: &mut BytesMut) {
 
 /// Encodes `records` into a [`Batch`] that takes the builder's bytes without a copy
 /// (the builder reclaims them when the batch is dropped).
-pub fn encode_take(records: &[Record], enc: &mut Encoder) -> Batch {
+pub(crate) fn encode_take(records: &[Record], enc: &mut Encoder) -> Batch {
     let b = &mut enc.builder;
     b.reset(FIRST_TS);
     for r in records {
@@ -214,7 +214,7 @@ pub fn encode_take(records: &[Record], enc: &mut Encoder) -> Batch {
 
 /// The previous producer path: a fresh builder, `push` of owned records, `build`, then
 /// the batch encoded into `out` (cleared first).
-pub fn encode_owned(records: &[Record], out: &mut BytesMut) {
+pub(crate) fn encode_owned(records: &[Record], out: &mut BytesMut) {
     out.clear();
     let mut b = BatchBuilder::new(Compression::None, FIRST_TS);
     for r in records {
@@ -224,7 +224,7 @@ pub fn encode_owned(records: &[Record], out: &mut BytesMut) {
 }
 
 /// Decodes a record set and every record of it; returns the value bytes seen.
-pub fn decode_set(set: Bytes) -> usize {
+pub(crate) fn decode_set(set: Bytes) -> usize {
     let set = RecordSet::decode(&mut Reader::new(set), 0).unwrap();
     let mut total = 0;
     for b in set.batches() {
@@ -243,7 +243,7 @@ fn values_len(batch: &Batch) -> usize {
 }
 
 /// Decodes a record set and collects every batch's records with [`Batch::records`].
-pub fn decode_set_collect(set: Bytes) -> usize {
+pub(crate) fn decode_set_collect(set: Bytes) -> usize {
     let set = RecordSet::decode(&mut Reader::new(set), 0).unwrap();
     let mut total = 0;
     for b in set.batches() {

@@ -117,7 +117,7 @@ pub(crate) struct Conn<T> {
 
 impl<T: Clone> Conn<T> {
     /// A connection the driver is asked to open.
-    pub fn new(peer: Peer, settings: &ConnSettings, now: Instant) -> Self {
+    pub(super) fn new(peer: Peer, settings: &ConnSettings, now: Instant) -> Self {
         Self {
             peer,
             state: ConnState::Connecting,
@@ -136,27 +136,27 @@ impl<T: Clone> Conn<T> {
     }
 
     /// Received bytes not yet decoded into a frame.
-    pub fn buffered_in(&self) -> usize {
+    pub(super) fn buffered_in(&self) -> usize {
         self.decoder.buffered()
     }
 
     /// Bytes waiting to be written.
-    pub fn buffered_out(&self) -> usize {
+    pub(super) fn buffered_out(&self) -> usize {
         self.out.len()
     }
 
     /// True when a stream is open: its responses have no deadline, so only a probe can
     /// tell a silent stream from a dead peer.
-    pub fn has_open_stream(&self) -> bool {
+    pub(super) fn has_open_stream(&self) -> bool {
         self.state == ConnState::Ready && self.pending.values().any(|p| p.stream)
     }
 
     /// Requests waiting for an answer or for the handshake.
-    pub fn waiting(&self) -> usize {
+    pub(super) fn waiting(&self) -> usize {
         self.pending.len() + self.queued.len()
     }
 
-    pub fn is_ready(&self) -> bool {
+    pub(super) fn is_ready(&self) -> bool {
         self.state == ConnState::Ready
     }
 
@@ -168,12 +168,12 @@ impl<T: Clone> Conn<T> {
     }
 
     /// The platform version the server announced in its handshake (empty before it).
-    pub fn platform_version(&self) -> &str {
+    pub(super) fn platform_version(&self) -> &str {
         &self.platform_version
     }
 
     /// The driver connected: send ApiVersions.
-    pub fn handle_connected(&mut self, settings: &ConnSettings) -> Vec<ConnOutput<T>> {
+    pub(super) fn handle_connected(&mut self, settings: &ConnSettings) -> Vec<ConnOutput<T>> {
         if self.state != ConnState::Connecting {
             return Vec::new();
         }
@@ -202,7 +202,7 @@ impl<T: Clone> Conn<T> {
     }
 
     /// Submits a request: written now when ready, queued otherwise.
-    pub fn send(
+    pub(super) fn send(
         &mut self,
         req: Outgoing<T>,
         settings: &ConnSettings,
@@ -306,18 +306,18 @@ impl<T: Clone> Conn<T> {
 
     /// Stops tracking a request (a stream the owner no longer wants); later responses
     /// with its correlation id are dropped.
-    pub fn forget(&mut self, tag_matches: impl Fn(&T) -> bool) {
+    pub(super) fn forget(&mut self, tag_matches: impl Fn(&T) -> bool) {
         self.pending.retain(|_, p| !tag_matches(&p.tag));
         self.queued.retain(|q| !tag_matches(&q.tag));
     }
 
     /// Whether [`poll_transmit`](Self::poll_transmit) has bytes to give.
-    pub fn has_transmit(&self) -> bool {
+    pub(super) fn has_transmit(&self) -> bool {
         !self.out.is_empty() && !matches!(self.state, ConnState::Connecting | ConnState::Closed)
     }
 
     /// Bytes to write, if any.
-    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+    pub(super) fn poll_transmit(&mut self) -> Option<Bytes> {
         if self.out.is_empty() || matches!(self.state, ConnState::Connecting | ConnState::Closed) {
             return None;
         }
@@ -327,7 +327,7 @@ impl<T: Clone> Conn<T> {
     }
 
     /// Bytes received from the server.
-    pub fn handle_bytes(
+    pub(super) fn handle_bytes(
         &mut self,
         data: &[u8],
         settings: &ConnSettings,
@@ -458,7 +458,7 @@ impl<T: Clone> Conn<T> {
     }
 
     /// The earliest deadline of this connection.
-    pub fn next_deadline(&self) -> Option<Instant> {
+    pub(super) fn next_deadline(&self) -> Option<Instant> {
         let pending = self.pending.values().filter_map(|p| p.deadline).min();
         match (self.handshake_deadline, pending) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -467,7 +467,11 @@ impl<T: Clone> Conn<T> {
     }
 
     /// Expires deadlines: an expired one poisons the connection.
-    pub fn handle_timeout(&mut self, now: Instant, settings: &ConnSettings) -> Vec<ConnOutput<T>> {
+    pub(super) fn handle_timeout(
+        &mut self,
+        now: Instant,
+        settings: &ConnSettings,
+    ) -> Vec<ConnOutput<T>> {
         if self.state == ConnState::Closed {
             return Vec::new();
         }
@@ -493,7 +497,7 @@ impl<T: Clone> Conn<T> {
     }
 
     /// Closes the connection: every waiter fails with `error`.
-    pub fn close(&mut self, error: ClientError) -> Vec<ConnOutput<T>> {
+    pub(super) fn close(&mut self, error: ClientError) -> Vec<ConnOutput<T>> {
         if self.state == ConnState::Closed {
             return Vec::new();
         }

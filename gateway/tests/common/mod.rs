@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 /// The bound of any one wait.
-pub const STEP: Duration = Duration::from_secs(30);
+pub(crate) const STEP: Duration = Duration::from_secs(30);
 
 /// A mock cluster and a gateway in front of it.
-pub struct Harness {
+pub(crate) struct Harness {
     pub server: MockClusterServer,
     pub url: String,
     pub http: reqwest::Client,
@@ -23,7 +23,7 @@ pub struct Harness {
 }
 
 /// A plain HTTP client that never uses a proxy.
-pub fn http_client() -> reqwest::Client {
+pub(crate) fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .timeout(STEP)
@@ -32,7 +32,7 @@ pub fn http_client() -> reqwest::Client {
 }
 
 /// Starts `gateway` for `cluster`; returns its URL and the sender that stops it.
-pub async fn start_gateway(
+pub(crate) async fn start_gateway(
     options: GatewayOptions,
     cluster: ClusterConfig,
 ) -> (String, oneshot::Sender<()>) {
@@ -49,7 +49,7 @@ pub async fn start_gateway(
 
 impl Harness {
     /// A one-SPU mock cluster and a gateway with `options` (bind is forced to loopback:0).
-    pub async fn start(options: GatewayOptions) -> Self {
+    pub(crate) async fn start(options: GatewayOptions) -> Self {
         let server = MockClusterServer::start(ServerOptions {
             spus: 1,
             ..ServerOptions::default()
@@ -69,7 +69,7 @@ impl Harness {
     }
 
     /// The body of a GET of `path` (any status).
-    pub async fn get_text(&self, path: impl AsRef<str>) -> String {
+    pub(crate) async fn get_text(&self, path: impl AsRef<str>) -> String {
         self.http
             .get(self.at(path.as_ref()))
             .send()
@@ -81,7 +81,7 @@ impl Harness {
     }
 
     /// The body of a GET of `path` as JSON (any status).
-    pub async fn get_json(&self, path: impl AsRef<str>) -> Value {
+    pub(crate) async fn get_json(&self, path: impl AsRef<str>) -> Value {
         self.http
             .get(self.at(path.as_ref()))
             .send()
@@ -93,17 +93,17 @@ impl Harness {
     }
 
     /// The gateway's URL of `path`.
-    pub fn at(&self, path: &str) -> String {
+    pub(crate) fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)
     }
 
     /// The `ws://` URL of `path`.
-    pub fn ws(&self, path: &str) -> String {
+    pub(crate) fn ws(&self, path: &str) -> String {
         format!("{}{path}", self.url.replacen("http", "ws", 1))
     }
 
     /// Creates `topic` through the gateway (expects 201).
-    pub async fn create_topic(&self, topic: &str, partitions: u32) {
+    pub(crate) async fn create_topic(&self, topic: &str, partitions: u32) {
         let res = self
             .http
             .post(self.at("/v1/topics"))
@@ -120,7 +120,7 @@ impl Harness {
     }
 
     /// Produces `values` (keyless) through the gateway; returns the offsets.
-    pub async fn produce(&self, topic: &str, values: &[String]) -> Vec<i64> {
+    pub(crate) async fn produce(&self, topic: &str, values: &[String]) -> Vec<i64> {
         let records: Vec<Value> = values.iter().map(|v| json!({ "value": v })).collect();
         let res = self
             .http
@@ -140,7 +140,7 @@ impl Harness {
     }
 
     /// The value of the metric line starting with `name ` in `/metrics`.
-    pub async fn metric(&self, name: &str) -> f64 {
+    pub(crate) async fn metric(&self, name: &str) -> f64 {
         let text = self
             .http
             .get(self.at("/metrics"))
@@ -154,7 +154,7 @@ impl Harness {
     }
 
     /// Polls `/metrics` until `name` satisfies `ok` (fails the test after [`STEP`]).
-    pub async fn wait_metric(&self, name: &str, ok: impl Fn(f64) -> bool) -> f64 {
+    pub(crate) async fn wait_metric(&self, name: &str, ok: impl Fn(f64) -> bool) -> f64 {
         let deadline = Instant::now() + STEP;
         loop {
             let value = self.metric(name).await;
@@ -170,7 +170,7 @@ impl Harness {
     }
 
     /// Polls `name` until it stays the same for `quiet` (the value it settled at).
-    pub async fn settled_metric(&self, name: &str, quiet: Duration) -> f64 {
+    pub(crate) async fn settled_metric(&self, name: &str, quiet: Duration) -> f64 {
         let deadline = Instant::now() + STEP;
         let mut last = self.metric(name).await;
         let mut since = Instant::now();
@@ -197,13 +197,13 @@ impl Drop for Harness {
 }
 
 /// The value of `name` in Prometheus text.
-pub fn metric_in(text: &str, name: &str) -> Option<f64> {
+pub(crate) fn metric_in(text: &str, name: &str) -> Option<f64> {
     text.lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 /// Parses NDJSON text into values.
-pub fn ndjson(text: &str) -> Vec<Value> {
+pub(crate) fn ndjson(text: &str) -> Vec<Value> {
     text.lines()
         .filter(|l| !l.is_empty())
         .map(|l| serde_json::from_str(l).expect("a JSON line"))

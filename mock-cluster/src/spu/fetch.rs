@@ -20,7 +20,7 @@ impl MockCluster {
         })
     }
 
-    pub(crate) fn handle_fetch(&mut self, spu: i32, req: FetchRequest) -> FetchResponse {
+    pub(crate) fn handle_fetch(&self, spu: i32, req: FetchRequest) -> FetchResponse {
         let topics = req
             .topics
             .iter()
@@ -72,7 +72,7 @@ impl MockCluster {
     }
 
     pub(crate) fn handle_fetch_offsets(
-        &mut self,
+        &self,
         spu: i32,
         req: FetchOffsetsRequest,
     ) -> FetchOffsetsResponse {

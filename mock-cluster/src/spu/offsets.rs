@@ -91,7 +91,7 @@ impl MockCluster {
     }
 
     pub(crate) fn handle_fetch_consumer_offsets(
-        &mut self,
+        &self,
         spu: i32,
         req: FetchConsumerOffsetsRequest,
     ) -> FetchConsumerOffsetsResponse {

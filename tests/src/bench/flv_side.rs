@@ -31,7 +31,7 @@ impl FlvSide {
     }
 
     /// Runs `f` on the runtime, from this thread.
-    pub fn block_on<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+    pub fn block_on<T>(&self, f: impl Future<Output = T>) -> T {
         self.rt.block_on(f)
     }
 

@@ -7,7 +7,7 @@ use super::{LatencyOut, RunOut};
 
 /// Rows of one workload.
 #[derive(Default)]
-pub struct Table {
+pub(super) struct Table {
     /// (client, records/s, MB/s, client-thread CPU s/GB, process CPU s/GB) per run.
     runs: Vec<(String, f64, f64, f64, f64)>,
     /// (client, p50, p99, p99.9 in ms) per latency run.
@@ -26,7 +26,7 @@ fn clients<T>(rows: &[(String, T)]) -> Vec<String> {
 
 impl Table {
     /// A throughput table (prints its header).
-    pub fn throughput() -> Self {
+    pub(super) fn throughput() -> Self {
         println!(
             "  {:<4} {:<9} {:>21} {:>10} {:>8} {:>13} {:>13}",
             "run",
@@ -41,7 +41,7 @@ impl Table {
     }
 
     /// A latency table (prints its header).
-    pub fn latency() -> Self {
+    pub(super) fn latency() -> Self {
         println!(
             "  {:<4} {:<9} {:>21} {:>12} {:>9} {:>9} {:>9} {:>9}",
             "run",
@@ -57,7 +57,13 @@ impl Table {
     }
 
     /// One throughput run (`None`: it failed).
-    pub fn row(&mut self, run: usize, client: &str, out: Option<&RunOut>, note: Option<&str>) {
+    pub(super) fn row(
+        &mut self,
+        run: usize,
+        client: &str,
+        out: Option<&RunOut>,
+        note: Option<&str>,
+    ) {
         let Some(out) = out else {
             println!("  {run:<4} {client:<9} {:>21}", "failed");
             return;
@@ -73,7 +79,7 @@ impl Table {
     }
 
     /// One latency run.
-    pub fn latency_row(&mut self, run: usize, client: &str, out: &LatencyOut) {
+    pub(super) fn latency_row(&mut self, run: usize, client: &str, out: &LatencyOut) {
         let ms = |q: f64| out.hist.value_at_quantile(q) as f64 / 1000.0;
         let (p50, p99, p999) = (ms(0.5), ms(0.99), ms(0.999));
         let sent = out.expected as f64 / out.elapsed.as_secs_f64().max(1e-9);
@@ -87,7 +93,7 @@ impl Table {
 
     /// Medians per client, and flv ÷ official; stores the median records/s in `medians`
     /// under `(label, client)`.
-    pub fn summary(&self, label: &str, medians: &mut BTreeMap<(String, String), f64>) {
+    pub(super) fn summary(&self, label: &str, medians: &mut BTreeMap<(String, String), f64>) {
         let names = clients(
             &self
                 .runs
@@ -127,7 +133,7 @@ impl Table {
     }
 
     /// Medians of the latency percentiles per client.
-    pub fn latency_summary(&self) {
+    pub(super) fn latency_summary(&self) {
         let names = clients(
             &self
                 .lat

@@ -99,7 +99,7 @@ fn main() -> Result<()> {
         ..ProducerConfig::default()
     };
     let producer = {
-        let (stop, sent, flv) = (stop.clone(), sent.clone(), flv.clone());
+        let (stop, sent, flv) = (Arc::clone(&stop), Arc::clone(&sent), flv.clone());
         let period = Duration::from_secs_f64(1.0 / args.rate.max(1) as f64);
         rt.spawn(async move {
             let producer = flv.topic_producer_with_config(TOPIC, config).await?;

@@ -8,12 +8,12 @@ use crate::sim::Mangle;
 /// Sends `n` records with seeded gaps of up to `max_gap_ms`, calling `fault` before the
 /// records whose index is in `at`.
 fn produce(
-    run: &mut super::Run,
+    run: &mut Run,
     p: flv_core::client::ProducerId,
     n: usize,
     max_gap_ms: u64,
     at: &[usize],
-    mut fault: impl FnMut(&mut super::Run),
+    mut fault: impl FnMut(&mut Run),
 ) {
     for i in 0..n {
         if at.contains(&i) {

@@ -32,7 +32,7 @@ pub async fn leader_stopped_mid_stream<R: Runtime>(rt: R) {
     let (out_tx, out_rx) = async_channel::unbounded();
     let (done_tx, done_rx) = async_channel::bounded(1);
     {
-        let (failed_over, sent, rt2) = (failed_over.clone(), sent.clone(), rt.clone());
+        let (failed_over, sent, rt2) = (Arc::clone(&failed_over), Arc::clone(&sent), rt.clone());
         rt.spawn(async move {
             let mut n = 0;
             let mut after = 0;
@@ -52,7 +52,7 @@ pub async fn leader_stopped_mid_stream<R: Runtime>(rt: R) {
         });
     }
     {
-        let acked_so_far = acked_so_far.clone();
+        let acked_so_far = Arc::clone(&acked_so_far);
         rt.spawn(async move {
             let mut acks = Vec::new();
             while let Ok(out) = out_rx.recv().await {

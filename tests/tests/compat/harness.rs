@@ -14,11 +14,11 @@ use super::programs::Transcript;
 const SC_ADDR_ENV: &str = "FLV_COMPAT_SC_ADDR";
 
 /// Bound of one whole run of the programs.
-pub const RUN_SECS: u64 = 120;
+pub(crate) const RUN_SECS: u64 = 120;
 
 /// Starts a mock cluster, writes a profile `compat` for it and runs the test `child_test`
 /// of this binary in a child process; fails with the child's output if it fails.
-pub fn parent(child_test: &str) {
+pub(crate) fn parent(child_test: &str) {
     let server = MockClusterServer::start(ServerOptions::default()).expect("mock cluster starts");
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("config");
@@ -44,7 +44,7 @@ pub fn parent(child_test: &str) {
 /// The child's side: runs the programs with `run` (on the build's executor) and compares
 /// their transcript with `expected.txt`. Without the parent's environment it does nothing
 /// (it is an ignored test, run only by [`parent`]).
-pub fn child(run: impl FnOnce(&str) -> anyhow::Result<Transcript>) {
+pub(crate) fn child(run: impl FnOnce(&str) -> anyhow::Result<Transcript>) {
     let Ok(addr) = std::env::var(SC_ADDR_ENV) else {
         eprintln!("not started by the parent test: nothing to do");
         return;

@@ -34,13 +34,13 @@ use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 
 /// A runtime-neutral sleep handed in by the harness (for bounded polling only).
-pub type Sleep = fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+pub(crate) type Sleep = fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// What the programs observed, line by line.
-pub type Transcript = Vec<String>;
+pub(crate) type Transcript = Vec<String>;
 
 /// Runs every program in order against the cluster at `sc_addr` (also the current profile).
-pub async fn run_all(sc_addr: &str, sleep: Sleep) -> anyhow::Result<Transcript> {
+pub(crate) async fn run_all(sc_addr: &str, sleep: Sleep) -> anyhow::Result<Transcript> {
     let mut t = Transcript::new();
     setup_topics(sc_addr, &mut t).await?;
     produce_simple(&mut t).await?;
@@ -325,7 +325,7 @@ impl ProducerCallback for Counter {
 async fn callback_counts_records(t: &mut Transcript, sleep: Sleep) -> anyhow::Result<()> {
     let fluvio = Fluvio::connect().await?;
     let counter = Arc::new(Counter::default());
-    let callback: SharedProducerCallback = counter.clone();
+    let callback: SharedProducerCallback = Arc::<Counter>::clone(&counter);
     let config = TopicProducerConfigBuilder::default()
         .callback(callback)
         .build()?;

@@ -18,7 +18,7 @@ use crate::{awaitable, block_on};
 const DEFAULT_BATCH: usize = 65_536;
 
 /// A stream and what it left to report.
-pub struct State {
+pub(super) struct State {
     stream: ConsumerStream,
     /// A failure met while a batch was being gathered, raised by the next call.
     pending_error: Option<flv_tokio::Error>,

@@ -178,21 +178,21 @@ pub(crate) mod arb {
     use crate::protocol::error_code::ErrorCode;
 
     /// Any error code, every variant with its payload.
-    pub fn error_code(u: &mut Unstructured<'_>) -> arbitrary::Result<ErrorCode> {
+    pub(crate) fn error_code(u: &mut Unstructured<'_>) -> arbitrary::Result<ErrorCode> {
         ErrorCode::arbitrary(u)
     }
 
     /// A non-empty string. Upstream decodes strings *into* its default value and leaves that
     /// value when the wire string is empty; where the default is not empty (an endpoint host
     /// defaults to `127.0.0.1`) an empty string cannot round-trip through upstream.
-    pub fn non_empty_string(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
+    pub(crate) fn non_empty_string(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
         let s = String::arbitrary(u)?;
         Ok(if s.is_empty() { "h".to_string() } else { s })
     }
 
     /// A version string that upstream's `semver::Version` parses and prints back unchanged
     /// (upstream rejects anything else when decoding a SmartModule package).
-    pub fn semver(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
+    pub(crate) fn semver(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
         let (a, b, c) = <(u16, u16, u16)>::arbitrary(u)?;
         Ok(format!("{a}.{b}.{c}"))
     }

@@ -188,7 +188,7 @@ crate::wire_struct! {
 
 impl SmartModuleWasm {
     /// A binary module from its raw WASM bytes (gzip-compressed here, as the SC stores it).
-    pub fn from_raw_wasm(raw: &[u8]) -> Result<Self, crate::protocol::codec::EncodeError> {
+    pub fn from_raw_wasm(raw: &[u8]) -> Result<Self, EncodeError> {
         Ok(Self {
             format: SmartModuleWasmFormat::Binary,
             payload: crate::protocol::spu::smartmodule::gzip(raw)?,
