@@ -293,6 +293,25 @@ fn logs_only_when_asked() {
         .success();
     let log = stderr_of(&verbose);
     assert!(log.contains("INFO") && !log.contains("DEBUG"), "{log}");
+    // Each request is logged inside its span, named by its API: the SC's watch or list,
+    // the SPU's Produce.
+    let traced = env
+        .flv(&["produce", "t"])
+        .env("RUST_LOG", "flv_core=trace")
+        .write_stdin("one\n")
+        .assert()
+        .success();
+    let log = stderr_of(&traced);
+    let produce = log
+        .lines()
+        .find(|l| l.contains("request{") && l.contains("api=\"Produce\""))
+        .unwrap_or_else(|| panic!("no Produce request span in:\n{log}"));
+    assert!(produce.contains("correlation_id="), "{produce}");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("api=\"Produce\"") && l.ends_with(": response")),
+        "{log}"
+    );
 }
 
 #[test]

@@ -18,7 +18,7 @@ use crate::config::{CONSUMER_OFFSET_TOPIC, ConnId, MockConfig, ServerId};
 use crate::faults::{Faults, error_response};
 use crate::model::{PartitionState, SpuNode, TopicState};
 use crate::pending::{PendingProduce, Session};
-use crate::replication::ClusterStats;
+use crate::stats::ClusterStats;
 use crate::store::{Stores, custom_of};
 
 /// Most log lines kept (older ones are dropped).

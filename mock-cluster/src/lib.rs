@@ -42,6 +42,7 @@ mod replication;
 mod sc;
 mod server;
 mod spu;
+mod stats;
 mod store;
 mod tls;
 
@@ -50,8 +51,8 @@ pub use config::{
     CONSUMER_OFFSET_TOPIC, ConnId, MOCK_MAX_FRAME_SIZE, MockConfig, PLATFORM_VERSION, ServerId,
 };
 pub use flv_core as core;
-pub use replication::ClusterStats;
 pub use server::{MockClusterServer, ServerOptions};
+pub use stats::ClusterStats;
 pub use tls::TlsOptions;
 
 /// Errors of the mock cluster.

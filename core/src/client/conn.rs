@@ -54,6 +54,9 @@ struct Pending<T> {
     timeout: Duration,
     /// Byte position in the outgoing stream where the request ends.
     wire_end: u64,
+    /// The request's `tracing` span (`request{peer api correlation_id}`): its response,
+    /// or its failure, is logged inside it.
+    span: tracing::Span,
 }
 
 /// Something the connection tells its owner.
@@ -287,7 +290,14 @@ impl<T: Clone> Conn<T> {
             });
         }
         self.out_total = self.flushed_total + self.out.len() as u64;
-        tracing::trace!(peer = %self.peer, api_key = frame.header.api_key, version, correlation_id = corr, "request");
+        let api_key = frame.header.api_key;
+        let span = tracing::debug_span!(
+            "request",
+            peer = %self.peer,
+            api = frame.body.api_name(),
+            correlation_id = corr,
+        );
+        tracing::trace!(parent: &span, api_key, version, "request");
         let timeout = req.timeout.unwrap_or(Duration::MAX);
         self.pending.insert(
             corr,
@@ -299,6 +309,7 @@ impl<T: Clone> Conn<T> {
                 deadline: req.timeout.map(|t| now + t),
                 timeout,
                 wire_end: self.out_total,
+                span,
             },
         );
         None
@@ -437,7 +448,7 @@ impl<T: Clone> Conn<T> {
                 return self.protocol_error(msg, Some(e.into()));
             }
         };
-        tracing::trace!(peer = %self.peer, api_key = p.api_key, correlation_id = corr, "response");
+        tracing::trace!(parent: &p.span, "response");
         if p.stream {
             p.deadline = None;
             vec![ConnOutput::Response {
@@ -507,6 +518,7 @@ impl<T: Clone> Conn<T> {
         self.out = BytesMut::new();
         let mut outputs = vec![ConnOutput::Closed(error.clone())];
         for (_, p) in std::mem::take(&mut self.pending) {
+            tracing::debug!(parent: &p.span, %error, "request failed");
             outputs.push(ConnOutput::Failed {
                 tag: p.tag,
                 error: error.clone(),

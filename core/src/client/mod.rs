@@ -88,6 +88,7 @@ mod ids;
 mod links;
 mod metadata;
 mod producer;
+mod spans;
 mod transport;
 
 #[cfg(test)]

@@ -403,7 +403,8 @@ impl Client {
         if p.phase == Phase::Done {
             return;
         }
-        tracing::info!(consumer = %id, partition, error = ?error.as_ref().map(ToString::to_string), "stream restart");
+        let span = crate::client::spans::partition("consume", &c.config.topic, partition);
+        tracing::info!(parent: &span, consumer = %id, error = ?error.as_ref().map(ToString::to_string), "stream restart");
         let old = p.conn.take();
         let old_gen = p.generation;
         p.generation += 1;

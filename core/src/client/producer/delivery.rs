@@ -138,7 +138,8 @@ impl Client {
             let delay = policy.map_or(Duration::ZERO, |pol| pol.delay(b.attempts.max(1) as usize));
             let jitter = 1.0 + 0.2 * (2.0 * self.rng.unit() - 1.0);
             let at = now + delay.mul_f64(jitter);
-            tracing::info!(%partition, attempt = b.attempts, ?delay, %error, verify, "produce retry");
+            let span = crate::client::spans::partition("produce", &p.topic, partition);
+            tracing::info!(parent: &span, attempt = b.attempts, ?delay, %error, verify, "produce retry");
             let q = p.parts.entry(partition).or_default();
             q.verify |= verify;
             q.requeue(b, at);
