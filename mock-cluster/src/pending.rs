@@ -16,8 +16,6 @@ pub(crate) struct PendingProduce {
     pub(crate) conn: ConnId,
     pub(crate) correlation_id: i32,
     pub(crate) version: Version,
-    /// It was not answered in the step it arrived in (it waits for the high watermark).
-    pub(crate) waited: bool,
     pub(crate) deadline: Instant,
     pub(crate) timeout_ms: u64,
     pub(crate) response: ProduceResponse,

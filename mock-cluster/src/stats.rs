@@ -26,7 +26,8 @@ pub struct ClusterStats {
     /// Fetches that caught a lagging follower up by at least one record after it had
     /// been behind for some time (a lag or a stop).
     pub catch_ups: u64,
-    /// Read-committed produce requests answered after waiting for the high watermark.
+    /// Read-committed produce requests that had to wait for the high watermark (whether
+    /// answered, timed out or dropped with their connection).
     pub produce_waits: u64,
     /// StreamFetch responses cut at `max_bytes` inside a batch.
     pub cut_reads: u64,

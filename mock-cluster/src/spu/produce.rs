@@ -62,11 +62,17 @@ impl MockCluster {
             });
         }
         let timeout_ms = u64::try_from(req.timeout.as_millis()).unwrap_or(u64::MAX);
+        // It waits for replication when the high watermark does not cover it yet.
+        let waited = !waits
+            .iter()
+            .all(|(_, _, key, target)| self.partitions.get(key).is_none_or(|p| p.hw() >= *target));
+        if waited {
+            self.stats.produce_waits += 1;
+        }
         self.pending.push(PendingProduce {
             conn,
             correlation_id,
             version,
-            waited: false,
             deadline: self.now + req.timeout,
             timeout_ms,
             response,
@@ -83,9 +89,6 @@ impl MockCluster {
             });
             if done {
                 let p = self.pending.remove(i);
-                if p.waited {
-                    self.stats.produce_waits += 1;
-                }
                 self.respond(
                     p.conn,
                     p.correlation_id,
@@ -95,9 +98,6 @@ impl MockCluster {
             } else {
                 i += 1;
             }
-        }
-        for p in &mut self.pending {
-            p.waited = true;
         }
     }
 
