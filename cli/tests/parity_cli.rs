@@ -445,7 +445,7 @@ fn read_committed_with_an_offline_replica_warns_at_once_and_fails_at_the_deliver
             "--delivery-timeout",
             "2s",
         ])
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "info")
         .write_stdin("z\n")
         .assert()
         .failure();
@@ -455,6 +455,15 @@ fn read_committed_with_an_offline_replica_warns_at_once_and_fails_at_the_deliver
             && l.contains("wait for a replica that is not caught up")
             && l.contains(&format!("spu={follower}"))
             && l.contains("why=offline")),
+        "{log}"
+    );
+    // The server's timeout makes the producer look for the record (exactly once): that
+    // is logged in the partition's span.
+    assert!(
+        log.lines().any(
+            |l| l.contains("partition{role=\"produce\" topic=\"t\" partition=0}")
+                && l.contains("produce retry")
+        ),
         "{log}"
     );
     // Read-uncommitted does not wait for followers: no warning.
