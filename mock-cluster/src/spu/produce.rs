@@ -63,10 +63,7 @@ impl MockCluster {
         }
         let timeout_ms = u64::try_from(req.timeout.as_millis()).unwrap_or(u64::MAX);
         // It waits for replication when the high watermark does not cover it yet.
-        let waited = !waits
-            .iter()
-            .all(|(_, _, key, target)| self.partitions.get(key).is_none_or(|p| p.hw() >= *target));
-        if waited {
+        if !self.replicated(&waits) {
             self.stats.produce_waits += 1;
         }
         self.pending.push(PendingProduce {
@@ -80,14 +77,18 @@ impl MockCluster {
         });
     }
 
+    /// True when the high watermark of every partition a request waits for covers it.
+    fn replicated(&self, waits: &[(usize, usize, ReplicaKey, i64)]) -> bool {
+        waits
+            .iter()
+            .all(|(_, _, key, target)| self.partitions.get(key).is_none_or(|p| p.hw() >= *target))
+    }
+
     /// Answers the produce requests whose partitions are replicated far enough.
     pub(crate) fn complete_pending(&mut self) {
         let mut i = 0;
         while i < self.pending.len() {
-            let done = self.pending[i].waits.iter().all(|(_, _, key, target)| {
-                self.partitions.get(key).is_none_or(|p| p.hw() >= *target)
-            });
-            if done {
+            if self.replicated(&self.pending[i].waits) {
                 let p = self.pending.remove(i);
                 self.respond(
                     p.conn,

@@ -220,25 +220,31 @@ impl Client {
         partition: u32,
         cause: ClientError,
     ) -> ClientError {
-        let Some(p) = self.producers.get(&producer) else {
-            return cause;
-        };
-        if p.config.isolation != crate::spu::Isolation::ReadCommitted {
-            return cause;
+        let read_committed = self
+            .producers
+            .get(&producer)
+            .is_some_and(|p| p.config.isolation == crate::spu::Isolation::ReadCommitted);
+        match read_committed.then(|| self.lagging_replicas(producer, partition)) {
+            Some(Some(replicas)) => ClientError::ReplicasBehind {
+                cause: Box::new(cause),
+                replicas,
+            },
+            _ => cause,
         }
+    }
+
+    /// The replicas of a producer's partition the SC reports offline or behind, as in
+    /// `replica on SPU 5002 is offline, …` (`None` when there are none).
+    pub(crate) fn lagging_replicas(&self, producer: ProducerId, partition: u32) -> Option<String> {
+        let p = self.producers.get(&producer)?;
         let lagging = self.metadata.lagging_replicas(&p.topic, Some(&[partition]));
-        if lagging.is_empty() {
-            return cause;
-        }
-        let replicas = lagging
-            .iter()
-            .map(|r| format!("SPU {} {}", r.spu, r.why))
-            .collect::<Vec<_>>()
-            .join(", ");
-        ClientError::ReplicasBehind {
-            cause: Box::new(cause),
-            replicas,
-        }
+        (!lagging.is_empty()).then(|| {
+            lagging
+                .iter()
+                .map(|r| format!("replica on SPU {} is {}", r.spu, r.why))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
     }
 
     pub(crate) fn after_resolution(&mut self, producer: ProducerId, partition: u32, now: Instant) {

@@ -515,19 +515,12 @@ impl Client {
                 Expired::Batches(expired) => expired,
             };
             for (part, b, mut error) in expired {
-                if let (Some(offset), Some(p)) = (b.found, self.producers.get(&id)) {
+                if let Some(offset) = b.found {
                     // Stored by the leader, never covered by the high watermark: name
                     // the replicas that hold it back.
-                    let lagging = self.metadata.lagging_replicas(&p.topic, Some(&[part]));
-                    let replicas = if lagging.is_empty() {
-                        "no replica is known to lag".to_string()
-                    } else {
-                        lagging
-                            .iter()
-                            .map(|r| format!("replica on SPU {} is {}", r.spu, r.why))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    };
+                    let replicas = self
+                        .lagging_replicas(id, part)
+                        .unwrap_or_else(|| "no replica is known to lag".to_string());
                     error = ProduceError::OutcomeUnknown(ClientError::NotCommitted {
                         partition: part,
                         offset,
