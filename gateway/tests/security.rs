@@ -10,6 +10,7 @@ use flv_gateway::tls::TlsFiles;
 use flv_mock_cluster::{MockClusterServer, ServerOptions, TlsOptions};
 use flv_tokio::config::{ClusterConfig, TlsPolicy};
 use futures_util::{SinkExt, StreamExt};
+use rustls_pki_types::pem::PemObject;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -245,6 +246,60 @@ async fn https_listener_and_a_tls_cluster() {
         .unwrap();
     assert_eq!(common::ndjson(&text)[0]["value"], "over tls");
 
+    // A WebSocket over the same TLS listener: the upgrade, the server's frames and the
+    // client's produce all travel inside TLS.
+    let port = url
+        .trim_start_matches("https://localhost:")
+        .parse::<u16>()
+        .unwrap();
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    let der = rustls_pki_types::CertificateDer::from_pem_slice(cert.as_bytes()).unwrap();
+    roots.add(der).unwrap();
+    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+        .connect(
+            rustls_pki_types::ServerName::try_from("localhost").unwrap(),
+            tcp,
+        )
+        .await
+        .unwrap();
+    let (mut ws, response) = tokio_tungstenite::client_async(
+        format!("wss://localhost:{port}/v1/topics/secure/ws?offset=beginning"),
+        tls,
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 101);
+    let first = next_json(&mut ws).await;
+    assert_eq!(first["value"], "over tls", "{first}");
+    ws.send(Message::text(r#"{"key":"k","value":"ws over tls"}"#))
+        .await
+        .unwrap();
+    // The acknowledgement and the record itself arrive, in either order.
+    let (mut acked, mut echoed) = (None, None);
+    while acked.is_none() || echoed.is_none() {
+        let msg = next_json(&mut ws).await;
+        if msg.get("ack").is_some() {
+            acked = Some(msg["ack"]["offset"].clone());
+        } else {
+            assert_eq!(msg["value"], "ws over tls", "{msg}");
+            assert_eq!(msg["key"], "k", "{msg}");
+            echoed = Some(msg["offset"].clone());
+        }
+    }
+    assert_eq!(acked, Some(json!(1)));
+    assert_eq!(echoed, Some(json!(1)));
+    ws.close(None).await.unwrap();
+
     // Plain HTTP to the HTTPS port fails; a client that does not trust the certificate too.
     let plain = common::http_client()
         .get(url.replace("https://", "http://") + "/healthz")
@@ -277,4 +332,23 @@ async fn https_listener_and_a_tls_cluster() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("no certificate"), "{err}");
+}
+
+/// The next text message of a WebSocket as JSON, within one step.
+async fn next_json<S>(ws: &mut tokio_tungstenite::WebSocketStream<S>) -> Value
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    loop {
+        let msg = tokio::time::timeout(STEP, ws.next())
+            .await
+            .expect("a message within one step")
+            .expect("the socket stays open")
+            .unwrap();
+        match msg {
+            Message::Text(text) => return serde_json::from_str(&text).unwrap(),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected message {other:?}"),
+        }
+    }
 }
