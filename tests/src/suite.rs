@@ -297,6 +297,7 @@ macro_rules! api_suite {
             multi_partition,
             sink_send_all_and_batches,
             send_batch_order_and_acks,
+            send_batch_custom_partitioner,
             consumer_offsets_manual_resume,
             consumer_offsets_auto_resume,
             catch_up_across_max_bytes_cuts,

@@ -3,9 +3,13 @@
 //! records.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use flv_driver::core::client::SendError;
-use flv_driver::{ConsumerConfig, Error, Offset, ProducerConfig, RecordKey, Runtime};
+use flv_driver::{
+    ConsumerConfig, Error, Offset, Partitioner, PartitionerConfig, ProducerConfig, RecordKey,
+    Runtime, TopicProducerConfigBuilder,
+};
 
 use super::{
     STEP, cluster, connect, consume, consumer, create_topic, index_of, producer, value,
@@ -98,4 +102,68 @@ pub async fn send_batch_order_and_acks<R: Runtime>(rt: R) {
         .expect("closed");
     let after = p.send_batch([(RecordKey::NULL, value(0))]).await;
     assert!(matches!(after, Err(Error::Closed)), "{after:?}");
+}
+
+/// Key length modulo 4 on a 3-partition topic: keys of 3 letters name partition 3, which
+/// does not exist.
+struct ByKeyLength;
+
+impl Partitioner for ByKeyLength {
+    fn partition(&self, _config: &PartitionerConfig, key: Option<&[u8]>, _value: &[u8]) -> u32 {
+        key.map_or(0, |k| (k.len() % 4) as u32)
+    }
+}
+
+/// With a custom partitioner each record is routed alone: 300 records over 3 partitions in
+/// one `send_batch`, the ones routed to a missing partition fail in their outcome, the
+/// others are acknowledged in send order per partition.
+pub async fn send_batch_custom_partitioner<R: Runtime>(rt: R) {
+    let server = cluster(2);
+    let fluvio = connect(&rt, &server).await;
+    create_topic(&rt, &fluvio, "routed", 3, 1).await;
+    let config = TopicProducerConfigBuilder::default()
+        .partitioner(Arc::new(ByKeyLength))
+        .build()
+        .expect("config");
+    let p = with_timeout(
+        &rt,
+        STEP,
+        "producer",
+        fluvio.topic_producer_with_config("routed", config),
+    )
+    .await
+    .expect("producer");
+    let n = 300;
+    let key = |i: usize| "k".repeat(i % 4);
+    let out = with_timeout(
+        &rt,
+        STEP,
+        "send_batch",
+        p.send_batch((0..n).map(|i| (RecordKey::from(key(i)), value(i)))),
+    )
+    .await
+    .expect("queued");
+    let outcomes = with_timeout(&rt, STEP, "outcomes", out.wait()).await;
+    let mut next = [0i64; 3];
+    for (i, outcome) in outcomes.iter().enumerate() {
+        let expected = key(i).len() as u32;
+        if expected == 3 {
+            assert!(
+                matches!(outcome, Err(Error::Send(SendError::PartitionNotFound(3)))),
+                "record {i}: {outcome:?}"
+            );
+            continue;
+        }
+        let ack = outcome
+            .as_ref()
+            .unwrap_or_else(|e| panic!("record {i} failed: {e}"));
+        assert_eq!(ack.partition, expected, "record {i}");
+        let p = expected as usize;
+        assert_eq!(
+            ack.offset, next[p],
+            "record {i}: next offset of its partition"
+        );
+        next[p] += 1;
+    }
+    assert_eq!(next, [75, 75, 75]);
 }
