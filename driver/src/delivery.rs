@@ -45,6 +45,16 @@ impl From<Failure> for Error {
     }
 }
 
+/// One record of a [`ProduceBatchOutput`](crate::ProduceBatchOutput): queued under its id,
+/// or its outcome (taken from its slot, or a failure to queue it).
+#[derive(Debug)]
+pub(crate) enum BatchEntry {
+    /// Queued; its outcome is in its slot.
+    Waiting(SendId),
+    /// Its outcome.
+    Done(Result<RecordMetadata, Error>),
+}
+
 /// The outcome slots of one producer's records, oldest first.
 #[derive(Debug, Default)]
 pub(crate) struct Deliveries {
@@ -124,6 +134,110 @@ impl Deliveries {
     /// Starts waiting for `id` (greater than every id registered before).
     pub(crate) fn register(&self, id: SendId) {
         self.lock().push_back((id, Slot::Waiting(None)));
+    }
+
+    /// Starts waiting for each id of `ids` (increasing, greater than every id registered
+    /// before) under one lock, and tells the callback (if any) of them as [`sent`](Self::sent).
+    pub(crate) fn sent_many(&self, ids: &[(SendId, usize)]) {
+        {
+            let mut slots = self.lock();
+            slots.extend(ids.iter().map(|(id, _)| (*id, Slot::Waiting(None))));
+        }
+        if let Some(cb) = &self.callback {
+            let at = Instant::now();
+            let mut sent = cb.sent.lock().unwrap_or_else(PoisonError::into_inner);
+            for (id, bytes) in ids {
+                let bytes = *bytes as u64;
+                sent.insert(*id, SentRecord { bytes, at });
+            }
+        }
+    }
+
+    /// Takes the outcomes of `entries` in order from `*next` on, under one lock, until one
+    /// is not resolved yet: then registers `cx`'s waker on that one alone and is pending
+    /// (the later ones are looked at once it is resolved). Ready once every entry holds
+    /// its outcome. Entries whose slot is missing or taken get [`Error::Closed`], as
+    /// [`poll`](Self::poll) answers.
+    pub(crate) fn poll_batch(
+        &self,
+        entries: &mut [BatchEntry],
+        next: &mut usize,
+        cx: &Context<'_>,
+    ) -> Poll<()> {
+        let mut slots = self.lock();
+        // Ids increase along `entries` as along `slots`: walk both once.
+        let mut at = 0;
+        let mut first = true;
+        let mut took = false;
+        while let Some(entry) = entries.get_mut(*next) {
+            let BatchEntry::Waiting(id) = *entry else {
+                *next += 1;
+                continue;
+            };
+            if first {
+                at = slots.partition_point(|(s, _)| *s < id);
+                first = false;
+            }
+            while slots.get(at).is_some_and(|(s, _)| *s < id) {
+                at += 1;
+            }
+            let slot = match slots.get_mut(at) {
+                Some((s, slot)) if *s == id => slot,
+                // Never registered or already taken: as `poll`.
+                _ => {
+                    *entry = BatchEntry::Done(Err(Error::Closed));
+                    *next += 1;
+                    continue;
+                }
+            };
+            match slot {
+                Slot::Waiting(waker) => {
+                    match waker {
+                        Some(w) if w.will_wake(cx.waker()) => {}
+                        _ => *waker = Some(cx.waker().clone()),
+                    }
+                    if took {
+                        Self::trim(&mut slots);
+                    }
+                    return Poll::Pending;
+                }
+                Slot::Done(_) => {
+                    let Slot::Done(result) = std::mem::replace(slot, Slot::Gone) else {
+                        continue;
+                    };
+                    *entry = BatchEntry::Done(result.map_err(Error::from));
+                }
+                Slot::Gone => *entry = BatchEntry::Done(Err(Error::Closed)),
+            }
+            took = true;
+            *next += 1;
+        }
+        if took {
+            Self::trim(&mut slots);
+        }
+        Poll::Ready(())
+    }
+
+    /// Nobody waits for the ids of `entries` still waiting any more.
+    pub(crate) fn forget_batch(&self, entries: &[BatchEntry]) {
+        let mut slots = self.lock();
+        let mut at = None;
+        for entry in entries {
+            let BatchEntry::Waiting(id) = *entry else {
+                continue;
+            };
+            let mut i = at.unwrap_or_else(|| slots.partition_point(|(s, _)| *s < id));
+            while slots.get(i).is_some_and(|(s, _)| *s < id) {
+                i += 1;
+            }
+            if let Some((s, slot)) = slots.get_mut(i)
+                && *s == id
+            {
+                *slot = Slot::Gone;
+            }
+            at = Some(i);
+        }
+        Self::trim(&mut slots);
     }
 
     /// Resolves `ids` (increasing): a record stored at `first_offset + i` for the `i`-th,
@@ -267,6 +381,87 @@ mod tests {
             d.forget(SendId(id));
         }
         assert_eq!(d.len(), 0, "every slot taken or forgotten is dropped");
+    }
+
+    /// A batch's outcomes are taken in order under one lock; it waits on its first
+    /// unresolved record only, and dropping it midway frees every slot it held.
+    #[test]
+    fn batch_outcomes_in_order_across_partitions() {
+        let d = Deliveries::default();
+        // 5 is someone else's record, queued between the batch's.
+        let ids = [(SendId(1), 10), (SendId(2), 10), (SendId(3), 10)];
+        d.sent_many(&ids);
+        d.register(SendId(5));
+        d.sent_many(&[(SendId(6), 10), (SendId(7), 10)]);
+        let mut entries = vec![
+            BatchEntry::Waiting(SendId(1)),
+            BatchEntry::Waiting(SendId(2)),
+            BatchEntry::Done(Err(Error::Closed)),
+            BatchEntry::Waiting(SendId(3)),
+            BatchEntry::Waiting(SendId(6)),
+            BatchEntry::Waiting(SendId(7)),
+        ];
+        let mut next = 0;
+        assert!(d.poll_batch(&mut entries, &mut next, &cx()).is_pending());
+        assert_eq!(next, 0);
+        // Partition 1 (records 2, 6) is stored before partition 0 (1, 3, 7).
+        d.resolve(&[SendId(2), SendId(6)], 1, 50, None);
+        assert!(d.poll_batch(&mut entries, &mut next, &cx()).is_pending());
+        assert_eq!(next, 0, "still waiting for the first");
+        d.resolve(&[SendId(1), SendId(3), SendId(7)], 0, 8, None);
+        assert!(d.poll_batch(&mut entries, &mut next, &cx()).is_ready());
+        assert_eq!(next, entries.len());
+        let got: Vec<Option<(u32, i64)>> = entries
+            .iter()
+            .map(|e| match e {
+                BatchEntry::Done(Ok(m)) => Some((m.partition, m.offset)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                Some((0, 8)),
+                Some((1, 50)),
+                None,
+                Some((0, 9)),
+                Some((1, 51)),
+                Some((0, 10))
+            ]
+        );
+        // The taken slots before the other record's are dropped, those after it wait.
+        assert_eq!(d.len(), 3);
+
+        // A batch dropped while waiting: its slots go, the other one stays.
+        d.sent_many(&[(SendId(8), 1), (SendId(9), 1)]);
+        let waiting = [
+            BatchEntry::Waiting(SendId(8)),
+            BatchEntry::Waiting(SendId(9)),
+        ];
+        d.forget_batch(&waiting);
+        assert!(d.poll(SendId(5), &cx()).is_pending());
+        d.forget(SendId(5));
+        assert_eq!(d.len(), 0, "every slot freed");
+    }
+
+    /// A record the batch never registered, or took already, answers `Closed` as `poll`.
+    #[test]
+    fn batch_entries_without_a_slot_are_closed() {
+        let d = Deliveries::default();
+        d.sent_many(&[(SendId(4), 1)]);
+        d.resolve(&[SendId(4)], 0, 0, None);
+        let mut entries = vec![
+            BatchEntry::Waiting(SendId(3)),
+            BatchEntry::Waiting(SendId(4)),
+        ];
+        let mut next = 0;
+        assert!(d.poll_batch(&mut entries, &mut next, &cx()).is_ready());
+        assert!(matches!(entries[0], BatchEntry::Done(Err(Error::Closed))));
+        assert!(matches!(entries[1], BatchEntry::Done(Ok(_))));
+        let mut again = vec![BatchEntry::Waiting(SendId(4))];
+        let mut next = 0;
+        assert!(d.poll_batch(&mut again, &mut next, &cx()).is_ready());
+        assert!(matches!(again[0], BatchEntry::Done(Err(Error::Closed))));
     }
 
     #[test]

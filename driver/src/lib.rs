@@ -114,7 +114,9 @@ pub use flv_core::record::Compression;
 pub use flv_core::sc::topic::TopicSpec;
 pub use flv_core::spu::Isolation;
 pub use official::{dataplane, metadata};
-pub use producer::{FutureRecordMetadata, ProduceOutput, RecordData, RecordKey, TopicProducer};
+pub use producer::{
+    FutureRecordMetadata, ProduceBatchOutput, ProduceOutput, RecordData, RecordKey, TopicProducer,
+};
 pub use producer_config::{
     Partitioner, PartitionerConfig, ProduceCompletionBatchEvent, ProducerCallback,
     SharedPartitioner, SharedProducerCallback, TopicProducerConfig, TopicProducerConfigBuilder,

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use flv_core::client::{FlushId, ProducerConfig, ProducerId, RecordMetadata, SendError, SendId};
 use flv_core::producer::partitioner::PartitionerKind;
 
-use crate::delivery::Deliveries;
+use crate::delivery::{BatchEntry, Deliveries};
 use crate::error::{Error, Result};
 use crate::producer_config::{PartitionerConfig, SharedPartitioner, TopicProducerConfig};
 use crate::shared::{Inner, SlotFuture};
@@ -50,6 +50,61 @@ impl Drop for ProduceOutput {
         }
     }
 }
+
+/// Records queued by [`TopicProducer::send_batch`], in the order given:
+/// [`ProduceBatchOutput::wait`] tells where each one was stored, or why it was not.
+/// Dropping it cancels none of them.
+#[derive(Debug)]
+pub struct ProduceBatchOutput {
+    deliveries: Arc<Deliveries>,
+    entries: Vec<BatchEntry>,
+    /// Entries before this one hold their outcome.
+    next: usize,
+}
+
+impl ProduceBatchOutput {
+    /// The number of records.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Waits until every record is stored (its partition and offset) or failed for good;
+    /// the outcomes are in the order the records were given. One wake-up per stored batch
+    /// at most, not one per record.
+    pub async fn wait(mut self) -> Vec<Result<RecordMetadata>> {
+        std::future::poll_fn(|cx| {
+            self.deliveries
+                .poll_batch(&mut self.entries, &mut self.next, cx)
+        })
+        .await;
+        std::mem::take(&mut self.entries)
+            .into_iter()
+            .map(|entry| match entry {
+                BatchEntry::Done(outcome) => outcome,
+                BatchEntry::Waiting(_) => Err(Error::Closed),
+            })
+            .collect()
+    }
+}
+
+impl Drop for ProduceBatchOutput {
+    fn drop(&mut self) {
+        if let Some(waiting) = self.entries.get(self.next..)
+            && !waiting.is_empty()
+        {
+            self.deliveries.forget_batch(waiting);
+        }
+    }
+}
+
+/// Records [`TopicProducer::send_batch`] queues under one lock of the client at most: the
+/// driver may build and send the first batches while the next run is queued.
+const BATCH_RUN: usize = 256;
 
 /// A producer of one topic (the official client's `TopicProducer`).
 ///
@@ -342,6 +397,112 @@ impl TopicProducer {
             outputs.push(self.send(k, v).await?);
         }
         Ok(outputs)
+    }
+
+    /// Queues `records` in order, as [`send`](Self::send) of each would, but many under one
+    /// lock of the client with one wake of the driver (and one outcome slot registration
+    /// for them all), not one of each per record; waits for room whenever the queue is
+    /// full, and returns once every record is queued. The returned
+    /// [`ProduceBatchOutput`] waits for all their outcomes at once.
+    ///
+    /// A record the producer refuses (too large for a request, a partition that does not
+    /// exist, ...) fails in its outcome and the others go on; so do the records left when
+    /// the producer or its client closes midway. Fails as a whole with [`Error::Closed`]
+    /// only when closed before the first record.
+    pub async fn send_batch<K, V>(
+        &self,
+        records: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<ProduceBatchOutput>
+    where
+        K: Into<RecordKey>,
+        V: Into<RecordData>,
+    {
+        let records: Vec<(Option<Bytes>, Bytes)> = records
+            .into_iter()
+            .map(|(k, v)| (k.into().0, v.into().0))
+            .collect();
+        if self.closed || self.inner.lock().closed {
+            return Err(Error::Closed);
+        }
+        let mut out = ProduceBatchOutput {
+            deliveries: Arc::clone(&self.deliveries),
+            entries: Vec::with_capacity(records.len()),
+            next: 0,
+        };
+        let mut at = 0;
+        while let Some((key, value)) = records.get(at) {
+            let (id, end) = match self.route(key, value) {
+                // One producer for every record: a whole run goes to it.
+                Ok(Route::To(id)) if self.routes.is_none() => {
+                    (id, records.len().min(at + BATCH_RUN))
+                }
+                Ok(Route::To(id)) => (id, at + 1),
+                Ok(Route::Missing(p)) => match self.add_route(p).await {
+                    Ok(id) => (id, at + 1),
+                    Err(e) => {
+                        out.entries.push(BatchEntry::Done(Err(e)));
+                        at += 1;
+                        continue;
+                    }
+                },
+                Err(e) => {
+                    out.entries.push(BatchEntry::Done(Err(e)));
+                    at += 1;
+                    continue;
+                }
+            };
+            let (queued, full) = self.queue_run(id, &records[at..end], &mut out.entries);
+            at += queued;
+            if let Some(generation) = full {
+                std::future::poll_fn(|cx| self.poll_room(id, generation, cx)).await;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Queues records of `run` to the producer `id` in order under one lock, pushing
+    /// their entries on `entries`, until the queue is full (then also returns the
+    /// generation to wait for room from). Returns how many records it took. A closed
+    /// client or producer fails every record of the run.
+    fn queue_run(
+        &self,
+        id: ProducerId,
+        run: &[(Option<Bytes>, Bytes)],
+        entries: &mut Vec<BatchEntry>,
+    ) -> (usize, Option<u64>) {
+        let mut sent = Vec::with_capacity(run.len());
+        let mut taken = 0;
+        let mut full = None;
+        let wake = {
+            let mut st = self.inner.lock();
+            if st.closed || self.closed {
+                entries.extend(run.iter().map(|_| BatchEntry::Done(Err(Error::Closed))));
+                return (run.len(), None);
+            }
+            let now = st.now();
+            for (key, value) in run {
+                match st.client.send(id, key.clone(), value.clone(), now) {
+                    Ok(send) => {
+                        let bytes = key.as_ref().map_or(0, Bytes::len) + value.len();
+                        sent.push((send, bytes));
+                        entries.push(BatchEntry::Waiting(send));
+                    }
+                    Err(SendError::QueueFull { .. }) => {
+                        full = Some(st.producers.entry(id).or_default().generation);
+                        break;
+                    }
+                    Err(e) => entries.push(BatchEntry::Done(Err(e.into()))),
+                }
+                taken += 1;
+            }
+            // Under the client's lock: slots are registered in increasing id order.
+            self.deliveries.sent_many(&sent);
+            !sent.is_empty() && st.needs_drive()
+        };
+        if wake {
+            self.inner.wake();
+        }
+        (taken, full)
     }
 
     /// Sends every queued record now and waits until every record sent before this call is

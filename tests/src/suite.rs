@@ -11,6 +11,7 @@ use std::pin::pin;
 use std::time::{Duration, Instant};
 
 mod admin;
+mod batch;
 mod data;
 mod failover;
 mod sockets;
@@ -273,6 +274,7 @@ pub async fn producer<R: Runtime>(
 }
 
 pub use admin::*;
+pub use batch::*;
 pub use data::*;
 pub use failover::*;
 pub use sockets::*;
@@ -294,6 +296,8 @@ macro_rules! api_suite {
             compression_codecs,
             multi_partition,
             sink_send_all_and_batches,
+            send_batch_order_and_acks,
+            send_batch_custom_partitioner,
             consumer_offsets_manual_resume,
             consumer_offsets_auto_resume,
             catch_up_across_max_bytes_cuts,

@@ -14,6 +14,8 @@
 //   send:    `await producer.send(key, value)` one at a time (--send-records), then `flush()`
 //   consume: `for await (const r of await consumer.createStream(Offset.FromBeginning()))`
 //            over the --records + --send-records records, reading `valueString()`
+// Two tables: records per second of wall-clock time, and per second of the client
+// process's CPU time (user + system: all its threads; the cluster's is not counted).
 
 const { execFileSync, spawn } = require('node:child_process');
 const path = require('node:path');
@@ -49,6 +51,12 @@ async function worker() {
   await admin.createTopic(args.topic, { partitions: 1, replicationFactor: 1, ignoreRackAssignment: false });
   const producer = await fluvio.topicProducer(args.topic);
 
+  /** Records per second of the client process's CPU time (user + system) since `c`. */
+  const perCpu = (records, c) => {
+    const used = process.cpuUsage(c);
+    return records / ((used.user + used.system) / 1e6);
+  };
+  let c = process.cpuUsage();
   let t = process.hrtime.bigint();
   for (let i = 0; i < n; i += 1000) {
     const chunk = [];
@@ -57,13 +65,17 @@ async function worker() {
   }
   await producer.flush();
   const sendAll = n / (Number(process.hrtime.bigint() - t) / 1e9);
+  const sendAllCpu = perCpu(n, c);
 
+  c = process.cpuUsage();
   t = process.hrtime.bigint();
   for (let i = 0; i < m; i++) await producer.send(`key-${n + i}`, value);
   await producer.flush();
   const send = m / (Number(process.hrtime.bigint() - t) / 1e9);
+  const sendCpu = perCpu(m, c);
 
   const consumer = await fluvio.partitionConsumer(args.topic, 0);
+  c = process.cpuUsage();
   t = process.hrtime.bigint();
   const stream = await consumer.createStream(Offset.FromBeginning());
   let count = 0;
@@ -73,9 +85,10 @@ async function worker() {
     if (++count === n + m) break;
   }
   const consume = count / (Number(process.hrtime.bigint() - t) / 1e9);
+  const consumeCpu = perCpu(count, c);
   if (bytes !== count * value.length) throw new Error(`read ${bytes} value bytes, expected ${count * value.length}`);
 
-  process.stdout.write(`${JSON.stringify({ sendAll, send, consume })}\n`);
+  process.stdout.write(`${JSON.stringify({ sendAll, send, consume, sendAllCpu, sendCpu, consumeCpu })}\n`);
   // The official client's connections keep the process alive.
   process.exit(0);
 }
@@ -140,6 +153,15 @@ async function main() {
   for (const w of ['sendAll', 'send', 'consume']) {
     const o = median(results.official.map((r) => r[w]));
     const f = median(results.flv.map((r) => r[w]));
+    console.log(`| ${w} | ${Math.round(o).toLocaleString('en')} | ${Math.round(f).toLocaleString('en')} | ${(f / o).toFixed(1)}× |`);
+  }
+  // Wall-clock rates swing with the machine's load; CPU time per record much less.
+  console.log('\nrecords per second of the client process\'s CPU time (user + system), medians');
+  console.log('| workload | official | flv | flv / official |');
+  console.log('|---|---:|---:|---:|');
+  for (const w of ['sendAll', 'send', 'consume']) {
+    const o = median(results.official.map((r) => r[`${w}Cpu`]));
+    const f = median(results.flv.map((r) => r[`${w}Cpu`]));
     console.log(`| ${w} | ${Math.round(o).toLocaleString('en')} | ${Math.round(f).toLocaleString('en')} | ${(f / o).toFixed(1)}× |`);
   }
 }

@@ -224,25 +224,28 @@ fn unpack(data: &Bytes, lengths: &[i32]) -> napi::Result<Vec<(Option<Bytes>, Byt
     Ok(records)
 }
 
-/// Queues `records` in order, then reports each one's outcome on `reply` once all are
+/// Queues `records` in order (one driver batch send: one lock and one wake per run of
+/// records, not per record), then reports each one's outcome on `reply` once all are
 /// settled (in a task of its own: the producer task goes on with the next command).
 async fn send_records(
     producer: &TopicProducer,
     records: Vec<(Option<Bytes>, Bytes)>,
     reply: oneshot::Sender<Vec<flv_tokio::Result<RecordMetadata>>>,
 ) {
-    let mut queued = Vec::with_capacity(records.len());
-    for (key, value) in records {
-        queued.push(producer.send(RecordKey(key), RecordData(value)).await);
-    }
+    let n = records.len();
+    let queued = producer
+        .send_batch(
+            records
+                .into_iter()
+                .map(|(key, value)| (RecordKey(key), RecordData(value))),
+        )
+        .await;
     tokio::spawn(async move {
-        let mut outcomes = Vec::with_capacity(queued.len());
-        for q in queued {
-            outcomes.push(match q {
-                Ok(output) => output.wait().await,
-                Err(e) => Err(e),
-            });
-        }
+        let outcomes = match queued {
+            Ok(output) => output.wait().await,
+            // Only when the producer was closed before the first record: all fail so.
+            Err(_) => (0..n).map(|_| Err(flv_tokio::Error::Closed)).collect(),
+        };
         // The caller may have stopped listening: nothing to report then.
         let _ = reply.send(outcomes);
     });

@@ -1,6 +1,6 @@
 'use strict';
 // Starts the `flv-mock-cluster` binary (an in-memory Fluvio test double) on an ephemeral
-// port for a test file, and stops it after.
+// port for a test file, and stops it after; or hands out the cluster of $FLV_CLUSTER.
 
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -23,10 +23,20 @@ function mockBinary() {
 }
 
 /**
- * Starts a mock cluster with `spus` SPUs; resolves with `{ endpoint, stop() }` once it
- * prints its SC endpoint.
+ * Starts a mock cluster with `spus` SPUs; resolves with `{ endpoint, spus, stop() }` once
+ * it prints its SC endpoint. With `FLV_CLUSTER=HOST:PORT` set, resolves with that cluster
+ * instead (a real one, started outside the tests; `FLV_CLUSTER_SPUS` SPUs, default 3) and
+ * `stop()` leaves it running.
  */
 function startMockCluster({ spus = 2 } = {}) {
+  if (process.env.FLV_CLUSTER) {
+    return Promise.resolve({
+      endpoint: process.env.FLV_CLUSTER,
+      spus: Number(process.env.FLV_CLUSTER_SPUS || 3),
+      real: true,
+      stop: () => Promise.resolve(),
+    });
+  }
   const child = spawn(mockBinary(), ['--spus', String(spus), '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

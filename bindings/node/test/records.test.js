@@ -217,6 +217,32 @@ test('sendAll resolves with every record\'s output', LIMIT, async () => {
   assert.equal(r.valueString(), 'v3997');
 });
 
+test('sendAll: runs of strings (ASCII or not) mixed with Buffers, null keys and a record larger than a chunk', LIMIT, async () => {
+  await (await fluvio.admin()).createTopic('send-all-mixed', { partitions: 1 });
+  const producer = await fluvio.topicProducer('send-all-mixed');
+  const keyOf = (i) => {
+    if (i % 10 === 3) return null;
+    if (i % 10 === 5) return Buffer.from(`kb${i}`);
+    return i % 7 === 0 ? `ключ-${i}` : `k${i}`;
+  };
+  const valueOf = (i) => {
+    if (i === 1700) return 'x'.repeat(300000);
+    return i % 11 === 0 ? `värde 🙂 ${i}` : `v${i}`;
+  };
+  const n = 2500;
+  const out = await producer.sendAll(Array.from({ length: n }, (_, i) => [keyOf(i), valueOf(i)]));
+  const stored = await out.wait();
+  assert.deepEqual(stored.map((o) => o.offset), Array.from({ length: n }, (_, i) => i));
+  const stream = await fluvio.consumer({ topic: 'send-all-mixed', offset: Offset.absolute(0) });
+  const records = await take(stream, n);
+  records.forEach((r, i) => {
+    const key = keyOf(i);
+    assert.equal(r.keyString(), key === null ? null : String(key), `key of ${i}`);
+    assert.equal(r.valueString(), valueOf(i), `value of ${i}`);
+  });
+  await stream.close();
+});
+
 test('close() ends a consumer waiting for records', LIMIT, async () => {
   const stream = await fluvio.consumer({ topic: 'send-all', offset: Offset.end() });
   const pending = stream.next();
