@@ -14,6 +14,8 @@ use crate::consumer::{ConsumerOffset, IntoConsumerConfig};
 use crate::delivery::Deliveries;
 use crate::drive;
 use crate::error::{Error, Result};
+use crate::metrics::RecordCounter;
+use crate::partition_consumer::PartitionConsumer;
 use crate::producer::TopicProducer;
 use crate::producer_config::TopicProducerConfig;
 use crate::runtime::{Clock, Runtime};
@@ -52,7 +54,9 @@ impl<R: Runtime> std::fmt::Debug for Fluvio<R> {
     }
 }
 
-/// Activity counters of a client (see [`Fluvio::metrics`]).
+/// Activity counters of a client (see [`Fluvio::metrics`]), shaped as the official
+/// `ClientMetrics` ([`consumer`](Self::consumer), [`producer_client`](Self::producer_client),
+/// [`producer_connector`](Self::producer_connector)) with flv's counters beside them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClientMetrics {
@@ -63,17 +67,41 @@ pub struct ClientMetrics {
     pub reconnects: u64,
     /// Turns of the driver loop (each handles every input queued at that time).
     pub driver_wakeups: u64,
+    consumer: RecordCounter,
+    producer_client: RecordCounter,
+    producer_connector: RecordCounter,
 }
 
 impl ClientMetrics {
     /// The counters of the client behind `inner`.
     pub(crate) fn of(inner: &Inner) -> Self {
         let st = inner.lock();
+        let client = st.client.metrics().clone();
         ClientMetrics {
-            client: st.client.metrics().clone(),
+            consumer: RecordCounter::new(client.records_consumed, client.bytes_in),
+            producer_client: RecordCounter::new(client.records_produced, client.bytes_out),
+            producer_connector: RecordCounter::default(),
+            client,
             reconnects: st.counters.reconnects,
             driver_wakeups: st.counters.wakeups,
         }
+    }
+
+    /// Records handed to consumers; bytes received by the client (all responses, a
+    /// superset of the official client's fetched batch bytes).
+    pub fn consumer(&self) -> &RecordCounter {
+        &self.consumer
+    }
+
+    /// Records delivered by producers; bytes sent by the client (all requests, a
+    /// superset of the official client's produced batch bytes).
+    pub fn producer_client(&self) -> &RecordCounter {
+        &self.producer_client
+    }
+
+    /// The official client's counter of connector producers: always zero in flv.
+    pub fn producer_connector(&self) -> &RecordCounter {
+        &self.producer_connector
     }
 }
 
@@ -227,6 +255,22 @@ impl<R: Runtime> Fluvio<R> {
         ConsumerStream::create(self.inner.clone(), config.into_consumer_config()?)
     }
 
+    /// A consumer of one partition (the official client's deprecated
+    /// `Fluvio::partition_consumer`): `stream(offset)` on it gives the records. The topic is
+    /// looked up when the stream starts.
+    #[deprecated(note = "use `consumer_with_config()` instead, as with the official client")]
+    pub async fn partition_consumer(
+        &self,
+        topic: impl Into<String>,
+        partition: u32,
+    ) -> Result<PartitionConsumer<R>> {
+        Ok(PartitionConsumer::new(
+            self.clone(),
+            topic.into(),
+            partition,
+        ))
+    }
+
     /// The consumer offsets stored in the cluster (the official `Fluvio::consumer_offsets`).
     pub async fn consumer_offsets(&self) -> Result<Vec<ConsumerOffset>> {
         let offsets = self.admin().list_consumer_offsets().await?;
@@ -295,9 +339,9 @@ impl<R: Runtime> Fluvio<R> {
         &self.platform
     }
 
-    /// Activity counters.
-    pub fn metrics(&self) -> ClientMetrics {
-        ClientMetrics::of(&self.inner)
+    /// Activity counters, taken now (a snapshot, in an `Arc` as the official client's).
+    pub fn metrics(&self) -> Arc<ClientMetrics> {
+        Arc::new(ClientMetrics::of(&self.inner))
     }
 
     /// Runs `f` on the cluster metadata as last synchronised.
