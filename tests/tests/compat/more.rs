@@ -3,13 +3,47 @@
 
 use std::sync::atomic::Ordering;
 
-use fluvio::consumer::ConsumerConfigExtBuilder;
+use fluvio::consumer::{ConsumerConfigExtBuilder, Record};
+use fluvio::dataplane::record::RecordData;
 use fluvio::metadata::objects::CommonCreateRequest;
 use fluvio::metadata::topic::TopicSpec;
 use fluvio::{Fluvio, FluvioError, Offset, ProducerError, RecordKey, TopicProducerConfigBuilder};
 use futures_util::StreamExt;
 
 use super::Transcript;
+
+/// A helper as user code writes it: the text borrowed from the record (`get_value()` and
+/// `get_key()` return references, `as_utf8_lossy_string()` a `Cow` borrowing them).
+fn text_of(record: &Record) -> (Option<std::borrow::Cow<'_, str>>, std::borrow::Cow<'_, str>) {
+    let key: Option<&RecordData> = record.get_key();
+    let value: &RecordData = record.get_value();
+    (
+        key.map(|k| k.as_utf8_lossy_string()),
+        value.as_utf8_lossy_string(),
+    )
+}
+
+/// `ConsumerRecord::get_key` / `get_value` as references, with `as_ref()` on the data.
+pub(crate) async fn record_references(t: &mut Transcript) -> anyhow::Result<()> {
+    let fluvio = Fluvio::connect().await?;
+    let config = ConsumerConfigExtBuilder::default()
+        .topic("key-value")
+        .partition(0)
+        .offset_start(Offset::beginning())
+        .disable_continuous(true)
+        .build()?;
+    let mut stream = fluvio.consumer_with_config(config).await?;
+    while let Some(record) = stream.next().await {
+        let record = record?;
+        let bytes: &[u8] = record.get_value().as_ref();
+        let (key, value) = text_of(&record);
+        t.push(format!(
+            "references: key {key:?} value {value} ({} bytes)",
+            bytes.len()
+        ));
+    }
+    Ok(())
+}
 
 /// What user code of the official client makes of a `FluvioError` it downcast to.
 fn describe(e: Option<&FluvioError>) -> String {
