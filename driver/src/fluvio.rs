@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-use flv_core::client::{
-    Client, ClientConfig, FetchOutput, FetchSpec, Metrics, OpOutput, ProducerConfig,
-};
+use flv_core::client::{Client, ClientConfig, FetchOutput, FetchSpec, OpOutput, ProducerConfig};
 use flv_core::spu::Isolation;
 use flv_core::spu::consumer_offset::ReplicaKey;
 
@@ -14,8 +12,7 @@ use crate::consumer::{ConsumerOffset, IntoConsumerConfig};
 use crate::delivery::Deliveries;
 use crate::drive;
 use crate::error::{Error, Result};
-use crate::metrics::RecordCounter;
-use crate::partition_consumer::PartitionConsumer;
+use crate::metrics::ClientMetrics;
 use crate::producer::TopicProducer;
 use crate::producer_config::TopicProducerConfig;
 use crate::runtime::{Clock, Runtime};
@@ -51,57 +48,6 @@ impl<R: Runtime> std::fmt::Debug for Fluvio<R> {
         f.debug_struct("Fluvio")
             .field("endpoint", &self.cluster.endpoint)
             .finish_non_exhaustive()
-    }
-}
-
-/// Activity counters of a client (see [`Fluvio::metrics`]), shaped as the official
-/// `ClientMetrics` ([`consumer`](Self::consumer), [`producer_client`](Self::producer_client),
-/// [`producer_connector`](Self::producer_connector)) with flv's counters beside them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ClientMetrics {
-    /// The state machine's counters: records produced and consumed, bytes in and out,
-    /// requests, responses, produce retries, connects and connection failures.
-    pub client: Metrics,
-    /// Connections opened again to a server that had one before.
-    pub reconnects: u64,
-    /// Turns of the driver loop (each handles every input queued at that time).
-    pub driver_wakeups: u64,
-    consumer: RecordCounter,
-    producer_client: RecordCounter,
-    producer_connector: RecordCounter,
-}
-
-impl ClientMetrics {
-    /// The counters of the client behind `inner`.
-    pub(crate) fn of(inner: &Inner) -> Self {
-        let st = inner.lock();
-        let client = st.client.metrics().clone();
-        ClientMetrics {
-            consumer: RecordCounter::new(client.records_consumed, client.bytes_in),
-            producer_client: RecordCounter::new(client.records_produced, client.bytes_out),
-            producer_connector: RecordCounter::default(),
-            client,
-            reconnects: st.counters.reconnects,
-            driver_wakeups: st.counters.wakeups,
-        }
-    }
-
-    /// Records handed to consumers; bytes received by the client (all responses, a
-    /// superset of the official client's fetched batch bytes).
-    pub fn consumer(&self) -> &RecordCounter {
-        &self.consumer
-    }
-
-    /// Records delivered by producers; bytes sent by the client (all requests, a
-    /// superset of the official client's produced batch bytes).
-    pub fn producer_client(&self) -> &RecordCounter {
-        &self.producer_client
-    }
-
-    /// The official client's counter of connector producers: always zero in flv.
-    pub fn producer_connector(&self) -> &RecordCounter {
-        &self.producer_connector
     }
 }
 
@@ -253,22 +199,6 @@ impl<R: Runtime> Fluvio<R> {
         config: impl IntoConsumerConfig,
     ) -> Result<ConsumerStream> {
         ConsumerStream::create(self.inner.clone(), config.into_consumer_config()?)
-    }
-
-    /// A consumer of one partition (the official client's deprecated
-    /// `Fluvio::partition_consumer`): `stream(offset)` on it gives the records. The topic is
-    /// looked up when the stream starts.
-    #[deprecated(note = "use `consumer_with_config()` instead, as with the official client")]
-    pub async fn partition_consumer(
-        &self,
-        topic: impl Into<String>,
-        partition: u32,
-    ) -> Result<PartitionConsumer<R>> {
-        Ok(PartitionConsumer::new(
-            self.clone(),
-            topic.into(),
-            partition,
-        ))
     }
 
     /// The consumer offsets stored in the cluster (the official `Fluvio::consumer_offsets`).

@@ -104,7 +104,7 @@ pub use admin::{
 };
 pub use config::{FluvioClusterConfig, FluvioConfig};
 pub use error::{Error, FluvioError, ProducerError, Result};
-pub use fluvio::{ClientMetrics, DefaultRuntime, Fluvio};
+pub use fluvio::{DefaultRuntime, Fluvio};
 pub use flv_core::backoff::RetryPolicy;
 pub use flv_core::client::{
     BackoffConfig, ClientConfig, ConsumerConfig, ConsumerRecord, DeliverySemantic, FetchOutput,
@@ -115,6 +115,7 @@ pub use flv_core::producer::partitioner::PartitionerKind;
 pub use flv_core::record::Compression;
 pub use flv_core::sc::topic::TopicSpec;
 pub use flv_core::spu::Isolation;
+pub use metrics::ClientMetrics;
 pub use official::{dataplane, metadata};
 pub use partition_consumer::PartitionConsumer;
 pub use producer::{FutureRecordMetadata, ProduceOutput, RecordData, RecordKey, TopicProducer};

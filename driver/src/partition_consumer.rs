@@ -6,7 +6,8 @@ use std::sync::Arc;
 use flv_core::client::{ConsumerConfig, Offset};
 
 use crate::error::Result;
-use crate::fluvio::{ClientMetrics, Fluvio};
+use crate::fluvio::Fluvio;
+use crate::metrics::ClientMetrics;
 use crate::runtime::Runtime;
 use crate::stream::ConsumerStream;
 
@@ -71,5 +72,23 @@ impl<R: Runtime> PartitionConsumer<R> {
         config.partitions = vec![self.partition];
         config.offset = offset;
         self.fluvio.consumer_with_config(config).await
+    }
+}
+
+impl<R: Runtime> Fluvio<R> {
+    /// A consumer of one partition (the official client's deprecated
+    /// `Fluvio::partition_consumer`): `stream(offset)` on it gives the records. The topic is
+    /// looked up when the stream starts.
+    #[deprecated(note = "use `consumer_with_config()` instead, as with the official client")]
+    pub async fn partition_consumer(
+        &self,
+        topic: impl Into<String>,
+        partition: u32,
+    ) -> Result<PartitionConsumer<R>> {
+        Ok(PartitionConsumer::new(
+            self.clone(),
+            topic.into(),
+            partition,
+        ))
     }
 }
