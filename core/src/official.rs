@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
+use ref_cast::RefCast;
 
 use crate::client::{ConsumerRecord, Offset, RecordMetadata};
 use crate::sc::topic::{ReplicaSpec, TopicReplicaParam, TopicSpec};
@@ -29,7 +30,11 @@ impl RecordKey {
 }
 
 /// A record value (the official `RecordData`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+///
+/// A `#[repr(transparent)]` wrapper of the record's [`Bytes`], so that
+/// [`ConsumerRecord::get_value`] hands out a `&RecordData` borrowed from the record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, RefCast)]
+#[repr(transparent)]
 pub struct RecordData(pub Bytes);
 
 impl RecordData {
@@ -53,10 +58,9 @@ impl RecordData {
 
     /// The data as text, invalid UTF-8 sequences replaced by U+FFFD.
     ///
-    /// Owned, unlike upstream's borrowed `Cow`: [`ConsumerRecord::get_value`] hands out the
-    /// data by value, and `record.get_key().map(|k| k.as_utf8_lossy_string())` must compile.
-    pub fn as_utf8_lossy_string(&self) -> Cow<'static, str> {
-        Cow::Owned(String::from_utf8_lossy(&self.0).into_owned())
+    /// Borrowed from the data when it is valid UTF-8, as upstream's.
+    pub fn as_utf8_lossy_string(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
     }
 
     /// The bytes as a vector.
@@ -222,14 +226,14 @@ impl ConsumerRecord {
         &self.value
     }
 
-    /// The key, if any (a cheap handle on the same bytes; upstream returns a reference).
-    pub fn get_key(&self) -> Option<RecordData> {
-        self.key.clone().map(RecordData)
+    /// The key, if any, borrowed from the record (as upstream's).
+    pub fn get_key(&self) -> Option<&RecordData> {
+        self.key.as_ref().map(RecordData::ref_cast)
     }
 
-    /// The value (a cheap handle on the same bytes; upstream returns a reference).
-    pub fn get_value(&self) -> RecordData {
-        RecordData(self.value.clone())
+    /// The value, borrowed from the record (as upstream's).
+    pub fn get_value(&self) -> &RecordData {
+        RecordData::ref_cast(&self.value)
     }
 }
 

@@ -224,6 +224,17 @@ impl<R> FluvioAdmin<R> {
         self.create_with_timeout(name, dry_run, None, spec).await
     }
 
+    /// Creates an object with the name, dry-run flag and SC-side timeout (milliseconds) of
+    /// `config` (the official `FluvioAdmin::create_with_config`).
+    pub async fn create_with_config<S: CreatableAdminSpec>(
+        &self,
+        config: flv_core::sc::objects::CommonCreateRequest,
+        spec: S,
+    ) -> Result<()> {
+        self.create_with_timeout(config.name, config.dry_run, config.timeout, spec)
+            .await
+    }
+
     /// Creates an object with an SC-side timeout in milliseconds.
     pub async fn create_with_timeout<S: CreatableAdminSpec>(
         &self,

@@ -370,7 +370,7 @@ mod tests {
         d.resolve(&[SendId(2), SendId(4), SendId(6)], 1, 7, Some(&error));
         assert!(matches!(
             d.poll(SendId(4), &cx()),
-            Poll::Ready(Err(Error::Produce(_)))
+            Poll::Ready(Err(Error::Producer(_)))
         ));
         // Taken twice: gone.
         assert!(matches!(

@@ -1,11 +1,13 @@
 //! The one error type of the user API.
 
+use std::any::Any;
 use std::io;
 use std::sync::Arc;
 
 use flv_core::client::{
     ClientError, Misuse, Peer, ProduceError, SendError, TransportCause, TransportFailure,
 };
+use flv_core::error_code::ErrorCode;
 
 use crate::config::ConfigError;
 use crate::tls::{TlsFailure, TlsSetupError};
@@ -15,7 +17,29 @@ use crate::transport::ConnectError;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The official client's name of the error type (its `FluvioError`).
+///
+/// The variants user code of the official client matches are here with its names and
+/// shapes: [`Error::TopicNotFound`], [`Error::PartitionNotFound`] and [`Error::Producer`]
+/// (with [`ProducerError`]); `err.downcast_ref::<FluvioError>()` works on this type as on
+/// the official client's `anyhow::Error` (see [`Error::downcast_ref`]).
 pub type FluvioError = Error;
+
+/// Why the producer refused or lost records (the official client's `ProducerError`,
+/// inside [`Error::Producer`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProducerError {
+    /// The record (as a batch of one) exceeds the maximum request size: its size, the
+    /// limit, in bytes.
+    #[error("record size ({0} bytes), exceeded maximum request size ({1} bytes)")]
+    RecordTooLarge(usize, usize),
+    /// The partitioner chose a partition the topic does not have.
+    #[error("partition: {0} not found")]
+    PartitionNotFound(u32),
+    /// The SPU refused the records with this error code.
+    #[error("Producer received an error code: {0}")]
+    SpuErrorCode(ErrorCode),
+}
 
 /// Why an operation of the user API failed.
 ///
@@ -60,6 +84,14 @@ pub enum Error {
     /// The topic does not exist.
     #[error("topic {0:?} not found")]
     TopicNotFound(String),
+    /// The topic has no such partition (topic, partition), as the official client's
+    /// `FluvioError::PartitionNotFound`.
+    #[error("partition {0}-{1} not found")]
+    PartitionNotFound(String, u32),
+    /// The producer refused the record or the SPU refused its batch (the official
+    /// client's `FluvioError::Producer`).
+    #[error("producer error: {0}")]
+    Producer(ProducerError),
     /// Any other failure reported by the client state machine.
     #[error(transparent)]
     Client(ClientError),
@@ -84,6 +116,44 @@ impl Error {
             Self::Tls { failure, .. } => Some(failure),
             Self::Connect { source, .. } => source.tls_failure(),
             _ => None,
+        }
+    }
+
+    /// This error as a `T`, as user code of the official client asks of its
+    /// `anyhow::Error`: `err.downcast_ref::<FluvioError>()` gives `Some(err)`, and
+    /// `downcast_ref::<ProducerError>()` the [`ProducerError`] of an [`Error::Producer`]
+    /// (the official client's `send` and `wait` fail with a bare `ProducerError`).
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        if let Some(t) = (self as &dyn Any).downcast_ref::<T>() {
+            return Some(t);
+        }
+        match self {
+            Self::Producer(p) => (p as &dyn Any).downcast_ref::<T>(),
+            _ => None,
+        }
+    }
+
+    /// Whether [`downcast_ref::<T>`](Self::downcast_ref) finds a `T`.
+    pub fn is<T: Any>(&self) -> bool {
+        self.downcast_ref::<T>().is_some()
+    }
+
+    /// This error as a `T` (as [`downcast_ref`](Self::downcast_ref) finds it), or itself
+    /// back: `err.downcast::<FluvioError>()` is `Ok(err)`.
+    pub fn downcast<T: Any>(self) -> std::result::Result<T, Self> {
+        let mut slot = Some(self);
+        if let Some(t) = (&mut slot as &mut dyn Any).downcast_mut::<Option<T>>() {
+            return t.take().ok_or(Self::Closed);
+        }
+        match slot {
+            Some(Self::Producer(p)) => {
+                let mut inner = Some(p);
+                match (&mut inner as &mut dyn Any).downcast_mut::<Option<T>>() {
+                    Some(t) => t.take().ok_or(Self::Closed),
+                    None => Err(inner.map_or(Self::Closed, Self::Producer)),
+                }
+            }
+            other => Err(other.unwrap_or(Self::Closed)),
         }
     }
 
@@ -178,6 +248,9 @@ pub(crate) fn from_client(error: ClientError) -> Error {
             }
         }
         ClientError::TopicNotFound(t) => Error::TopicNotFound(t),
+        ClientError::PartitionNotFound { topic, partition } => {
+            Error::PartitionNotFound(topic, partition)
+        }
         ClientError::Misuse(Misuse::Closed) => Error::Closed,
         other => Error::Client(other),
     }
@@ -208,6 +281,10 @@ impl From<ProduceError> for Error {
         match e {
             ProduceError::Producer(ClientError::TopicNotFound(t)) => Self::TopicNotFound(t),
             ProduceError::Producer(ClientError::Misuse(Misuse::Closed)) => Self::Closed,
+            ProduceError::Producer(ClientError::PartitionNotFound { topic, partition }) => {
+                Self::PartitionNotFound(topic, partition)
+            }
+            ProduceError::Rejected(code) => Self::Producer(ProducerError::SpuErrorCode(code)),
             other => Self::Produce(other),
         }
     }
@@ -217,6 +294,10 @@ impl From<SendError> for Error {
     fn from(e: SendError) -> Self {
         match e {
             SendError::Closed => Self::Closed,
+            SendError::RecordTooLarge { size, max } => {
+                Self::Producer(ProducerError::RecordTooLarge(size, max))
+            }
+            SendError::PartitionNotFound(p) => Self::Producer(ProducerError::PartitionNotFound(p)),
             other => Self::Send(other),
         }
     }
@@ -235,6 +316,12 @@ impl Error {
             Error::Tls { .. } => "TLS_ERROR".into(),
             Error::Io { .. } => "CONNECTION_ERROR".into(),
             Error::TopicNotFound(_) => "TOPIC_NOT_FOUND".into(),
+            Error::PartitionNotFound(..) => "PARTITION_NOT_FOUND".into(),
+            Error::Producer(e) => match e {
+                ProducerError::RecordTooLarge(..) => "RECORD_TOO_LARGE".into(),
+                ProducerError::PartitionNotFound(_) => "PARTITION_NOT_FOUND".into(),
+                ProducerError::SpuErrorCode(code) => screaming(code),
+            },
             Error::Client(e) => client_code(e),
             Error::Produce(e) => match e {
                 ProduceError::Rejected(code) => screaming(code),
@@ -318,8 +405,6 @@ fn screaming(code: &impl std::fmt::Debug) -> String {
 mod code_tests {
     use std::time::Duration;
 
-    use flv_core::error_code::ErrorCode;
-
     use super::*;
 
     #[test]
@@ -335,5 +420,58 @@ mod code_tests {
             "TIMEOUT"
         );
         assert_eq!(Error::Closed.code(), "CLOSED");
+    }
+
+    #[test]
+    fn official_variants_come_from_flv_failures() {
+        let e = Error::from(SendError::RecordTooLarge { size: 10, max: 5 });
+        assert!(matches!(
+            e,
+            FluvioError::Producer(ProducerError::RecordTooLarge(10, 5))
+        ));
+        assert_eq!(e.code(), "RECORD_TOO_LARGE");
+        let e = Error::from(ProduceError::Rejected(ErrorCode::MessageTooLarge));
+        assert!(matches!(
+            e,
+            FluvioError::Producer(ProducerError::SpuErrorCode(ErrorCode::MessageTooLarge))
+        ));
+        let e = Error::from(ClientError::PartitionNotFound {
+            topic: "t".into(),
+            partition: 3,
+        });
+        assert!(matches!(&e, FluvioError::PartitionNotFound(t, 3) if t == "t"));
+    }
+
+    #[test]
+    fn downcasts_as_anyhow_does() {
+        let e = Error::TopicNotFound("t".into());
+        assert!(e.is::<FluvioError>());
+        assert!(!e.is::<ProduceError>());
+        assert!(matches!(
+            e.downcast_ref::<FluvioError>(),
+            Some(FluvioError::TopicNotFound(t)) if t == "t"
+        ));
+        let e = match e.downcast::<ClientError>() {
+            Err(back) => back,
+            Ok(other) => panic!("not a client error: {other:?}"),
+        };
+        assert!(matches!(
+            e.downcast::<FluvioError>(),
+            Ok(FluvioError::TopicNotFound(_))
+        ));
+        let e = Error::Producer(ProducerError::PartitionNotFound(2));
+        assert!(matches!(
+            e.downcast_ref::<ProducerError>(),
+            Some(ProducerError::PartitionNotFound(2))
+        ));
+        assert!(matches!(
+            e.downcast::<ProducerError>(),
+            Ok(ProducerError::PartitionNotFound(2))
+        ));
+        let e = Error::Producer(ProducerError::PartitionNotFound(2));
+        assert!(matches!(
+            e.downcast::<ClientError>(),
+            Err(Error::Producer(_))
+        ));
     }
 }

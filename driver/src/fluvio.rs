@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-use flv_core::client::{
-    Client, ClientConfig, FetchOutput, FetchSpec, Metrics, OpOutput, ProducerConfig,
-};
+use flv_core::client::{Client, ClientConfig, FetchOutput, FetchSpec, OpOutput, ProducerConfig};
 use flv_core::spu::Isolation;
 use flv_core::spu::consumer_offset::ReplicaKey;
 
@@ -14,6 +12,7 @@ use crate::consumer::{ConsumerOffset, IntoConsumerConfig};
 use crate::delivery::Deliveries;
 use crate::drive;
 use crate::error::{Error, Result};
+use crate::metrics::ClientMetrics;
 use crate::producer::TopicProducer;
 use crate::producer_config::TopicProducerConfig;
 use crate::runtime::{Clock, Runtime};
@@ -49,31 +48,6 @@ impl<R: Runtime> std::fmt::Debug for Fluvio<R> {
         f.debug_struct("Fluvio")
             .field("endpoint", &self.cluster.endpoint)
             .finish_non_exhaustive()
-    }
-}
-
-/// Activity counters of a client (see [`Fluvio::metrics`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ClientMetrics {
-    /// The state machine's counters: records produced and consumed, bytes in and out,
-    /// requests, responses, produce retries, connects and connection failures.
-    pub client: Metrics,
-    /// Connections opened again to a server that had one before.
-    pub reconnects: u64,
-    /// Turns of the driver loop (each handles every input queued at that time).
-    pub driver_wakeups: u64,
-}
-
-impl ClientMetrics {
-    /// The counters of the client behind `inner`.
-    pub(crate) fn of(inner: &Inner) -> Self {
-        let st = inner.lock();
-        ClientMetrics {
-            client: st.client.metrics().clone(),
-            reconnects: st.counters.reconnects,
-            driver_wakeups: st.counters.wakeups,
-        }
     }
 }
 
@@ -295,9 +269,9 @@ impl<R: Runtime> Fluvio<R> {
         &self.platform
     }
 
-    /// Activity counters.
-    pub fn metrics(&self) -> ClientMetrics {
-        ClientMetrics::of(&self.inner)
+    /// Activity counters, taken now (a snapshot, in an `Arc` as the official client's).
+    pub fn metrics(&self) -> Arc<ClientMetrics> {
+        Arc::new(ClientMetrics::of(&self.inner))
     }
 
     /// Runs `f` on the cluster metadata as last synchronised.

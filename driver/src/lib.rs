@@ -84,7 +84,9 @@ mod delivery;
 mod drive;
 mod error;
 mod fluvio;
+pub mod metrics;
 mod official;
+mod partition_consumer;
 mod producer;
 mod producer_config;
 pub mod runtime;
@@ -101,8 +103,8 @@ pub use admin::{
     AdminSpec, CreatableAdminSpec, DeletableAdminSpec, FluvioAdmin, UpdatableAdminSpec, WatchStream,
 };
 pub use config::{FluvioClusterConfig, FluvioConfig};
-pub use error::{Error, FluvioError, Result};
-pub use fluvio::{ClientMetrics, DefaultRuntime, Fluvio};
+pub use error::{Error, FluvioError, ProducerError, Result};
+pub use fluvio::{DefaultRuntime, Fluvio};
 pub use flv_core::backoff::RetryPolicy;
 pub use flv_core::client::{
     BackoffConfig, ClientConfig, ConsumerConfig, ConsumerRecord, DeliverySemantic, FetchOutput,
@@ -113,7 +115,9 @@ pub use flv_core::producer::partitioner::PartitionerKind;
 pub use flv_core::record::Compression;
 pub use flv_core::sc::topic::TopicSpec;
 pub use flv_core::spu::Isolation;
+pub use metrics::ClientMetrics;
 pub use official::{dataplane, metadata};
+pub use partition_consumer::PartitionConsumer;
 pub use producer::{
     FutureRecordMetadata, ProduceBatchOutput, ProduceOutput, RecordData, RecordKey, TopicProducer,
 };

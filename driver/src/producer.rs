@@ -292,7 +292,7 @@ impl TopicProducer {
         };
         let p = routes.partitioner.partition(&config, key.as_deref(), value);
         if p >= config.partition_count {
-            return Err(Error::Send(SendError::PartitionNotFound(p)));
+            return Err(SendError::PartitionNotFound(p).into());
         }
         Ok(match routes.map().get(&p) {
             Some(id) => Route::To(*id),
@@ -568,7 +568,7 @@ impl TopicProducer {
             let id = match self.route(&key, &value) {
                 Ok(Route::To(id)) => id,
                 Ok(Route::Missing(p)) => {
-                    return Poll::Ready(Err(Error::Send(SendError::PartitionNotFound(p))));
+                    return Poll::Ready(Err(SendError::PartitionNotFound(p).into()));
                 }
                 Err(e) => return Poll::Ready(Err(e)),
             };

@@ -96,6 +96,9 @@ impl ApiError {
         };
         match err {
             FlvError::TopicNotFound(_) => not_found(),
+            FlvError::PartitionNotFound(topic, partition) => Self::NotFound(format!(
+                "partition {partition} of topic {topic:?} not found"
+            )),
             FlvError::Connect { .. } | FlvError::Io { .. } | FlvError::Tls { .. } => {
                 Self::Unavailable(format!("cluster unreachable: {err}"))
             }

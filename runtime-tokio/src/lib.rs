@@ -109,6 +109,21 @@ pub type Fluvio = flv_driver::Fluvio<Tokio>;
 /// `FluvioAdmin::connect().await` connects with the current profile.
 pub type FluvioAdmin = flv_driver::FluvioAdmin<Tokio>;
 
+/// A consumer of one partition on this runtime, as the official (deprecated)
+/// `PartitionConsumer`, from `Fluvio::partition_consumer`.
+pub type PartitionConsumer = flv_driver::PartitionConsumer<Tokio>;
+
+/// A consumer of `partition` of `topic` on the current profile's cluster (the official
+/// deprecated `fluvio::consumer(topic, partition)`).
+#[deprecated(note = "use `Fluvio::consumer_with_config()` instead, as with the official client")]
+#[allow(deprecated)]
+pub async fn consumer(topic: impl Into<String>, partition: u32) -> Result<PartitionConsumer> {
+    Fluvio::connect()
+        .await?
+        .partition_consumer(topic, partition)
+        .await
+}
+
 /// A producer of `topic` on the current profile's cluster (the official `fluvio::producer`).
 pub async fn producer(topic: impl Into<String>) -> Result<TopicProducer> {
     Fluvio::connect().await?.topic_producer(topic).await

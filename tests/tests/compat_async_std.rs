@@ -20,6 +20,12 @@ fn flv_async_std_runs_the_compat_programs_as_the_official_client() {
     harness::parent("child");
 }
 
+/// The same programs against a real cluster (`FLV_COMPAT_REAL_SC`); skipped without one.
+#[test]
+fn flv_async_std_runs_the_compat_programs_on_a_real_cluster() {
+    harness::parent_real("child");
+}
+
 #[test]
 #[ignore = "run in a child process by flv_async_std_runs_the_compat_programs_as_the_official_client"]
 fn child() {

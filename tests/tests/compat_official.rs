@@ -18,6 +18,12 @@ fn official_client_runs_the_compat_programs() {
     harness::parent("child");
 }
 
+/// The same programs against a real cluster (`FLV_COMPAT_REAL_SC`); skipped without one.
+#[test]
+fn official_client_runs_the_compat_programs_on_a_real_cluster() {
+    harness::parent_real("child");
+}
+
 #[test]
 #[ignore = "run in a child process by official_client_runs_the_compat_programs"]
 fn child() {

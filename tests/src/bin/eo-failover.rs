@@ -196,7 +196,7 @@ fn main() -> Result<()> {
         }
         anyhow::Ok(log)
     })?;
-    let m = flv.metrics().client;
+    let m = flv.metrics().client.clone();
     println!(
         "client: produce retries {}, read-backs {}, connection failures {}",
         m.produce_retries, m.produce_read_backs, m.connection_failures

@@ -234,7 +234,7 @@ fn run_inner(bin: &Path, s: &RealScenario, seed: u64) -> Result<Report> {
     }
     cluster.wait_topic_online(TOPIC, Duration::from_secs(60))?;
     let log = read_back(&cluster)?;
-    Ok(judge(&sends, &log, evidence, m.client))
+    Ok(judge(&sends, &log, evidence, m.client.clone()))
 }
 
 /// Waits (at most 30 s) until a restarted SC accepts clients and sees every SPU again.

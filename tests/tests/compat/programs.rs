@@ -33,6 +33,9 @@ use fluvio::{Partitioner, PartitionerConfig};
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 
+#[path = "more.rs"]
+mod more;
+
 /// A runtime-neutral sleep handed in by the harness (for bounded polling only).
 pub(crate) type Sleep = fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -54,6 +57,11 @@ pub(crate) async fn run_all(sc_addr: &str, sleep: Sleep) -> anyhow::Result<Trans
     offsets(&mut t).await?;
     consumer_offsets(&mut t).await?;
     admin_objects(sc_addr, &mut t).await?;
+    more::errors(&mut t).await?;
+    more::metrics(&mut t).await?;
+    more::partition_consumer(&mut t).await?;
+    more::create_with_config(&mut t).await?;
+    more::record_references(&mut t).await?;
     Ok(t)
 }
 
