@@ -79,7 +79,7 @@ a=$(ms); produce f 3 rc read_committed 8s; echo "read-committed produce took $((
 a=$(ms); produce f 3 ru read_uncommitted 8s; echo "read-uncommitted produce took $(( $(ms) - a )) ms"
 sleep 1; parts | grep '^f-0'
 echo "-- follower $F restarted"; start_spu "$F"; sleep 5; parts | grep '^f-0'
-"$flv" -c "$sc" consume f -B -d 2>&1 | tr '\n' ' '; echo
+timeout 15 "$flv" -c "$sc" consume f -B -d 2>&1 | tr '\n' ' '; echo
 
 }
 step3() {
@@ -92,7 +92,7 @@ produce e 10 lag read_uncommitted 10s; sleep 2; parts | grep '^e-0'
 kill -9 "${spu_pid[$L]}"; echo "killed leader $L"; sleep 6; parts | grep '^e-0'
 kill -CONT "${spu_pid[$A]}"; sleep 4; parts | grep '^e-0'
 start_spu "$L"; sleep 6; echo "-- old leader $L restarted"; parts | grep '^e-0'
-"$flv" -c "$sc" consume e -B -d 2>&1 | tr '\n' ' '; echo
+timeout 15 "$flv" -c "$sc" consume e -B -d 2>&1 | tr '\n' ' '; echo
 
 }
 step4() {
@@ -106,7 +106,7 @@ kill -9 "${spu_pid[$L]}"; echo "leader $L killed, followers $A $B were stopped"
 kill -CONT "${spu_pid[$A]}" "${spu_pid[$B]}"; sleep 8; parts | grep '^g-0'
 a=$(ms); produce g 1 during read_uncommitted 5s; echo "produce with the leader dead: $(( $(ms) - a )) ms"
 start_spu "$L"; sleep 8; echo "-- old leader $L restarted"; parts | grep '^g-0'
-"$flv" -c "$sc" consume g -B -d 2>&1 | tr '\n' ' '; echo
+timeout 15 "$flv" -c "$sc" consume g -B -d 2>&1 | tr '\n' ' '; echo
 
 }
 step5() {
@@ -172,18 +172,18 @@ for lag in ${LAGS:-1 2 3 4 5}; do
     echo "   old leader $L restarted, 3 records produced to the new leader before: $(pstate "$p")"
     echo "   on disk: $L: $(on_disk $((L-9000)) "$p")"
     echo "            $F: $(on_disk $((F-9000)) "$p")"
-    echo "   consumer (-B -d) reads: $("$flv" -c "$sc" consume "$t" -B -d 2>&1 | tr '\n' ' ')"
+    echo "   consumer (-B -d) reads: $(timeout 15 "$flv" -c "$sc" consume "$t" -B -d 2>&1 | tr '\n' ' ')"
     produce "$t" 4 later read_uncommitted 10s >/dev/null; sleep 3
     echo "   after 4 more records: $(pstate "$p")"
     echo "   on disk: $L: $(on_disk $((L-9000)) "$p")"
     echo "            $F: $(on_disk $((F-9000)) "$p")"
-    echo "   consumer (-B -d) reads: $("$flv" -c "$sc" consume "$t" -B -d 2>&1 | tr '\n' ' ')"
+    echo "   consumer (-B -d) reads: $(timeout 15 "$flv" -c "$sc" consume "$t" -B -d 2>&1 | tr '\n' ' ')"
     # kill the current leader: when the other replica is elected, what does a consumer read?
     N=$(leader_of "$p"); O=$L; [ "$N" = "$L" ] && O=$F
     kill -9 "${spu_pid[$N]}"
     el=$(wait_for 20 leader_is "$p" "$O"); wait_for 20 online "$p" >/dev/null
     echo "   current leader $N killed: $O elected after $el ms: $(pstate "$p")"
-    echo "   consumer (-B -d) reads: $("$flv" -c "$sc" consume "$t" -B -d 2>&1 | tr '\n' ' ')"
+    echo "   consumer (-B -d) reads: $(timeout 15 "$flv" -c "$sc" consume "$t" -B -d 2>&1 | tr '\n' ' ')"
     start_spu "$N"; wait_for 30 online "$p" >/dev/null
     for _ in $(seq 100); do [ "$("$flv" -c "$sc" spu list -O json 2>/dev/null | grep -o '"Online"' | wc -l)" -ge 3 ] && break; sleep 0.2; done
   done

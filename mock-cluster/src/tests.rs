@@ -612,12 +612,20 @@ fn a_divergent_replica_counts_by_log_end_and_serves_its_own_records_when_elected
     }
     m.restart_spu(old, at(50));
     let logs = m.replica_logs("dv", 0).expect("logs");
-    assert_eq!(logs[&old].len(), 8, "its own record at 5, the leader's at 6 and 7");
+    assert_eq!(
+        logs[&old].len(),
+        8,
+        "its own record at 5, the leader's at 6 and 7"
+    );
     assert_ne!(logs[&old][5], logs[&f][5], "offset 5 diverges");
     assert_eq!(logs[&old][6], logs[&f][6]);
     assert_eq!(m.high_watermark("dv", 0), Some(8), "counted by log end");
     m.stop_spu(f, at(60));
     assert_eq!(m.partition_leader("dv", 0), Some(old));
     let logs = m.replica_logs("dv", 0).expect("logs");
-    assert_eq!(logs[&old][5].1.len(), 4 + 11, "the deposed leader's record is served");
+    assert_eq!(
+        logs[&old][5].1.len(),
+        4 + 11,
+        "the deposed leader's record is served"
+    );
 }

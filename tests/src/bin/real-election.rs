@@ -104,7 +104,10 @@ fn run(bin: &Path, lag: usize, rep: usize) -> Result<String> {
         p.spec.leader == f && p.status.is_online()
     });
     let now = show(&part(&c, &admin)?);
-    println!("   leader {l} killed: follower {f} elected+Online: {elected:?}: {now}");
+    println!(
+        "   leader {l} killed: follower {f} elected+Online: {}: {now}",
+        shown(&elected)
+    );
     println!("   follower {f} stores: {}", on_disk(&c, fi));
     let Ok(elected) = elected else {
         c.restart_spu(li)?;
@@ -112,12 +115,14 @@ fn run(bin: &Path, lag: usize, rep: usize) -> Result<String> {
             p.spec.leader == l && p.status.is_online()
         });
         println!(
-            "   old leader {l} restarted: leads again: {back:?}: {}",
+            "   old leader {l} restarted: leads again: {}: {}",
+            shown(&back),
             show(&part(&c, &admin)?)
         );
         println!("   a consumer reads: {}", read(&c)?);
         return Ok(format!(
-            "lag {lag} run {rep}: NOT elected ({:.1} s after the kill: {now}); old leader back: {back:?}; reads {}",
+            "lag {lag} run {rep}: NOT elected ({:.1} s after the kill: {now}); old leader back: {}; reads {}",
+            shown(&back),
             killed.elapsed().as_secs_f64(),
             read(&c)?
         ));
@@ -132,7 +137,8 @@ fn run(bin: &Path, lag: usize, rep: usize) -> Result<String> {
     });
     let after = show(&part(&c, &admin)?);
     println!(
-        "   old leader {l} restarted after 3 records to {f}: replica leo caught up {caught:?}: {after}"
+        "   old leader {l} restarted after 3 records to {f}: replica leo caught up {}: {after}",
+        shown(&caught)
     );
     println!("   stores: {l}: {}", on_disk(&c, li));
     println!("           {f}: {}", on_disk(&c, fi));
@@ -146,7 +152,8 @@ fn run(bin: &Path, lag: usize, rep: usize) -> Result<String> {
             .any(|r| r.spu == l && r.leo >= p.status.leader.leo)
     });
     println!(
-        "   4 more records: caught up {caught2:?}: {}",
+        "   4 more records: caught up {}: {}",
+        shown(&caught2),
         show(&part(&c, &admin)?)
     );
     println!("   stores: {l}: {}", on_disk(&c, li));
@@ -157,7 +164,8 @@ fn run(bin: &Path, lag: usize, rep: usize) -> Result<String> {
     });
     let reads_l = read(&c)?;
     println!(
-        "   new leader {f} killed: old leader {l} leads: {back:?}: {}",
+        "   new leader {f} killed: old leader {l} leads: {}: {}",
+        shown(&back),
         show(&part(&c, &admin)?)
     );
     println!("   a consumer reads (leader {l}): {reads_l}");
@@ -165,6 +173,14 @@ fn run(bin: &Path, lag: usize, rep: usize) -> Result<String> {
         "lag {lag} run {rep}: elected in {elected}; after the old leader's return {l} stores [{}], reads via {f} [{reads_f}], via {l} [{reads_l}]",
         on_disk(&c, li)
     ))
+}
+
+/// A poll's outcome for the report: the time it took, or why not.
+fn shown(r: &Result<String>) -> String {
+    match r {
+        Ok(t) => t.clone(),
+        Err(e) => e.to_string(),
+    }
 }
 
 fn idx(spu: i32) -> usize {
