@@ -164,6 +164,9 @@ fn run_inner(bin: &Path, s: &RealScenario, seed: u64) -> Result<Report> {
     let mut restart: Option<(Instant, Restart)> = None;
     let mut evidence: Vec<(String, u64)> = Vec::new();
     let mut cuts = 0u64;
+    // What the SC reported as the leader's log end minus its high watermark just before a
+    // killed follower came back: the high watermark waits for every replica.
+    let mut held = 0u64;
     for i in 0..RECORDS {
         if i == at {
             match s.fault {
@@ -224,6 +227,9 @@ fn run_inner(bin: &Path, s: &RealScenario, seed: u64) -> Result<Report> {
             && Instant::now() >= *when
             && let Some((_, mut f)) = restart.take()
         {
+            if s.fault == Fault::FollowerKill {
+                held = hw_gap(&cluster, &admin);
+            }
             f(&mut cluster)?;
         }
         let value = format!("{seed}:{i:06}").into_bytes();
@@ -238,6 +244,9 @@ fn run_inner(bin: &Path, s: &RealScenario, seed: u64) -> Result<Report> {
     }
     if let Some((when, mut f)) = restart.take() {
         std::thread::sleep(when.saturating_duration_since(Instant::now()));
+        if s.fault == Fault::FollowerKill {
+            held = hw_gap(&cluster, &admin);
+        }
         f(&mut cluster)?;
     }
     cluster.block_on(async {
@@ -261,8 +270,8 @@ fn run_inner(bin: &Path, s: &RealScenario, seed: u64) -> Result<Report> {
             evidence.push(("leader is back or replaced".into(), u64::from(new > 0)));
         }
         Fault::FollowerKill => evidence.push((
-            "produce requests retried while the follower was down".into(),
-            m.client.produce_retries,
+            "records above the leader's high watermark just before the follower's restart".into(),
+            held,
         )),
         Fault::ScKill => evidence.push((
             "client reconnects after the SC came back".into(),
@@ -411,6 +420,19 @@ fn wait_sc(cluster: &RealCluster) -> Result<()> {
         std::thread::sleep(Duration::from_millis(200));
     }
     cluster.wait_spus_online(3, Duration::from_secs(30))
+}
+
+/// The leader's log end minus its high watermark, as the SC reports them (0 when unknown).
+fn hw_gap(cluster: &RealCluster, admin: &Fluvio) -> u64 {
+    let Ok(parts) = cluster.block_on(admin.admin().all::<PartitionSpec>()) else {
+        return 0;
+    };
+    parts
+        .iter()
+        .find(|p| p.name == format!("{TOPIC}-0"))
+        .map_or(0, |p| {
+            u64::try_from(p.status.leader.leo - p.status.leader.hw).unwrap_or(0)
+        })
 }
 
 /// The current leader of partition 0.
