@@ -11,13 +11,17 @@
 //!   read-committed produce requests time out (`RequestTimedOut` after the request's
 //!   timeout) while the leader keeps appending each attempt. It never goes down.
 //! - When a leader stops, the SC elects the running follower that lags the dead leader's
-//!   log end by the fewest records, if fewer than 4 (the real SC's `SimplePolicy`); ties
-//!   go to the first in replica order. Records the new leader lacks are left behind on
+//!   log end by the fewest records, if fewer than 4 (the real SC's `SimplePolicy`; measured
+//!   with `real-election`: lags 1-3 elected, 4 and 5 not); ties go to the first in replica
+//!   order. The real SC judges by the offsets the leader last reported (a few hundred ms
+//!   old), the mock by the current ones. Records the new leader lacks are left behind on
 //!   the old leader (read-uncommitted acknowledgements may be lost this way; read-committed
 //!   ones cannot, as the high watermark waited for every replica). Without a suitable
 //!   follower the partition stays `LeaderOffline` until one comes back.
 //! - A replica that comes back resumes fetching from its **own** log end: a real follower
-//!   never truncates. A replica whose log is longer than the new leader's keeps its own
+//!   never truncates (measured: a deposed leader kept its records and took the new
+//!   leader's from its own log end on; the high watermark counted it by its log end, and
+//!   once elected back it served its own records). A replica whose log is longer than the new leader's keeps its own
 //!   tail (divergent records) and gets the leader's records from its own log end on once
 //!   the leader passes it; if its log end falls inside one of the leader's batches it
 //!   skips every write from then on (the real follower checks the base offset).

@@ -574,3 +574,58 @@ fn elections_pick_the_least_lagging_follower_under_four_records_and_never_trunca
     assert_eq!(m.partition_leader("o", 0), Some(old));
     assert_eq!(m.log_end_offset("o", 0), Some(4));
 }
+
+/// As measured on a real cluster (`real-election`, README): a deposed leader that comes
+/// back with a record the new leader never had keeps it, takes the new leader's records
+/// from its own log end on, counts for the high watermark by its log end alone, and
+/// serves its own records again when it is elected back.
+#[test]
+fn a_divergent_replica_counts_by_log_end_and_serves_its_own_records_when_elected_back() {
+    let mut m = cluster_with("dv", 2);
+    let old = m.partition_leader("dv", 0).expect("leader");
+    let f = followers_of(&m, "dv")[0];
+    let mut c = Client::connect(&mut m, ServerId::Spu(old));
+    c.send(
+        &mut m,
+        produce("dv", vec![batch(5, 10)], Isolation::ReadUncommitted),
+        1,
+        at(10),
+    );
+    m.stall_replication(f, true);
+    c.send(
+        &mut m,
+        produce("dv", vec![batch(1, 11)], Isolation::ReadUncommitted),
+        2,
+        at(20),
+    );
+    m.stop_spu(old, at(30));
+    m.stall_replication(f, false);
+    assert_eq!(m.partition_leader("dv", 0), Some(f));
+    let mut c = Client::connect(&mut m, ServerId::Spu(f));
+    for (cid, t) in [(3, 40), (4, 41), (5, 42)] {
+        c.send(
+            &mut m,
+            produce("dv", vec![batch(1, 12)], Isolation::ReadUncommitted),
+            cid,
+            at(t),
+        );
+    }
+    m.restart_spu(old, at(50));
+    let logs = m.replica_logs("dv", 0).expect("logs");
+    assert_eq!(
+        logs[&old].len(),
+        8,
+        "its own record at 5, the leader's at 6 and 7"
+    );
+    assert_ne!(logs[&old][5], logs[&f][5], "offset 5 diverges");
+    assert_eq!(logs[&old][6], logs[&f][6]);
+    assert_eq!(m.high_watermark("dv", 0), Some(8), "counted by log end");
+    m.stop_spu(f, at(60));
+    assert_eq!(m.partition_leader("dv", 0), Some(old));
+    let logs = m.replica_logs("dv", 0).expect("logs");
+    assert_eq!(
+        logs[&old][5].1.len(),
+        4 + 11,
+        "the deposed leader's record is served"
+    );
+}

@@ -106,13 +106,19 @@ impl FaultProxy {
         self.inner.garbage.store(on, Ordering::SeqCst);
     }
 
-    /// Resets every current connection (both sides closed).
-    pub fn reset(&self) {
+    /// Resets every current connection (both sides closed); returns how many were still
+    /// open (both sockets had a peer) when cut.
+    pub fn reset(&self) -> usize {
         let conns: Vec<_> = lock(&self.inner.conns).drain(..).collect();
+        let mut open = 0;
         for (client, server) in conns {
+            if client.peer_addr().is_ok() && server.peer_addr().is_ok() {
+                open += 1;
+            }
             let _ = client.shutdown(Shutdown::Both);
             let _ = server.shutdown(Shutdown::Both);
         }
+        open
     }
 
     /// Stops (`true`) or resumes (`false`) forwarding in both directions, without closing

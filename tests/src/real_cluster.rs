@@ -9,6 +9,13 @@
 //! Ports: the SC listens on `base` (public) and `base + 1` (private); SPU `i` (1-based) on
 //! `base + 10 i` (public) and `base + 10 i + 1` (private). The base is chosen among free
 //! loopback ports.
+//!
+//! With [`RealCluster::start_with_spu_proxies`], each SPU is registered with the addresses
+//! of two [`FaultProxy`]s as its public and private endpoints while it listens on its own
+//! ports: the SC publishes the proxies, so every client connection to an SPU (produce,
+//! fetch, stream fetch) goes through the public one and every follower's replication
+//! connection to its leader through the leader's private one; both can be cut or
+//! black-holed.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -16,6 +23,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+
+use crate::proxy::FaultProxy;
 use flv_driver::config::ClusterConfig;
 use flv_driver::core::sc::partition::PartitionSpec;
 use flv_driver::core::sc::spu::{
@@ -40,6 +49,10 @@ pub struct RealCluster {
     base: u16,
     sc: Option<Child>,
     spus: Vec<Option<Child>>,
+    /// One per SPU (its published public endpoint) when started with proxies.
+    spu_proxies: Vec<FaultProxy>,
+    /// One per SPU (its published private endpoint) when started with proxies.
+    private_proxies: Vec<FaultProxy>,
     rt: tokio::runtime::Runtime,
 }
 
@@ -47,6 +60,16 @@ impl RealCluster {
     /// Starts an SC and `spus` SPUs from `bin` and waits (at most a minute) until every
     /// SPU is Online.
     pub fn start(bin: &Path, spus: usize) -> Result<Self> {
+        Self::start_inner(bin, spus, false)
+    }
+
+    /// As [`RealCluster::start`], with a [`FaultProxy`] in front of each SPU's public port,
+    /// registered as that SPU's public endpoint ([`RealCluster::spu_proxy`]).
+    pub fn start_with_spu_proxies(bin: &Path, spus: usize) -> Result<Self> {
+        Self::start_inner(bin, spus, true)
+    }
+
+    fn start_inner(bin: &Path, spus: usize, proxied: bool) -> Result<Self> {
         anyhow::ensure!(
             bin.is_file(),
             "no fluvio-run binary at {}: build one from the upstream repository (README: \"A real cluster\")",
@@ -57,14 +80,31 @@ impl RealCluster {
             .thread_name("real-cluster")
             .enable_all()
             .build()?;
+        let base = free_base(spus)?;
+        let proxies = |private: bool| -> Result<Vec<FaultProxy>> {
+            if !proxied {
+                return Ok(Vec::new());
+            }
+            (1..=spus)
+                .map(|i| {
+                    let (public, priv_port) = spu_ports(base, i);
+                    let port = if private { priv_port } else { public };
+                    FaultProxy::start(&format!("127.0.0.1:{port}"))
+                })
+                .collect::<std::io::Result<Vec<_>>>()
+                .context("start the SPUs' fault proxies")
+        };
+        let (spu_proxies, private_proxies) = (proxies(false)?, proxies(true)?);
         let mut cluster = Self {
             bin: bin.to_path_buf(),
             dir: tempfile::Builder::new()
                 .prefix("flv-real-cluster")
                 .tempdir()?,
-            base: free_base(spus)?,
+            base,
             sc: None,
             spus: (0..spus).map(|_| None).collect(),
+            spu_proxies,
+            private_proxies,
             rt,
         };
         cluster.start_sc()?;
@@ -79,7 +119,7 @@ impl RealCluster {
             }
         };
         for i in 1..=spus {
-            let spec = cluster.custom_spu(i);
+            let spec = cluster.custom_spu(i)?;
             cluster
                 .rt
                 .block_on(
@@ -109,6 +149,18 @@ impl RealCluster {
     /// The id of SPU `i` (1-based).
     pub fn spu_id(&self, i: usize) -> i32 {
         spu_id(i)
+    }
+
+    /// The fault proxy published as SPU `i`'s (1-based) public endpoint, when the cluster
+    /// was started with [`RealCluster::start_with_spu_proxies`].
+    pub fn spu_proxy(&self, i: usize) -> Option<&FaultProxy> {
+        self.spu_proxies.get(i.wrapping_sub(1))
+    }
+
+    /// The fault proxy published as SPU `i`'s (1-based) private endpoint (followers of its
+    /// partitions replicate through it), when started with proxies.
+    pub fn spu_private_proxy(&self, i: usize) -> Option<&FaultProxy> {
+        self.private_proxies.get(i.wrapping_sub(1))
     }
 
     /// Where the cluster keeps its data and logs.
@@ -215,9 +267,15 @@ impl RealCluster {
         Ok(())
     }
 
-    fn custom_spu(&self, i: usize) -> CustomSpuSpec {
-        let (public, private) = spu_ports(self.base, i);
-        CustomSpuSpec {
+    fn custom_spu(&self, i: usize) -> Result<CustomSpuSpec> {
+        let (mut public, mut private) = spu_ports(self.base, i);
+        if let Some(proxy) = self.spu_proxy(i) {
+            public = proxy_port(proxy)?;
+        }
+        if let Some(proxy) = self.spu_private_proxy(i) {
+            private = proxy_port(proxy)?;
+        }
+        Ok(CustomSpuSpec {
             id: spu_id(i),
             public_endpoint: IngressPort {
                 port: public,
@@ -234,7 +292,7 @@ impl RealCluster {
             },
             rack: None,
             public_endpoint_local: None,
-        }
+        })
     }
 
     /// Waits until `want` SPUs are Online.
@@ -316,6 +374,14 @@ pub async fn wait_partitions_online(admin: &Fluvio, topic: &str, timeout: Durati
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+fn proxy_port(proxy: &FaultProxy) -> Result<u16> {
+    proxy
+        .addr()
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .with_context(|| format!("the proxy's address {}", proxy.addr()))
 }
 
 fn spu_id(i: usize) -> i32 {
