@@ -337,13 +337,13 @@ fn free_base(spus: usize) -> Result<u16> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos() as u64);
     let seed = u64::from(std::process::id()) ^ nanos;
-    // `FLV_REAL_PORT_BASE=P`: stay within P..P+900 (a machine shared by several users
-    // gives each its own port range).
+    // `FLV_REAL_PORT_BASE=P`: every port within P..P+900 (a machine shared by several
+    // users gives each its own port range).
     let (low, width) = match std::env::var(PORT_BASE_ENV) {
         Ok(v) => (
             v.parse::<u16>()
                 .with_context(|| format!("{PORT_BASE_ENV}={v} is not a port"))?,
-            900,
+            900u64.saturating_sub(u64::from(span)).max(10),
         ),
         Err(_) => (20_000, 30_000),
     };
