@@ -35,6 +35,9 @@ use flv_tokio::Fluvio;
 /// The environment variable naming a `fluvio-run` binary.
 pub const FLUVIO_RUN_ENV: &str = "FLUVIO_RUN";
 
+/// The environment variable keeping real clusters' ports within `P..P+900`.
+pub const PORT_BASE_ENV: &str = "FLV_REAL_PORT_BASE";
+
 /// The `fluvio-run` binary to use: `explicit`, else `$FLUVIO_RUN`.
 pub fn fluvio_run_path(explicit: Option<&Path>) -> Option<PathBuf> {
     explicit
@@ -400,9 +403,19 @@ fn free_base(spus: usize) -> Result<u16> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos() as u64);
     let seed = u64::from(std::process::id()) ^ nanos;
+    // `FLV_REAL_PORT_BASE=P`: every port within P..P+900 (a machine shared by several
+    // users gives each its own port range).
+    let (low, width) = match std::env::var(PORT_BASE_ENV) {
+        Ok(v) => (
+            v.parse::<u16>()
+                .with_context(|| format!("{PORT_BASE_ENV}={v} is not a port"))?,
+            900u64.saturating_sub(u64::from(span)).max(10),
+        ),
+        Err(_) => (20_000, 30_000),
+    };
     for attempt in 0..200u64 {
-        let base = 20_000 + ((seed.wrapping_mul(2_654_435_761) + attempt * 7_919) % 30_000) as u16;
-        let base = base - base % 10;
+        let base = ((seed.wrapping_mul(2_654_435_761) + attempt * 7_919) % width) as u16;
+        let base = low.saturating_add(base - base % 10);
         let ports = std::iter::once(base)
             .chain(std::iter::once(base + 1))
             .chain((1..=spus).flat_map(|i| {

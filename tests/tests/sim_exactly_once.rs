@@ -317,6 +317,56 @@ fn a_replica_that_never_catches_up_fails_one_copy_naming_it() {
     assert_eq!(sim.delivered(p).get(&next).map(|d| d.1), Some(1));
 }
 
+/// A read-committed SPU answers `RequestTimedOut` only after the producer's delivery
+/// deadline (its timeout is longer): the answer carries the offset it appended the
+/// batch at, so the send fails as `NotCommitted` there, a definite outcome, not an
+/// ambiguous `OutcomeUnknown` (fault-matrix: most failures of
+/// `replication_follower_killed_read_committed`, and
+/// `replication_leader_killed_lagging_follower` seed 55).
+#[test]
+fn a_server_timeout_answered_after_the_deadline_fails_not_committed_where_stored() {
+    for seed in SEEDS {
+        let mut sim = Sim::new(seed);
+        sim.create_topic("late", 1, 3);
+        let leader = sim.cluster.partition_leader("late", 0).unwrap();
+        let follower = sim
+            .cluster
+            .partition_replicas("late", 0)
+            .unwrap()
+            .into_iter()
+            .find(|r| *r != leader)
+            .unwrap();
+        let p = sim.producer(
+            "late",
+            ProducerConfig {
+                timeout: Duration::from_secs(2),
+                delivery_timeout: Duration::from_secs(1),
+                ..config(Isolation::ReadCommitted, true)
+            },
+        );
+        let mut sent = Vec::new();
+        send_n(&mut sim, p, 0, 3, &mut sent);
+        sim.flush(p).expect("committed while the follower keeps up");
+        sim.cluster.stall_replication(follower, true);
+        let id = sim.send(p, None, &value(3));
+        let err = sim.flush(p).expect_err("never committed");
+        assert!(sim.failed(p).contains(&id));
+        match &err {
+            ProduceError::OutcomeUnknown(ClientError::NotCommitted {
+                offset, replicas, ..
+            }) => {
+                assert_eq!(*offset, 3, "seed {seed}: where the leader appended it");
+                assert!(
+                    replicas.contains(&follower.to_string()),
+                    "seed {seed}: names the replica: {replicas}"
+                );
+            }
+            other => panic!("seed {seed}: {other:?}"),
+        }
+        assert_eq!(sim.cluster.log_end_offset("late", 0), Some(4), "one copy");
+    }
+}
+
 #[test]
 fn stamped_batches_are_stored_with_their_id_and_sequences() {
     let mut sim = Sim::new(3);

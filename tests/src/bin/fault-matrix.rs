@@ -8,13 +8,16 @@
 //! scenarios real processes can do against real clusters it starts on loopback, one run
 //! at a time (`flv_tests::faults::real`), with the same checker and the same last line.
 //!
-//! Prints a table scenario × (runs, acked, ambiguous, lost, lost-uncommitted,
-//! duplicated, reordered, unresolved, unfired, other violations, and the evidence of the
-//! scenario's faults summed over its runs), the first `K` failing runs (scenario, seed,
-//! report), and as its last line
+//! Prints a table scenario × (runs, acked, ambiguous, not-committed, lost,
+//! lost-uncommitted, duplicated, reordered, unresolved, unfired, other violations, and the
+//! evidence of the scenario's faults summed over its runs), the first `K` failing runs
+//! (scenario, seed, report), the line
+//! `exactly-once: runs <e> duplicated <d> ambiguous <a>` (over the runs whose producers all
+//! had exactly-once on), and as its last line
 //! `fault-matrix: scenarios <s> runs <r> lost <l> reordered <o> unresolved <u> unfired <f>`
-//! (`unfired`: runs whose fault left no evidence). Exits non-zero when any of l, o, u, f
-//! is not 0, or any other promise was broken (a run that acknowledged nothing, for one).
+//! (`unfired`: runs whose fault left no evidence). Exits non-zero when any of l, o, u, f,
+//! d, a is not 0, or any other promise was broken (a run that acknowledged nothing, for
+//! one).
 
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -29,6 +32,7 @@ struct Row {
     runs: usize,
     acked: usize,
     ambiguous: usize,
+    not_committed: usize,
     lost: usize,
     lost_uncommitted: usize,
     unfired: usize,
@@ -37,6 +41,9 @@ struct Row {
     reordered: usize,
     unresolved: usize,
     other: usize,
+    eo_runs: usize,
+    eo_duplicated: usize,
+    eo_ambiguous: usize,
     failed: Vec<(u64, Report)>,
 }
 
@@ -138,6 +145,7 @@ fn main() -> ExitCode {
                     row.runs += 1;
                     row.acked += r.acked;
                     row.ambiguous += r.ambiguous;
+                    row.not_committed += r.not_committed;
                     row.lost += r.lost;
                     row.lost_uncommitted += r.lost_uncommitted;
                     row.unfired += r.unfired;
@@ -147,10 +155,19 @@ fn main() -> ExitCode {
                     row.duplicated += r.duplicated;
                     row.reordered += r.reordered;
                     row.unresolved += r.unresolved;
+                    // Exactly-once promises no copies and no ambiguous outcome.
+                    let eo_broken = r.exactly_once && r.duplicated + r.ambiguous > 0;
+                    if r.exactly_once {
+                        row.eo_runs += 1;
+                        row.eo_duplicated += r.duplicated;
+                        row.eo_ambiguous += r.ambiguous;
+                    }
                     if !r.passed() {
                         row.other += usize::from(
                             r.lost == 0 && r.reordered == 0 && r.unresolved == 0 && r.unfired == 0,
                         );
+                    }
+                    if !r.passed() || eo_broken {
                         row.failed.push((seed, r));
                     }
                 }
@@ -162,11 +179,12 @@ fn main() -> ExitCode {
         .map(|m| m.into_inner().unwrap_or_default())
         .collect();
     println!(
-        "{:<44} {:>6} {:>8} {:>9} {:>5} {:>7} {:>10} {:>9} {:>10} {:>7} {:>6}  evidence",
+        "{:<44} {:>6} {:>8} {:>9} {:>7} {:>5} {:>7} {:>10} {:>9} {:>10} {:>7} {:>6}  evidence",
         "scenario",
         "runs",
         "acked",
         "ambiguous",
+        "not-com",
         "lost",
         "lost-uc",
         "duplicated",
@@ -183,11 +201,12 @@ fn main() -> ExitCode {
             .map(|(what, n)| format!("{what}: {n}"))
             .collect();
         println!(
-            "{:<44} {:>6} {:>8} {:>9} {:>5} {:>7} {:>10} {:>9} {:>10} {:>7} {:>6}  {}",
+            "{:<44} {:>6} {:>8} {:>9} {:>7} {:>5} {:>7} {:>10} {:>9} {:>10} {:>7} {:>6}  {}",
             name,
             r.runs,
             r.acked,
             r.ambiguous,
+            r.not_committed,
             r.lost,
             r.lost_uncommitted,
             r.duplicated,
@@ -204,6 +223,9 @@ fn main() -> ExitCode {
         sum.unfired += r.unfired;
         sum.lost_uncommitted += r.lost_uncommitted;
         sum.other += r.other;
+        sum.eo_runs += r.eo_runs;
+        sum.eo_duplicated += r.eo_duplicated;
+        sum.eo_ambiguous += r.eo_ambiguous;
     }
     let mut shown = 0;
     for ((name, _), r) in list.iter().zip(&rows) {
@@ -225,6 +247,10 @@ fn main() -> ExitCode {
         sum.other
     );
     println!(
+        "exactly-once: runs {} duplicated {} ambiguous {}",
+        sum.eo_runs, sum.eo_duplicated, sum.eo_ambiguous
+    );
+    println!(
         "fault-matrix: scenarios {} runs {} lost {} reordered {} unresolved {} unfired {}",
         list.len(),
         sum.runs,
@@ -233,7 +259,14 @@ fn main() -> ExitCode {
         sum.unresolved,
         sum.unfired
     );
-    if sum.lost + sum.reordered + sum.unresolved + sum.unfired + sum.other > 0 {
+    let broken = sum.lost
+        + sum.reordered
+        + sum.unresolved
+        + sum.unfired
+        + sum.other
+        + sum.eo_duplicated
+        + sum.eo_ambiguous;
+    if broken > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -18,10 +18,17 @@
 //!   always a failure.
 //! - **unfired**: the run's fault left no evidence ([`Run::fired`]); a run that
 //!   acknowledged no record fails too.
+//! - **not-committed**: a read-committed send failed at its deadline with
+//!   `OutcomeUnknown(NotCommitted { partition, offset })`: a definite outcome, not an
+//!   ambiguous one, since the client says where the record is. The record must be in the
+//!   log at that offset, once; only when an election left records behind may it be gone
+//!   from the log entirely (counted lost-uncommitted). Anything else is a violation.
 //! - **duplicated**: extra copies of a record in the log (counted); each must belong to a
-//!   send reported *ambiguous* — `OutcomeUnknown`, or `Delivered` with
-//!   `possible_duplicate` — otherwise it is a violation. A consumer handing over an offset
-//!   twice is a violation too.
+//!   send reported *ambiguous* — `OutcomeUnknown` (other than `NotCommitted`), or
+//!   `Delivered` with `possible_duplicate` — otherwise it is a violation. A consumer
+//!   handing over an offset twice is a violation too. With exactly-once on
+//!   ([`Report::exactly_once`]) the fault matrix fails on any duplicate or ambiguous
+//!   outcome.
 //! - **reordered**: per producer and partition, acknowledged records whose first copy in
 //!   the log comes before the first copy of a record sent earlier.
 //! - **unresolved**: a send without an outcome at the end, or resolved later than its
@@ -33,35 +40,22 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::time::Duration;
 
 use bytes::Bytes;
-use flv_core::client::{ClientConfig, ConsumerEvent, Event, Metrics, ProduceError, SendId};
-use flv_core::record::DEFAULT_MAX_DECOMPRESSED;
+use flv_core::client::{ConsumerEvent, Event, Metrics, SendId};
 use flv_core::spu::Isolation;
 use flv_core::time::Instant;
 
-use super::run::{ProducerInfo, Run, Track};
+pub use super::history::{Outcome, behind, log, resolution_bound, resolutions};
+use super::history::{Track, partitions, resolutions_and_doubles};
+use super::run::Run;
 use crate::sim::Sim;
 
-/// The outcome of one send as the application saw it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Stored at this partition and offset; `ambiguous` when an earlier attempt may
-    /// have stored it too.
-    Acked {
-        /// Partition.
-        partition: u32,
-        /// Offset.
-        offset: i64,
-        /// `possible_duplicate` of the event.
-        ambiguous: bool,
-    },
-    /// Failed; `ambiguous` for `OutcomeUnknown` (it may be stored).
-    Failed {
-        /// The outcome is unknown.
-        ambiguous: bool,
-    },
+impl Run {
+    /// Judges the run ([`check`]).
+    pub fn check(&self) -> Report {
+        check(self)
+    }
 }
 
 /// The verdict on one run.
@@ -72,6 +66,12 @@ pub struct Report {
     /// Sends resolved as ambiguous (outcome unknown, or delivered after an unanswered
     /// attempt).
     pub ambiguous: usize,
+    /// Read-committed sends failed with `NotCommitted` (stored at a known offset, never
+    /// committed), each found at that offset in the log (or lost by an election).
+    pub not_committed: usize,
+    /// Every producer of the run had exactly-once on: duplicates and ambiguous outcomes
+    /// are then broken promises (the fault matrix fails on them).
+    pub exactly_once: bool,
     /// Lost acknowledged records (and consumer gaps).
     pub lost: usize,
     /// Read-uncommitted acknowledgements (and reads) lost by an election (allowed).
@@ -88,6 +88,8 @@ pub struct Report {
     pub unresolved: usize,
     /// Every other broken promise, described.
     pub violations: Vec<String>,
+    /// The ambiguous outcomes, described (send and error): why the client could not say.
+    pub doubts: Vec<String>,
     /// The client's counters at the end (evidence that the fault happened).
     pub metrics: Metrics,
 }
@@ -117,9 +119,10 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "acked {} ambiguous {} lost {} lost-uncommitted {} duplicated {} reordered {} unresolved {} unfired {}",
+            "acked {} ambiguous {} not-committed {} lost {} lost-uncommitted {} duplicated {} reordered {} unresolved {} unfired {}",
             self.acked,
             self.ambiguous,
+            self.not_committed,
             self.lost,
             self.lost_uncommitted,
             self.duplicated,
@@ -133,133 +136,11 @@ impl fmt::Display for Report {
         for v in self.violations.iter().take(10) {
             write!(f, "\n  violation: {v}")?;
         }
+        for d in self.doubts.iter().take(5) {
+            write!(f, "\n  ambiguous: {d}")?;
+        }
         Ok(())
     }
-}
-
-/// Every resolved send with its outcome and time; a second resolution of a send is
-/// kept as a separate entry in the returned list of doubles.
-pub fn resolutions(events: &[(Instant, Event)]) -> BTreeMap<SendId, (Instant, Outcome)> {
-    resolutions_and_doubles(events).0
-}
-
-fn resolutions_and_doubles(
-    events: &[(Instant, Event)],
-) -> (BTreeMap<SendId, (Instant, Outcome)>, Vec<SendId>) {
-    let mut out = BTreeMap::new();
-    let mut doubles = Vec::new();
-    for (t, e) in events {
-        match e {
-            Event::Delivered {
-                partition,
-                base_offset,
-                sends,
-                possible_duplicate,
-                ..
-            } => {
-                for (i, s) in sends.iter().enumerate() {
-                    let o = Outcome::Acked {
-                        partition: *partition,
-                        offset: base_offset + i as i64,
-                        ambiguous: *possible_duplicate,
-                    };
-                    if out.insert(*s, (*t, o)).is_some() {
-                        doubles.push(*s);
-                    }
-                }
-            }
-            Event::SendFailed { sends, error, .. } => {
-                let ambiguous = matches!(error, ProduceError::OutcomeUnknown(_));
-                for s in sends {
-                    if out
-                        .insert(*s, (*t, Outcome::Failed { ambiguous }))
-                        .is_some()
-                    {
-                        doubles.push(*s);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    (out, doubles)
-}
-
-/// The latest a send may resolve after `send` accepted it: its delivery timeout, plus a
-/// request that was queued behind a connect (connect timeout) and then written just
-/// before the deadline (request timeout), plus a second of slack.
-pub fn resolution_bound(p: &ProducerInfo, client: &ClientConfig) -> Duration {
-    p.max_delivery() + client.connect_timeout + client.request_timeout + Duration::from_secs(1)
-}
-
-/// The log of a partition as (offset, value), read from the mock; `None` when the
-/// partition does not exist.
-pub fn log(sim: &Sim, topic: &str, partition: u32) -> Option<Vec<(i64, Bytes)>> {
-    let set = sim.cluster.stream_read(topic, partition, 0, i32::MAX)?;
-    let mut out = Vec::new();
-    for batch in &set.batches {
-        let Ok(records) = batch.records_with_limit(DEFAULT_MAX_DECOMPRESSED) else {
-            continue;
-        };
-        for r in records {
-            out.push((batch.record_offset(&r), r.value));
-        }
-    }
-    Some(out)
-}
-
-/// Partitions of a topic in the mock.
-fn partitions(sim: &Sim, topic: &str) -> Vec<u32> {
-    (0u32..)
-        .take_while(|p| sim.cluster.log_end_offset(topic, *p).is_some())
-        .collect()
-}
-
-/// The offset a consumer should have read up to on a partition.
-fn readable_end(sim: &Sim, t: &Track, partition: u32) -> Option<i64> {
-    match t.config.isolation {
-        Isolation::ReadCommitted => sim.cluster.high_watermark(&t.config.topic, partition),
-        Isolation::ReadUncommitted => sim.cluster.log_end_offset(&t.config.topic, partition),
-    }
-}
-
-/// The partitions a consumer reads.
-fn consumed_partitions(sim: &Sim, t: &Track) -> Vec<u32> {
-    if t.config.partitions.is_empty() {
-        partitions(sim, &t.config.topic)
-    } else {
-        t.config.partitions.clone()
-    }
-}
-
-/// How many readable records a consumer has not handed over yet (0 for ended partitions
-/// and deleted topics).
-pub fn behind(sim: &Sim, t: &Track, deleted: &[String]) -> usize {
-    if deleted.contains(&t.config.topic) {
-        return 0;
-    }
-    let mut n = 0;
-    for p in consumed_partitions(sim, t) {
-        let ended = t.others.iter().any(|e| {
-            matches!(e, ConsumerEvent::Error { partition, .. } | ConsumerEvent::PartitionEnd { partition } if *partition == p)
-        });
-        if ended {
-            continue;
-        }
-        let Some(end) = readable_end(sim, t, p) else {
-            continue;
-        };
-        let next = t
-            .records
-            .iter()
-            .filter(|r| r.0 == p)
-            .map(|r| r.1 + 1)
-            .max()
-            .or_else(|| t.start.get(&p).copied())
-            .unwrap_or(0);
-        n += usize::try_from(end - next).unwrap_or(0);
-    }
-    n
 }
 
 /// Judges a run.
@@ -267,6 +148,8 @@ pub fn check(run: &Run) -> Report {
     let sim = &run.sim;
     let mut r = Report {
         metrics: sim.client.metrics().clone(),
+        exactly_once: !run.producers.is_empty()
+            && run.producers.values().all(|p| p.config.exactly_once),
         ..Report::default()
     };
     r.violations.extend(run.notes.iter().cloned());
@@ -335,9 +218,11 @@ pub fn check(run: &Run) -> Report {
         let copies = where_is.get(&s.value).map_or(0, Vec::len);
         let ambiguous = match outcome {
             Outcome::Acked { ambiguous, .. } | Outcome::Failed { ambiguous } => *ambiguous,
+            Outcome::NotCommitted { .. } => false,
         };
         if ambiguous {
             r.ambiguous += 1;
+            r.doubts.push(doubt(&sim.events, s.id));
         }
         if copies > 1 {
             if counted.insert(&s.value) {
@@ -397,6 +282,29 @@ pub fn check(run: &Run) -> Report {
                 ));
             }
             Outcome::Failed { .. } => {}
+            Outcome::NotCommitted { partition, offset } => {
+                r.not_committed += 1;
+                if deleted {
+                    continue;
+                }
+                let stored = logs
+                    .get(&(info.topic.clone(), *partition))
+                    .and_then(|l| l.iter().find(|(o, _)| o == offset))
+                    .map(|(_, v)| v);
+                if stored == Some(&s.value) {
+                    continue;
+                }
+                if copies == 0 && unclean {
+                    // Never committed, so an election may drop it with the records of
+                    // the old leader: the server's contract allows it.
+                    r.lost_uncommitted += 1;
+                    continue;
+                }
+                r.violations.push(format!(
+                    "{} reported not committed at {}-{partition}@{offset} but the log has {stored:?} there ({copies} copies elsewhere)",
+                    s.id, info.topic
+                ));
+            }
         }
     }
     for ((producer, partition), mut seq) in order {
@@ -423,6 +331,20 @@ pub fn check(run: &Run) -> Report {
 
     check_memory(run, &mut r);
     r
+}
+
+/// How the client resolved an ambiguous send (the event's error).
+fn doubt(events: &[(Instant, Event)], id: SendId) -> String {
+    let why = events.iter().rev().find_map(|(t, e)| match e {
+        Event::SendFailed { sends, error, .. } if sends.contains(&id) => {
+            Some(format!("failed at {t:?}: {error}"))
+        }
+        Event::Delivered { sends, .. } if sends.contains(&id) => {
+            Some(format!("delivered at {t:?} as a possible duplicate"))
+        }
+        _ => None,
+    });
+    format!("{id} {}", why.unwrap_or_default())
 }
 
 fn check_consumer(sim: &Sim, t: &Track, deleted: &[String], unclean: bool, r: &mut Report) {

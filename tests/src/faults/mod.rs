@@ -11,6 +11,7 @@
 //! delays, injected error codes, stalled replication) in the mock cluster.
 
 pub mod checker;
+mod history;
 pub mod real;
 mod run;
 mod scenarios_cluster;
@@ -27,7 +28,8 @@ use flv_core::codec::{Decode, Reader};
 use flv_core::error_code::ErrorCode;
 
 pub use checker::{Outcome, Report};
-pub use run::{ProducerInfo, Run, Sent, Track, at_least_once, client_config, read_committed};
+pub use history::{ProducerInfo, Sent, Track};
+pub use run::{Run, at_least_once, client_config, read_committed};
 pub use scenarios_cluster::{errors_produce_with, errors_stream_fetch_with};
 
 /// A named fault scenario.

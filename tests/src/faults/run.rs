@@ -1,5 +1,6 @@
-//! One scenario run: a [`Sim`], the sends and consumers it tracks (the history the
-//! [checker](super::checker) judges), and the fault schedule's random generator.
+//! One scenario run: a [`Sim`], the sends and consumers it tracks (the
+//! [history](super::history) the checker judges), and the fault schedule's random
+//! generator.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -7,77 +8,15 @@ use std::time::Duration;
 use bytes::Bytes;
 use flv_core::backoff::RetryPolicy;
 use flv_core::client::{
-    ClientConfig, ConsumerConfig, ConsumerEvent, ConsumerId, DeliverySemantic, Event,
-    ProducerConfig, ProducerId, SendError, SendId,
+    ClientConfig, ConsumerConfig, ConsumerEvent, DeliverySemantic, Event, ProducerConfig,
+    ProducerId, SendError, SendId,
 };
 use flv_core::rng::Rng;
 use flv_core::spu::Isolation;
-use flv_core::time::Instant;
 use flv_mock_cluster::MockConfig;
 
-use super::checker::{self, Report};
+use super::history::{self, Outcome, ProducerInfo, Sent, Track};
 use crate::sim::Sim;
-
-/// A record handed to `send`.
-#[derive(Debug, Clone)]
-pub struct Sent {
-    /// Its id.
-    pub id: SendId,
-    /// Its producer.
-    pub producer: ProducerId,
-    /// Its (unique) value.
-    pub value: Bytes,
-    /// When `send` accepted it.
-    pub at: Instant,
-}
-
-/// What the run knows of a producer.
-#[derive(Debug, Clone)]
-pub struct ProducerInfo {
-    /// Topic.
-    pub topic: String,
-    /// Configuration.
-    pub config: ProducerConfig,
-}
-
-impl ProducerInfo {
-    /// The time a record may stay unresolved (delivery timeout, or the retry policy's
-    /// overall timeout when shorter).
-    pub fn max_delivery(&self) -> Duration {
-        match self.config.delivery_semantic {
-            DeliverySemantic::AtLeastOnce(p) => self.config.delivery_timeout.min(p.timeout),
-            DeliverySemantic::AtMostOnce => self.config.delivery_timeout,
-        }
-    }
-}
-
-/// A consumer and everything it handed to the application.
-#[derive(Debug, Clone)]
-pub struct Track {
-    /// The consumer (of the client current when it was created).
-    pub id: ConsumerId,
-    /// Its configuration.
-    pub config: ConsumerConfig,
-    /// (partition, offset, value) in delivery order.
-    pub records: Vec<(u32, i64, Bytes)>,
-    /// Every non-record event.
-    pub others: Vec<ConsumerEvent>,
-    /// Expected first offset per partition, when the scenario knows it.
-    pub start: BTreeMap<u32, i64>,
-    /// The scenario expects it to end (with an error or an end): it must not hang.
-    pub expect_end: bool,
-    /// Partition errors are legitimate outcomes (fatal error codes, deleted topics).
-    pub errors_allowed: bool,
-    /// No longer polled (its client was restarted).
-    pub retired: bool,
-}
-
-impl Track {
-    /// True once the consumer reported [`ConsumerEvent::End`].
-    pub fn ended(&self) -> bool {
-        self.others.iter().any(|e| matches!(e, ConsumerEvent::End))
-    }
-}
 
 /// One run of a scenario.
 pub struct Run {
@@ -298,14 +237,14 @@ impl Run {
 
     /// True when every send is resolved.
     pub fn all_resolved(&self) -> bool {
-        let resolved = checker::resolutions(&self.sim.events);
+        let resolved = history::resolutions(&self.sim.events);
         self.sends.iter().all(|s| resolved.contains_key(&s.id))
     }
 
     /// True when every live consumer read up to the end of its partitions' logs, or ended.
     pub fn consumers_caught_up(&self) -> bool {
         self.consumers.iter().filter(|t| !t.retired).all(|t| {
-            t.ended() || !t.expect_end && checker::behind(&self.sim, t, &self.deleted_topics) == 0
+            t.ended() || !t.expect_end && history::behind(&self.sim, t, &self.deleted_topics) == 0
         })
     }
 
@@ -330,10 +269,10 @@ impl Run {
             }
         }
         self.settle_once();
-        let outcomes = checker::resolutions(&self.sim.events);
+        let outcomes = history::resolutions(&self.sim.events);
         for id in probes {
             match outcomes.get(&id) {
-                Some((_, checker::Outcome::Acked { .. })) => {}
+                Some((_, Outcome::Acked { .. })) => {}
                 other => self.notes.push(format!(
                     "not healed: the probe {id} after the faults got {other:?}"
                 )),
@@ -346,7 +285,7 @@ impl Run {
         let budget = self
             .producers
             .values()
-            .map(|p| checker::resolution_bound(p, self.sim.client.config()))
+            .map(|p| history::resolution_bound(p, self.sim.client.config()))
             .max()
             .unwrap_or(Duration::ZERO)
             + Duration::from_secs(30);
@@ -373,11 +312,6 @@ impl Run {
     /// What the simulated network did so far.
     pub fn net_stats(&self) -> crate::sim::NetStats {
         self.sim.net_stats
-    }
-
-    /// Judges the run.
-    pub fn check(&self) -> Report {
-        checker::check(self)
     }
 }
 

@@ -56,6 +56,19 @@ impl Client {
                     self.resolve_delivered(producer, partition, b, r.base_offset)
                 }
                 Some(r) => {
+                    let mut b = b;
+                    let stamped = self
+                        .producers
+                        .get(&producer)
+                        .is_some_and(|p| p.stamp.is_some());
+                    if stamped
+                        && r.base_offset >= 0
+                        && matches!(r.error_code, ErrorCode::RequestTimedOut { .. })
+                    {
+                        // A read-committed SPU appended the batch at `base_offset`, then
+                        // gave up waiting for the replicas: its answer says where.
+                        b.stored_at = Some(r.base_offset);
+                    }
                     let error = ClientError::Server(r.error_code);
                     self.retry_or_fail(producer, partition, b, error, true, now);
                 }
@@ -143,6 +156,20 @@ impl Client {
             let q = p.parts.entry(partition).or_default();
             q.verify |= verify;
             q.requeue(b, at);
+            return;
+        }
+        if let Some(offset) = b.stored_at {
+            // Stored at a known offset, never committed (exactly-once never sends it
+            // again): a definite outcome, naming the replicas that hold it back.
+            let replicas = self
+                .lagging_replicas(producer, partition)
+                .unwrap_or_else(|| "no replica is known to lag".to_string());
+            let error = ProduceError::OutcomeUnknown(ClientError::NotCommitted {
+                partition,
+                offset,
+                replicas,
+            });
+            self.resolve_failed(producer, partition, b, error);
             return;
         }
         let error = if timed_out {

@@ -373,6 +373,7 @@ impl Client {
                 sequence: -1,
                 scan_from: None,
                 found: None,
+                stored_at: None,
             });
         }
         let Some(batch) = q.queue.back_mut() else {
@@ -515,7 +516,7 @@ impl Client {
                 Expired::Batches(expired) => expired,
             };
             for (part, b, mut error) in expired {
-                if let Some(offset) = b.found {
+                if let Some(offset) = b.found.or(b.stored_at) {
                     // Stored by the leader, never covered by the high watermark: name
                     // the replicas that hold it back.
                     let replicas = self

@@ -45,6 +45,12 @@ pub(crate) struct PendingBatch {
     /// Where a read-back found the batch (read-committed: waiting for the high
     /// watermark to cover it).
     pub(crate) found: Option<i64>,
+    /// Where the batch is known stored but not committed (exactly-once): the base
+    /// offset of a read-committed SPU's `RequestTimedOut` answer (it appended, then
+    /// gave up waiting for the replicas), or the last read-back that found it. Kept
+    /// while a new read-back runs, so a deadline that passes meanwhile still says where
+    /// the batch is (`NotCommitted`); cleared by a read-back that does not find it.
+    pub(crate) stored_at: Option<i64>,
 }
 
 impl PendingBatch {

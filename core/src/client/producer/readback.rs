@@ -265,6 +265,7 @@ impl Client {
             }
             match b.found {
                 Some(at) => {
+                    b.stored_at = Some(at);
                     let count = b.built.as_ref().map_or(0, |x| x.records_count());
                     let next = at.saturating_add(i64::try_from(count).unwrap_or(0));
                     if !committed_only || next <= hw {
@@ -280,10 +281,12 @@ impl Client {
                 None if max_retries.is_some_and(|m| (b.attempts as usize) <= m) => {
                     // Not in the log: sending it again cannot make a second copy.
                     b.unknown = false;
+                    b.stored_at = None;
                     kept.push_back(b);
                 }
                 None => {
                     b.unknown = false;
+                    b.stored_at = None;
                     failed.push(b);
                 }
             }
