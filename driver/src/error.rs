@@ -315,7 +315,7 @@ fn screaming(code: &impl std::fmt::Debug) -> String {
 }
 
 #[cfg(test)]
-mod code_tests {
+mod tests {
     use std::time::Duration;
 
     use flv_core::error_code::ErrorCode;

@@ -388,7 +388,7 @@ mod tests {
     }
 
     #[test]
-    fn spu_addresses() {
+    fn spu_addresses_prefer_public_or_local_as_configured() {
         let mut m = MetadataStore::default();
         let spu = Metadata {
             name: "spu-1".into(),

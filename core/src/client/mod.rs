@@ -94,7 +94,7 @@ mod spans;
 mod transport;
 
 #[cfg(test)]
-mod tests;
+mod client_tests;
 
 use bytes::Bytes;
 
