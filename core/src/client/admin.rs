@@ -16,8 +16,8 @@ use super::event::{
     AdminCommand, ConnId, Event, FetchOutput, FetchSpec, OpId, OpOutput, WatchEvent,
 };
 use super::ids::AdminReq;
-use super::links::SpuWait;
 use super::net::Net;
+use super::net::SpuWait;
 use crate::protocol::message::{AnyRequest, AnyResponse};
 use crate::protocol::sc::objects::{CommonCreateRequest, ListFilter, ObjectKind};
 use crate::protocol::sc::{ObjectCreateRequest, ObjectListRequest, ObjectWatchRequest};

@@ -6,56 +6,11 @@ use super::Tag;
 use super::conn::Conn;
 use super::error::ClientError;
 use super::event::{ConnId, Event, IoCommand, Peer};
-use super::net::{Net, Routed};
-use crate::backoff::Backoff;
+use super::net::{Net, Routed, SpuLink, SpuWait};
 use crate::protocol::message::AnyRequest;
 use crate::protocol::sc::ObjectWatchRequest;
 use crate::protocol::sc::objects::ObjectKind;
 use crate::time::Instant;
-
-/// The link to the SC: one connection, reconnected with backoff.
-#[derive(Debug)]
-pub(super) struct ScLink {
-    pub(super) conn: Option<ConnId>,
-    pub(super) backoff: Backoff,
-    pub(super) retry_at: Option<Instant>,
-    pub(super) fatal: Option<ClientError>,
-    pub(super) announced: bool,
-    /// Admin requests waiting for a connection: (tag, request, deadline).
-    pub(super) backlog: Vec<(Tag, AnyRequest, Instant)>,
-}
-
-/// The link to one SPU.
-#[derive(Debug)]
-pub(super) struct SpuLink {
-    pub(super) conn: Option<ConnId>,
-    pub(super) backoff: Backoff,
-    pub(super) retry_at: Option<Instant>,
-    pub(super) last_error: Option<ClientError>,
-}
-
-/// Why no connection to an SPU can be used right now.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum SpuWait {
-    /// Reconnect backoff until then.
-    Until(Instant),
-    /// The SPU's address is not in the metadata (yet).
-    NoAddress,
-}
-
-impl ScLink {
-    /// A link not connected yet.
-    pub(super) fn new(backoff: Backoff) -> Self {
-        Self {
-            conn: None,
-            backoff,
-            retry_at: None,
-            fatal: None,
-            announced: false,
-            backlog: Vec::new(),
-        }
-    }
-}
 
 impl Net {
     /// Fires the links' timers: SC reconnect, SC backlog deadlines, SPU backoffs.

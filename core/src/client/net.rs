@@ -18,8 +18,8 @@ use super::conn::{Conn, ConnOutput, ConnSettings, Outgoing};
 use super::error::ClientError;
 use super::event::{ConnId, Event, IoCommand, Metrics, Peer};
 use super::ids::Tag;
-use super::links::{ScLink, SpuLink};
 use super::metadata::MetadataStore;
+use crate::backoff::Backoff;
 use crate::protocol::message::AnyRequest;
 use crate::rng::Rng;
 use crate::time::Instant;
@@ -159,5 +159,49 @@ impl Net {
             }
         }
         None
+    }
+}
+
+/// The link to the SC: one connection, reconnected with backoff.
+#[derive(Debug)]
+pub(crate) struct ScLink {
+    pub(super) conn: Option<ConnId>,
+    pub(super) backoff: Backoff,
+    pub(super) retry_at: Option<Instant>,
+    pub(super) fatal: Option<ClientError>,
+    pub(super) announced: bool,
+    /// Admin requests waiting for a connection: (tag, request, deadline).
+    pub(super) backlog: Vec<(Tag, AnyRequest, Instant)>,
+}
+
+/// The link to one SPU.
+#[derive(Debug)]
+pub(crate) struct SpuLink {
+    pub(super) conn: Option<ConnId>,
+    pub(super) backoff: Backoff,
+    pub(super) retry_at: Option<Instant>,
+    pub(super) last_error: Option<ClientError>,
+}
+
+/// Why no connection to an SPU can be used right now.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SpuWait {
+    /// Reconnect backoff until then.
+    Until(Instant),
+    /// The SPU's address is not in the metadata (yet).
+    NoAddress,
+}
+
+impl ScLink {
+    /// A link not connected yet.
+    pub(super) fn new(backoff: Backoff) -> Self {
+        Self {
+            conn: None,
+            backoff,
+            retry_at: None,
+            fatal: None,
+            announced: false,
+            backlog: Vec::new(),
+        }
     }
 }
