@@ -10,14 +10,15 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::Tag;
-use super::consumer::{CONSUMER_OFFSET_TOPIC, batch_records};
 use super::error::ClientError;
 use super::event::{
     AdminCommand, ConnId, Event, FetchOutput, FetchSpec, OpId, OpOutput, WatchEvent,
 };
 use super::ids::AdminReq;
+use super::metadata::CONSUMER_OFFSET_TOPIC;
 use super::net::Net;
 use super::net::SpuWait;
+use super::records::batch_records;
 use crate::protocol::message::{AnyRequest, AnyResponse};
 use crate::protocol::sc::objects::{CommonCreateRequest, ListFilter, ObjectKind};
 use crate::protocol::sc::{ObjectCreateRequest, ObjectListRequest, ObjectWatchRequest};

@@ -12,6 +12,9 @@ use crate::protocol::sc::spu::SpuSpec;
 use crate::protocol::sc::topic::TopicSpec;
 use crate::protocol::sc::{Metadata, MetadataUpdate, MsgType, ObjectWatchResponse, Spec};
 
+/// The system topic holding consumer offsets (partition 0).
+pub(crate) const CONSUMER_OFFSET_TOPIC: &str = "consumer-offset";
+
 /// One synchronised store of objects of a kind, keyed by name.
 #[derive(Debug, Clone)]
 pub struct Store<S: Spec> {

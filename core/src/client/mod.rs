@@ -90,6 +90,7 @@ mod links;
 mod metadata;
 mod net;
 mod producer;
+mod records;
 mod spans;
 mod transport;
 

@@ -24,6 +24,7 @@ use super::config::{ConsumerConfig, OffsetManagement};
 use super::error::{ClientError, Misuse};
 use super::event::{ConnId, ConsumerEvent, ConsumerId, Event, OpId};
 use super::ids::ConsumerTag;
+use super::metadata::CONSUMER_OFFSET_TOPIC;
 use super::net::Net;
 use super::net::SpuWait;
 use super::{ConsumerReq, Tag};
@@ -32,11 +33,7 @@ use crate::protocol::spu::consumer_offset::{FetchConsumerOffsetsRequest, FilterO
 use crate::protocol::spu::fetch_offsets::FetchOffsetsRequest;
 use crate::protocol::spu::stream_fetch::StreamFetchRequest;
 use crate::time::Instant;
-pub(crate) use poll::batch_records;
 pub(crate) use stream::{Item, PartStream, Phase};
-
-/// The system topic holding consumer offsets (partition 0).
-pub(crate) const CONSUMER_OFFSET_TOPIC: &str = "consumer-offset";
 
 #[derive(Debug)]
 enum CState {

@@ -4,14 +4,14 @@
 
 use super::super::ConsumerReq;
 use super::super::config::OffsetManagement;
-use super::super::error::ClientError;
-use super::super::event::{ConsumerEvent, ConsumerId, ConsumerRecord};
+use super::super::event::{ConsumerEvent, ConsumerId};
 use super::super::net::Net;
+use super::super::records::batch_records;
 use super::Consumers;
 use super::stream::{Item, Phase};
 use super::{consumer_tag, stream_tags};
 use crate::protocol::message::AnyRequest;
-use crate::protocol::record::{Batch, DEFAULT_MAX_DECOMPRESSED};
+
 use crate::protocol::spu::update_offsets::{OffsetUpdate, UpdateOffsetsRequest};
 use crate::time::Instant;
 
@@ -93,31 +93,6 @@ impl Consumers {
         }
         None
     }
-}
-
-/// The records of `batch` at or after `from` and before `end`.
-pub(crate) fn batch_records(
-    batch: &Batch,
-    partition: u32,
-    from: i64,
-    end: Option<i64>,
-) -> Result<Vec<ConsumerRecord>, ClientError> {
-    let records = batch
-        .records_with_limit(DEFAULT_MAX_DECOMPRESSED)
-        .map_err(|source| ClientError::CorruptBatch {
-            base_offset: batch.base_offset(),
-            source,
-        })?;
-    Ok(batch
-        .records_at_or_after(records, from, end)
-        .map(|(offset, r)| ConsumerRecord {
-            partition,
-            offset,
-            timestamp: batch.record_timestamp(&r).unwrap_or(-1),
-            key: r.key,
-            value: r.value,
-        })
-        .collect())
 }
 
 impl Consumers {
