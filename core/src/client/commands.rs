@@ -12,15 +12,15 @@ use crate::protocol::sc::objects::ObjectKind;
 use crate::time::Instant;
 
 impl Client {
-    /// Starts an admin command; [`Event::OpDone`] carries the result.
+    /// Starts an admin command; [`Event::OpDone`](super::Event::OpDone) carries the result.
     pub fn admin(&mut self, command: AdminCommand, now: Instant) -> OpId {
         let r = self.admin.admin(&mut self.net, command, now);
         self.route(now);
         r
     }
 
-    /// Reads once from a partition (classic Fetch); [`Event::OpDone`] carries
-    /// [`OpOutput::Fetch`].
+    /// Reads once from a partition (classic Fetch); [`Event::OpDone`](super::Event::OpDone) carries
+    /// [`OpOutput::Fetch`](super::OpOutput::Fetch).
     pub fn fetch(&mut self, spec: FetchSpec, now: Instant) -> OpId {
         let r = self.admin.fetch(&mut self.net, spec, now);
         self.route(now);
@@ -28,7 +28,7 @@ impl Client {
     }
 
     /// Watches objects of `kind`; updates come from [`poll_watch`](Self::poll_watch),
-    /// announced by [`Event::WatchReady`].
+    /// announced by [`Event::WatchReady`](super::Event::WatchReady).
     pub fn watch(&mut self, kind: ObjectKind, now: Instant) -> OpId {
         let r = self.admin.watch(&mut self.net, kind, now);
         self.route(now);
@@ -47,7 +47,7 @@ impl Client {
     }
 
     /// Creates a consumer; its records and errors come from
-    /// [`poll_consumer`](Self::poll_consumer), announced by [`Event::ConsumerReady`].
+    /// [`poll_consumer`](Self::poll_consumer), announced by [`Event::ConsumerReady`](super::Event::ConsumerReady).
     pub fn create_consumer(
         &mut self,
         config: ConsumerConfig,
@@ -75,7 +75,7 @@ impl Client {
             .offset_commit_record(consumer, partition, offset)
     }
 
-    /// Stores the committed offsets; [`Event::OffsetsFlushed`] reports the outcome.
+    /// Stores the committed offsets; [`Event::OffsetsFlushed`](super::Event::OffsetsFlushed) reports the outcome.
     pub fn offset_flush(
         &mut self,
         consumer: ConsumerId,
@@ -87,7 +87,7 @@ impl Client {
     }
 
     /// Closes a consumer. With offset management its offsets are flushed first
-    /// (auto: everything polled), reported by [`Event::OffsetsFlushed`] with the
+    /// (auto: everything polled), reported by [`Event::OffsetsFlushed`](super::Event::OffsetsFlushed) with the
     /// returned id; the consumer is removed then.
     pub fn close_consumer(
         &mut self,
@@ -109,7 +109,7 @@ impl Client {
     }
 
     /// Creates a producer for `topic`. It becomes usable after
-    /// [`Event::ProducerCreated`] with `Ok` (once the topic is in the metadata).
+    /// [`Event::ProducerCreated`](super::Event::ProducerCreated) with `Ok` (once the topic is in the metadata).
     pub fn create_producer(
         &mut self,
         topic: impl Into<String>,
@@ -123,8 +123,8 @@ impl Client {
         r
     }
 
-    /// Queues a record; `Ok` carries its id, resolved later by [`Event::Delivered`] or
-    /// [`Event::SendFailed`]. What may be sent goes out at the next drain of the outputs
+    /// Queues a record; `Ok` carries its id, resolved later by [`Event::Delivered`](super::Event::Delivered) or
+    /// [`Event::SendFailed`](super::Event::SendFailed). What may be sent goes out at the next drain of the outputs
     /// ([`poll_io`](Self::poll_io), [`poll_transmit`](Self::poll_transmit),
     /// [`poll_event`](Self::poll_event)), with every record queued by then.
     pub fn send(
@@ -141,7 +141,7 @@ impl Client {
         r
     }
 
-    /// Sends every queued record now; [`Event::Flushed`] reports when all records sent
+    /// Sends every queued record now; [`Event::Flushed`](super::Event::Flushed) reports when all records sent
     /// before this call are resolved.
     pub fn flush(&mut self, producer: ProducerId, now: Instant) -> Result<FlushId, ClientError> {
         let r = self.producers.flush(&mut self.net, producer, now);
@@ -149,7 +149,7 @@ impl Client {
         r
     }
 
-    /// Flushes, then removes the producer (reported by [`Event::Flushed`]).
+    /// Flushes, then removes the producer (reported by [`Event::Flushed`](super::Event::Flushed)).
     pub fn close_producer(
         &mut self,
         producer: ProducerId,
