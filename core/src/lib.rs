@@ -23,6 +23,9 @@ pub mod rng;
 pub mod time;
 pub mod trace;
 
+#[cfg(test)]
+mod testkit;
+
 // The paths of the protocol modules before they moved into `protocol/`, kept for callers.
 pub use protocol::{api_versions, codec, error_code, frame, header, message, record, sc, spu};
 

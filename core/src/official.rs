@@ -331,7 +331,7 @@ mod tests {
     }
 
     #[test]
-    fn record_accessors() {
+    fn record_accessors_read_as_upstream() {
         let r = ConsumerRecord {
             partition: 1,
             offset: 7,

@@ -51,7 +51,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn arithmetic_saturates() {
+    fn instant_arithmetic_saturates() {
         let t = Instant::ZERO + Duration::from_millis(5);
         assert_eq!(t - Instant::ZERO, Duration::from_millis(5));
         assert_eq!(Instant::ZERO - t, Duration::ZERO);

@@ -402,7 +402,7 @@ fn screaming(code: &impl std::fmt::Debug) -> String {
 }
 
 #[cfg(test)]
-mod code_tests {
+mod tests {
     use std::time::Duration;
 
     use super::*;

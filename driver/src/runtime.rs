@@ -142,7 +142,7 @@ mod tests {
     }
 
     #[test]
-    fn clock_saturates() {
+    fn the_clock_saturates_instead_of_overflowing() {
         let origin = Instant::now() + Duration::from_secs(10);
         let clock = Clock::new(origin);
         // Before the origin: the core's origin.

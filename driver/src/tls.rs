@@ -536,7 +536,7 @@ mod tests {
     }
 
     #[test]
-    fn server_names() {
+    fn tls_server_names_follow_the_policy() {
         let verified = TlsConnector::from_policy(&verified_inline())
             .unwrap()
             .unwrap();
@@ -555,7 +555,7 @@ mod tests {
     }
 
     #[test]
-    fn classification() {
+    fn rustls_errors_classify_as_tls_failures() {
         use rustls::Error as E;
         let cert = |e| TlsFailure::from_rustls(&E::InvalidCertificate(e));
         assert_eq!(cert(CertificateError::UnknownIssuer), TlsFailure::UnknownCa);

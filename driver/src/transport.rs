@@ -370,7 +370,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn host_port() {
+    fn addresses_split_into_host_and_port() {
         assert_eq!(split_host_port("localhost:9003"), Some(("localhost", 9003)));
         assert_eq!(split_host_port("10.0.0.1:1"), Some(("10.0.0.1", 1)));
         assert_eq!(split_host_port("[::1]:9005"), Some(("::1", 9005)));

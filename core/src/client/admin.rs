@@ -9,12 +9,16 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::consumer::{CONSUMER_OFFSET_TOPIC, batch_records};
+use super::Tag;
 use super::error::ClientError;
 use super::event::{
     AdminCommand, ConnId, Event, FetchOutput, FetchSpec, OpId, OpOutput, WatchEvent,
 };
-use super::{Client, SpuWait, Tag};
+use super::ids::AdminReq;
+use super::metadata::CONSUMER_OFFSET_TOPIC;
+use super::net::Net;
+use super::net::SpuWait;
+use super::records::batch_records;
 use crate::protocol::message::{AnyRequest, AnyResponse};
 use crate::protocol::sc::objects::{CommonCreateRequest, ListFilter, ObjectKind};
 use crate::protocol::sc::{ObjectCreateRequest, ObjectListRequest, ObjectWatchRequest};
@@ -48,9 +52,9 @@ struct UserWatch {
     notified: bool,
 }
 
-/// Admin operations in progress.
+/// The admin component: admin requests, one-shot fetches and user watches in progress.
 #[derive(Debug, Default)]
-pub(crate) struct AdminState {
+pub(crate) struct Admin {
     /// SPU requests not sent yet.
     unsent: BTreeMap<OpId, SpuOp>,
     /// Fetches sent, with their request.
@@ -58,17 +62,37 @@ pub(crate) struct AdminState {
     watches: BTreeMap<OpId, UserWatch>,
 }
 
-impl AdminState {
+impl Admin {
+    /// The answer to an admin request.
+    pub(crate) fn handle_response(&mut self, net: &mut Net, req: AdminReq, body: AnyResponse) {
+        match req {
+            AdminReq::Watch(op) => self.on_user_watch(net, op, body),
+            AdminReq::Sc(op) | AdminReq::Spu(op) | AdminReq::Fetch(op) => {
+                self.on_admin_response(net, op, body);
+            }
+        }
+    }
+
+    /// An admin request failed.
+    pub(crate) fn handle_failed(&mut self, net: &mut Net, req: AdminReq, error: ClientError) {
+        match req {
+            AdminReq::Watch(op) => self.on_user_watch_failed(net, op, error),
+            AdminReq::Sc(op) | AdminReq::Spu(op) | AdminReq::Fetch(op) => {
+                self.on_admin_failed(net, op, error);
+            }
+        }
+    }
+
     /// When the next admin timer fires.
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         self.unsent.values().map(|o| o.deadline).min()
     }
 }
 
-impl Client {
+impl Admin {
     /// Starts an admin command; [`Event::OpDone`] carries the result.
-    pub fn admin(&mut self, command: AdminCommand, now: Instant) -> OpId {
-        let op = OpId(self.next_id());
+    pub(crate) fn admin(&mut self, net: &mut Net, command: AdminCommand, now: Instant) -> OpId {
+        let op = OpId(net.next_id());
         let sc_body = match command {
             AdminCommand::Create {
                 name,
@@ -103,7 +127,7 @@ impl Client {
                 let body = AnyRequest::FetchConsumerOffsets(FetchConsumerOffsetsRequest {
                     filter_opts: None,
                 });
-                self.queue_spu_op(op, SpuTarget::ConsumerOffsets, body, None, now);
+                self.queue_spu_op(net, op, SpuTarget::ConsumerOffsets, body, None, now);
                 return op;
             }
             AdminCommand::DeleteConsumerOffset {
@@ -115,18 +139,18 @@ impl Client {
                     replica_id: ReplicaKey::new(topic, partition),
                     consumer_id,
                 });
-                self.queue_spu_op(op, SpuTarget::ConsumerOffsets, body, None, now);
+                self.queue_spu_op(net, op, SpuTarget::ConsumerOffsets, body, None, now);
                 return op;
             }
         };
-        self.send_sc(Tag::Admin(op), sc_body, now);
+        net.send_sc(Tag::Admin(AdminReq::Sc(op)), sc_body, now);
         op
     }
 
     /// Reads once from a partition (classic Fetch); [`Event::OpDone`] carries
     /// [`OpOutput::Fetch`].
-    pub fn fetch(&mut self, spec: FetchSpec, now: Instant) -> OpId {
-        let op = OpId(self.next_id());
+    pub(crate) fn fetch(&mut self, net: &mut Net, spec: FetchSpec, now: Instant) -> OpId {
+        let op = OpId(net.next_id());
         let body = AnyRequest::Fetch(FetchRequest {
             max_wait: 0,
             min_bytes: 0,
@@ -145,20 +169,21 @@ impl Client {
             forgotten: Vec::new(),
         });
         let target = SpuTarget::Partition(spec.topic.clone(), spec.partition);
-        self.queue_spu_op(op, target, body, Some(spec), now);
+        self.queue_spu_op(net, op, target, body, Some(spec), now);
         op
     }
 
     fn queue_spu_op(
         &mut self,
+        net: &mut Net,
         op: OpId,
         target: SpuTarget,
         body: AnyRequest,
         fetch: Option<FetchSpec>,
         now: Instant,
     ) {
-        let deadline = now + self.config.request_timeout;
-        self.admin.unsent.insert(
+        let deadline = now + net.config.request_timeout;
+        self.unsent.insert(
             op,
             SpuOp {
                 target,
@@ -167,13 +192,12 @@ impl Client {
                 fetch,
             },
         );
-        self.admin_pump(now);
+        self.pump(net, now);
     }
 
     /// Sends the SPU operations whose SPU connection is ready.
-    pub(crate) fn admin_pump(&mut self, now: Instant) {
+    pub(crate) fn pump(&mut self, net: &mut Net, now: Instant) {
         let ops: Vec<(OpId, SpuTarget)> = self
-            .admin
             .unsent
             .iter()
             .map(|(k, o)| (*k, o.target.clone()))
@@ -183,66 +207,65 @@ impl Client {
                 SpuTarget::ConsumerOffsets => (CONSUMER_OFFSET_TOPIC, 0),
                 SpuTarget::Partition(t, p) => (t.as_str(), *p),
             };
-            if !self.metadata.is_synced() {
+            if !net.metadata.is_synced() {
                 continue;
             }
-            let Some(leader) = self.metadata.leader(topic, partition) else {
-                let error =
-                    if self.metadata.topic(topic).is_none() && topic != CONSUMER_OFFSET_TOPIC {
-                        ClientError::TopicNotFound(topic.to_string())
-                    } else {
-                        ClientError::PartitionNotFound {
-                            topic: topic.to_string(),
-                            partition,
-                        }
-                    };
-                self.admin.unsent.remove(&op);
-                self.events.push_back(Event::OpDone {
+            let Some(leader) = net.metadata.leader(topic, partition) else {
+                let error = if net.metadata.topic(topic).is_none() && topic != CONSUMER_OFFSET_TOPIC
+                {
+                    ClientError::TopicNotFound(topic.to_string())
+                } else {
+                    ClientError::PartitionNotFound {
+                        topic: topic.to_string(),
+                        partition,
+                    }
+                };
+                self.unsent.remove(&op);
+                net.events.push_back(Event::OpDone {
                     op,
                     result: Err(error),
                 });
                 continue;
             };
-            let conn = match self.spu_conn(leader, now) {
-                Ok(c) if self.spu_ready(leader) => c,
+            let conn = match net.spu_conn(leader, now) {
+                Ok(c) if net.spu_ready(leader) => c,
                 Ok(_) | Err(SpuWait::NoAddress) | Err(SpuWait::Until(_)) => continue,
             };
-            let Some(o) = self.admin.unsent.remove(&op) else {
+            let Some(o) = self.unsent.remove(&op) else {
                 continue;
             };
             let tag = match o.fetch {
                 Some(spec) => {
-                    self.admin.fetches.insert(op, spec);
-                    Tag::Fetch(op)
+                    self.fetches.insert(op, spec);
+                    Tag::Admin(AdminReq::Fetch(op))
                 }
-                None => Tag::SpuAdmin(op),
+                None => Tag::Admin(AdminReq::Spu(op)),
             };
-            self.submit(conn, tag, o.body, false, now);
+            net.submit(conn, tag, o.body, false, now);
         }
     }
 
-    pub(crate) fn admin_timeout(&mut self, now: Instant) {
+    pub(crate) fn handle_timeout(&mut self, net: &mut Net, now: Instant) {
         let expired: Vec<OpId> = self
-            .admin
             .unsent
             .iter()
             .filter(|(_, o)| o.deadline <= now)
             .map(|(k, _)| *k)
             .collect();
         for op in expired {
-            self.admin.unsent.remove(&op);
+            self.unsent.remove(&op);
             let error = ClientError::Timeout {
                 peer: super::event::Peer::Sc,
-                timeout: self.config.request_timeout,
+                timeout: net.config.request_timeout,
             };
-            self.events.push_back(Event::OpDone {
+            net.events.push_back(Event::OpDone {
                 op,
                 result: Err(error),
             });
         }
     }
 
-    pub(crate) fn on_admin_response(&mut self, op: OpId, body: AnyResponse) {
+    pub(crate) fn on_admin_response(&mut self, net: &mut Net, op: OpId, body: AnyResponse) {
         let result = match body {
             AnyResponse::Create(s) | AnyResponse::Delete(s) | AnyResponse::Update(s) => {
                 if s.is_ok() {
@@ -263,7 +286,7 @@ impl Client {
                 Ok(OpOutput::ConsumerOffsetDeleted)
             }
             AnyResponse::DeleteConsumerOffset(r) => Err(ClientError::Server(r.error_code)),
-            AnyResponse::Fetch(r) => match self.admin.fetches.remove(&op) {
+            AnyResponse::Fetch(r) => match self.fetches.remove(&op) {
                 Some(spec) => fetch_output(&spec, &r),
                 None => return,
             },
@@ -273,12 +296,12 @@ impl Client {
                 source: None,
             }),
         };
-        self.events.push_back(Event::OpDone { op, result });
+        net.events.push_back(Event::OpDone { op, result });
     }
 
-    pub(crate) fn on_admin_failed(&mut self, op: OpId, error: ClientError) {
-        self.admin.fetches.remove(&op);
-        self.events.push_back(Event::OpDone {
+    pub(crate) fn on_admin_failed(&mut self, net: &mut Net, op: OpId, error: ClientError) {
+        self.fetches.remove(&op);
+        net.events.push_back(Event::OpDone {
             op,
             result: Err(error),
         });
@@ -286,9 +309,9 @@ impl Client {
 
     /// Watches objects of `kind`; updates come from [`poll_watch`](Self::poll_watch),
     /// announced by [`Event::WatchReady`].
-    pub fn watch(&mut self, kind: ObjectKind, now: Instant) -> OpId {
-        let op = OpId(self.next_id());
-        self.admin.watches.insert(
+    pub(crate) fn watch(&mut self, net: &mut Net, kind: ObjectKind, now: Instant) -> OpId {
+        let op = OpId(net.next_id());
+        self.watches.insert(
             op,
             UserWatch {
                 kind,
@@ -298,14 +321,14 @@ impl Client {
                 notified: false,
             },
         );
-        if let Some(conn) = self.sc.conn {
-            self.issue_watch(op, conn, now);
+        if let Some(conn) = net.sc.conn {
+            self.issue_watch(net, op, conn, now);
         }
         op
     }
 
-    fn issue_watch(&mut self, op: OpId, conn: ConnId, now: Instant) {
-        let Some(w) = self.admin.watches.get_mut(&op) else {
+    fn issue_watch(&mut self, net: &mut Net, op: OpId, conn: ConnId, now: Instant) {
+        let Some(w) = self.watches.get_mut(&op) else {
             return;
         };
         if w.conn == Some(conn) {
@@ -313,22 +336,23 @@ impl Client {
         }
         w.conn = Some(conn);
         let body = AnyRequest::Watch(ObjectWatchRequest::new(w.kind));
-        self.submit(conn, Tag::UserWatch(op), body, true, now);
+        let tag = Tag::Admin(AdminReq::Watch(op));
+        net.submit(conn, tag, body, true, now);
     }
 
     /// Stops a watch.
-    pub fn close_watch(&mut self, op: OpId) {
-        if let Some(w) = self.admin.watches.remove(&op)
+    pub(crate) fn close_watch(&mut self, net: &mut Net, op: OpId) {
+        if let Some(w) = self.watches.remove(&op)
             && let Some(conn) = w.conn
         {
-            self.forget(conn, |t| *t == Tag::UserWatch(op));
+            net.forget(conn, |t| *t == Tag::Admin(AdminReq::Watch(op)));
         }
     }
 
     /// The next update of a watch.
     #[must_use]
-    pub fn poll_watch(&mut self, op: OpId) -> Option<WatchEvent> {
-        let w = self.admin.watches.get_mut(&op)?;
+    pub(crate) fn poll_watch(&mut self, op: OpId) -> Option<WatchEvent> {
+        let w = self.watches.get_mut(&op)?;
         if w.dropped > 0 {
             let dropped = std::mem::take(&mut w.dropped);
             return Some(WatchEvent::Lagged { dropped });
@@ -340,16 +364,16 @@ impl Client {
         e
     }
 
-    pub(crate) fn admin_sc_ready(&mut self, conn: ConnId, now: Instant) {
-        let ops: Vec<OpId> = self.admin.watches.keys().copied().collect();
+    pub(crate) fn sc_ready(&mut self, net: &mut Net, conn: ConnId, now: Instant) {
+        let ops: Vec<OpId> = self.watches.keys().copied().collect();
         for op in ops {
-            self.issue_watch(op, conn, now);
+            self.issue_watch(net, op, conn, now);
         }
     }
 
-    pub(crate) fn on_user_watch(&mut self, op: OpId, body: AnyResponse) {
-        let max = self.config.max_watch_queue.max(1);
-        let Some(w) = self.admin.watches.get_mut(&op) else {
+    pub(crate) fn on_user_watch(&mut self, net: &mut Net, op: OpId, body: AnyResponse) {
+        let max = net.config.max_watch_queue.max(1);
+        let Some(w) = self.watches.get_mut(&op) else {
             return;
         };
         let AnyResponse::Watch(update) = body else {
@@ -362,12 +386,12 @@ impl Client {
         w.queue.push_back(WatchEvent::Update(update));
         if !w.notified {
             w.notified = true;
-            self.events.push_back(Event::WatchReady { op });
+            net.events.push_back(Event::WatchReady { op });
         }
     }
 
-    pub(crate) fn on_user_watch_failed(&mut self, op: OpId, error: ClientError) {
-        let Some(w) = self.admin.watches.get_mut(&op) else {
+    pub(crate) fn on_user_watch_failed(&mut self, net: &mut Net, op: OpId, error: ClientError) {
+        let Some(w) = self.watches.get_mut(&op) else {
             return;
         };
         w.conn = None;
@@ -375,7 +399,7 @@ impl Client {
             w.queue.push_back(WatchEvent::Error(error));
             if !w.notified {
                 w.notified = true;
-                self.events.push_back(Event::WatchReady { op });
+                net.events.push_back(Event::WatchReady { op });
             }
         }
     }

@@ -8,6 +8,7 @@ use crate::protocol::message::ResponseFrame;
 use crate::protocol::sc::objects::ObjectKind;
 use crate::protocol::spu::fetch_offsets::FetchOffsetsRequest;
 use crate::protocol::spu::update_offsets::UpdateOffsetsResponse;
+use crate::testkit::at;
 
 // Real answers from the traces (consume-beginning.trace, admin-list.trace).
 const SPU_VERSIONS: &str = "0000002f0000000100000000000500000000001900010000001903ea0019001903eb0000001903ed000000000005302e302e30";
@@ -23,13 +24,9 @@ fn settings() -> ConnSettings {
     }
 }
 
-fn t(ms: u64) -> Instant {
-    Instant::from_origin(Duration::from_millis(ms))
-}
-
 fn ready_conn(peer: Peer) -> Conn<u32> {
     let s = settings();
-    let mut c = Conn::new(peer, &s, t(0));
+    let mut c = Conn::new(peer, &s, at(0));
     assert!(c.handle_connected(&s).is_empty());
     let hello = c.poll_transmit().unwrap();
     // The official client's first frame, byte for byte (on linux/x86_64).
@@ -44,7 +41,7 @@ fn ready_conn(peer: Peer) -> Conn<u32> {
     } else {
         SPU_VERSIONS
     };
-    let out = c.handle_bytes(&hex::decode(answer).unwrap(), &s, t(1));
+    let out = c.handle_bytes(&hex::decode(answer).unwrap(), &s, at(1));
     assert!(matches!(out.as_slice(), [ConnOutput::Ready]), "{out:?}");
     c
 }
@@ -79,14 +76,14 @@ fn sent_header(bytes: &Bytes) -> RequestHeader {
 #[test]
 fn queued_requests_use_negotiated_versions_and_fresh_correlation_ids() {
     let s = settings();
-    let mut c: Conn<u32> = Conn::new(Peer::Spu(5001), &s, t(0));
+    let mut c: Conn<u32> = Conn::new(Peer::Spu(5001), &s, at(0));
     // Submitted while connecting: queued, not written.
     let fo = AnyRequest::FetchOffsets(FetchOffsetsRequest::new("t1", 0));
-    assert!(c.send(request(7, fo, false), &s, t(0)).is_empty());
+    assert!(c.send(request(7, fo, false), &s, at(0)).is_empty());
     assert!(c.poll_transmit().is_none());
     c.handle_connected(&s);
     c.poll_transmit().unwrap();
-    let out = c.handle_bytes(&hex::decode(SPU_VERSIONS).unwrap(), &s, t(1));
+    let out = c.handle_bytes(&hex::decode(SPU_VERSIONS).unwrap(), &s, at(1));
     assert!(matches!(out.as_slice(), [ConnOutput::Ready]));
     let sent = c.poll_transmit().unwrap();
     let h = sent_header(&sent);
@@ -94,12 +91,12 @@ fn queued_requests_use_negotiated_versions_and_fresh_correlation_ids() {
     assert_eq!(h.client_id, "fluvio");
     // Not advertised by the SPU: sent at the codec's (upstream's default) version.
     let uco = AnyRequest::UpdateConsumerOffset(Default::default());
-    c.send(request(8, uco, false), &s, t(2));
+    c.send(request(8, uco, false), &s, at(2));
     let h = sent_header(&c.poll_transmit().unwrap());
     assert_eq!((h.api_key, h.api_version, h.correlation_id), (1006, 25, 2));
     // Advertised 0..=0.
     let uo = AnyRequest::UpdateOffsets(Default::default());
-    c.send(request(9, uo, false), &s, t(2));
+    c.send(request(9, uo, false), &s, at(2));
     let h = sent_header(&c.poll_transmit().unwrap());
     assert_eq!((h.api_version, h.correlation_id), (0, 3));
     // An answer out of order routes to its owner by correlation id.
@@ -110,7 +107,7 @@ fn queued_requests_use_negotiated_versions_and_fresh_correlation_ids() {
             0,
         ),
         &s,
-        t(3),
+        at(3),
     );
     assert!(matches!(
         out.as_slice(),
@@ -132,7 +129,7 @@ fn sc_watch_stream_and_metadata_client_id() {
         true,
     );
     req.metadata_id = true;
-    c.send(req, &s, t(2));
+    c.send(req, &s, at(2));
     let sent = c.poll_transmit().unwrap();
     assert_eq!(
         hex::encode(&sent),
@@ -144,7 +141,7 @@ fn sc_watch_stream_and_metadata_client_id() {
         let out = c.handle_bytes(
             &response(1, AnyResponse::Watch(update.clone()), 19),
             &s,
-            t(3),
+            at(3),
         );
         assert!(matches!(
             out.as_slice(),
@@ -172,7 +169,7 @@ fn corrupt_frame_poisons_every_waiter() {
             false,
         ),
         &s,
-        t(2),
+        at(2),
     );
     c.poll_transmit().unwrap();
     c.send(
@@ -182,10 +179,10 @@ fn corrupt_frame_poisons_every_waiter() {
             false,
         ),
         &s,
-        t(2),
+        at(2),
     );
     // Request 2 is not handed to the driver yet.
-    let out = c.handle_bytes(&[0, 0, 0, 5, 0, 0, 0, 1, 0xff], &s, t(3));
+    let out = c.handle_bytes(&[0, 0, 0, 5, 0, 0, 0, 1, 0xff], &s, at(3));
     match out.as_slice() {
         [
             ConnOutput::Closed(ClientError::Protocol { .. }),
@@ -208,7 +205,7 @@ fn corrupt_frame_poisons_every_waiter() {
     let out = c.send(
         request(3, AnyRequest::UpdateOffsets(Default::default()), false),
         &s,
-        t(4),
+        at(4),
     );
     assert!(matches!(
         out.as_slice(),
@@ -226,18 +223,18 @@ fn oversized_frame_and_deadlines() {
         max_frame_size: 64,
         ..settings()
     };
-    let mut c: Conn<u32> = Conn::new(Peer::Spu(1), &s, t(0));
+    let mut c: Conn<u32> = Conn::new(Peer::Spu(1), &s, at(0));
     // Handshake deadline.
-    assert_eq!(c.next_deadline(), Some(t(10_000)));
-    let out = c.handle_timeout(t(10_000), &s);
+    assert_eq!(c.next_deadline(), Some(at(10_000)));
+    let out = c.handle_timeout(at(10_000), &s);
     assert!(matches!(
         out.as_slice(),
         [ConnOutput::Closed(ClientError::Timeout { .. })]
     ));
 
-    let mut c: Conn<u32> = Conn::new(Peer::Spu(1), &s, t(0));
+    let mut c: Conn<u32> = Conn::new(Peer::Spu(1), &s, at(0));
     c.handle_connected(&s);
-    let out = c.handle_bytes(&[0, 0, 1, 0], &s, t(1));
+    let out = c.handle_bytes(&[0, 0, 1, 0], &s, at(1));
     assert!(matches!(
         out.as_slice(),
         [ConnOutput::Closed(ClientError::Protocol { .. })]
@@ -251,11 +248,11 @@ fn oversized_frame_and_deadlines() {
             false,
         ),
         &s,
-        t(10),
+        at(10),
     );
-    assert_eq!(c.next_deadline(), Some(t(5_010)));
-    assert!(c.handle_timeout(t(5_009), &s).is_empty());
-    let out = c.handle_timeout(t(5_010), &s);
+    assert_eq!(c.next_deadline(), Some(at(5_010)));
+    assert!(c.handle_timeout(at(5_009), &s).is_empty());
+    let out = c.handle_timeout(at(5_010), &s);
     assert!(matches!(
         out.as_slice(),
         [
@@ -270,7 +267,7 @@ fn oversized_frame_and_deadlines() {
 }
 
 #[test]
-fn handshake_checks() {
+fn a_handshake_refuses_missing_apis_old_platforms_and_errors() {
     let s = settings();
     // An SC without Watch, an old platform, and an error code are refused.
     let cases = [
@@ -304,14 +301,14 @@ fn handshake_checks() {
         (vec![], "0.18.2", ErrorCode::Other("no".into())),
     ];
     for (keys, platform, code) in cases {
-        let mut c: Conn<u32> = Conn::new(Peer::Sc, &s, t(0));
+        let mut c: Conn<u32> = Conn::new(Peer::Sc, &s, at(0));
         c.handle_connected(&s);
         let resp = ApiVersionsResponse {
             error_code: code,
             api_keys: keys,
             platform_version: platform.into(),
         };
-        let out = c.handle_bytes(&response(1, AnyResponse::ApiVersions(resp), 2), &s, t(1));
+        let out = c.handle_bytes(&response(1, AnyResponse::ApiVersions(resp), 2), &s, at(1));
         assert!(
             matches!(out.as_slice(), [ConnOutput::Closed(_)]),
             "{platform}: {out:?}"
@@ -334,7 +331,7 @@ fn unsupported_version_fails_the_request_only() {
     let list = AnyRequest::List(crate::protocol::sc::ObjectListRequest::all(
         ObjectKind::Topic,
     ));
-    let out = c.send(request(5, list, false), &s, t(2));
+    let out = c.send(request(5, list, false), &s, at(2));
     assert!(matches!(
         out.as_slice(),
         [ConnOutput::Failed {
@@ -348,7 +345,7 @@ fn unsupported_version_fails_the_request_only() {
     c.send(
         request(6, AnyRequest::UpdateOffsets(Default::default()), false),
         &s,
-        t(2),
+        at(2),
     );
     c.forget(|tag| *tag == 6);
     let out = c.handle_bytes(
@@ -358,7 +355,7 @@ fn unsupported_version_fails_the_request_only() {
             0,
         ),
         &s,
-        t(3),
+        at(3),
     );
     assert!(out.is_empty());
 }

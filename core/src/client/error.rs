@@ -279,7 +279,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn classification() {
+    fn errors_classify_as_retriable_or_final() {
         let peer = Peer::Spu(5001);
         assert!(ClientError::ConnectionClosed { peer }.is_retriable());
         assert!(ClientError::Server(ErrorCode::NotLeaderForPartition).is_retriable());

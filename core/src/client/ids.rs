@@ -51,33 +51,51 @@ pub(crate) enum Tag {
     Probe,
     /// A metadata watch of the client.
     MetaWatch,
+    /// A request of the admin component.
+    Admin(AdminReq),
+    /// A request of the producer component.
+    Producer(ProducerReq),
+    /// A request of the consumer component.
+    Consumer(ConsumerTag),
+}
+
+/// The requests of the admin component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AdminReq {
     /// A watch of the application.
-    UserWatch(OpId),
+    Watch(OpId),
     /// An admin request to the SC.
-    Admin(OpId),
+    Sc(OpId),
     /// A consumer-offset admin request to an SPU.
-    SpuAdmin(OpId),
+    Spu(OpId),
     /// A one-shot fetch.
     Fetch(OpId),
+}
+
+/// The requests of the producer component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProducerReq {
     /// A produce request of a producer's partition.
-    Produce {
-        producer: ProducerId,
-        partition: u32,
-        request: u64,
-    },
+    Produce(PartRequest),
     /// A read-back of a producer's partition after an unknown outcome.
-    ReadBack {
-        producer: ProducerId,
-        partition: u32,
-        request: u64,
-    },
-    /// A request of a consumer's partition, for stream generation `generation`.
-    Consumer {
-        consumer: ConsumerId,
-        partition: u32,
-        generation: u64,
-        kind: ConsumerReq,
-    },
+    ReadBack(PartRequest),
+}
+
+/// Request number `request` of partition `partition` of producer `producer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PartRequest {
+    pub(crate) producer: ProducerId,
+    pub(crate) partition: u32,
+    pub(crate) request: u64,
+}
+
+/// A request of a consumer's partition, for stream generation `generation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ConsumerTag {
+    pub(crate) consumer: ConsumerId,
+    pub(crate) partition: u32,
+    pub(crate) generation: u64,
+    pub(crate) kind: ConsumerReq,
 }
 
 /// The requests of a consumer partition.

@@ -2,67 +2,23 @@
 //! requests queued while it is down) and one per SPU (opened on demand, reconnected
 //! with backoff), and the liveness probes of connections that carry streams.
 
+use super::Tag;
 use super::conn::Conn;
 use super::error::ClientError;
 use super::event::{ConnId, Event, IoCommand, Peer};
-use super::transport::TransportFailure;
-use super::{Client, Tag};
-use crate::backoff::Backoff;
+use super::net::{Net, Routed, SpuLink, SpuWait};
 use crate::protocol::message::AnyRequest;
 use crate::protocol::sc::ObjectWatchRequest;
 use crate::protocol::sc::objects::ObjectKind;
 use crate::time::Instant;
 
-/// The link to the SC: one connection, reconnected with backoff.
-#[derive(Debug)]
-pub(super) struct ScLink {
-    pub(super) conn: Option<ConnId>,
-    pub(super) backoff: Backoff,
-    pub(super) retry_at: Option<Instant>,
-    pub(super) fatal: Option<ClientError>,
-    pub(super) announced: bool,
-    /// Admin requests waiting for a connection: (tag, request, deadline).
-    pub(super) backlog: Vec<(Tag, AnyRequest, Instant)>,
-}
-
-/// The link to one SPU.
-#[derive(Debug)]
-pub(super) struct SpuLink {
-    pub(super) conn: Option<ConnId>,
-    pub(super) backoff: Backoff,
-    pub(super) retry_at: Option<Instant>,
-    pub(super) last_error: Option<ClientError>,
-}
-
-/// Why no connection to an SPU can be used right now.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum SpuWait {
-    /// Reconnect backoff until then.
-    Until(Instant),
-    /// The SPU's address is not in the metadata (yet).
-    NoAddress,
-}
-
-impl ScLink {
-    /// A link not connected yet.
-    pub(super) fn new(backoff: Backoff) -> Self {
-        Self {
-            conn: None,
-            backoff,
-            retry_at: None,
-            fatal: None,
-            announced: false,
-            backlog: Vec::new(),
-        }
-    }
-}
-
-impl Client {
+impl Net {
     /// Fires the links' timers: SC reconnect, SC backlog deadlines, SPU backoffs.
-    pub(super) fn links_timeout(&mut self, now: Instant) {
-        if self.sc.retry_at.is_some_and(|t| t <= now) {
+    /// Returns whether the SC is to be reconnected now.
+    pub(super) fn links_timeout(&mut self, now: Instant) -> bool {
+        let reconnect = self.sc.retry_at.is_some_and(|t| t <= now);
+        if reconnect {
             self.sc.retry_at = None;
-            self.connect_sc(now);
         }
         let expired: Vec<Tag> = self
             .sc
@@ -79,7 +35,7 @@ impl Client {
                     peer: Peer::Sc,
                     timeout,
                 };
-                self.on_failed(tag, error, false, now);
+                self.routed.push_back(Routed::Failed(tag, error));
             }
         }
         for l in self.spus.values_mut() {
@@ -87,6 +43,7 @@ impl Client {
                 l.retry_at = None;
             }
         }
+        reconnect
     }
 
     /// When the links' next timer fires.
@@ -149,9 +106,12 @@ impl Client {
         id
     }
 
-    pub(super) fn connect_sc(&mut self, now: Instant) {
+    /// Opens the SC connection unless it is open or failed for good; returns the new
+    /// connection, on which the caller queues the application's watches before
+    /// [`flush_sc_backlog`](Self::flush_sc_backlog).
+    pub(super) fn connect_sc(&mut self, now: Instant) -> Option<ConnId> {
         if self.sc.conn.is_some() || self.sc.fatal.is_some() {
-            return;
+            return None;
         }
         let addr = self.config.endpoint.clone();
         let name = self.config.tls_domain.clone();
@@ -163,7 +123,11 @@ impl Client {
             let body = AnyRequest::Watch(ObjectWatchRequest::new(kind));
             self.submit(id, Tag::MetaWatch, body, true, now);
         }
-        self.admin_sc_ready(id, now);
+        Some(id)
+    }
+
+    /// Sends the requests that waited for the SC connection `id`.
+    pub(super) fn flush_sc_backlog(&mut self, id: ConnId, now: Instant) {
         for (tag, body, _) in std::mem::take(&mut self.sc.backlog) {
             self.submit(id, tag, body, false, now);
         }
@@ -173,7 +137,7 @@ impl Client {
     pub(crate) fn send_sc(&mut self, tag: Tag, body: AnyRequest, now: Instant) {
         if let Some(e) = &self.sc.fatal {
             let e = e.clone();
-            self.on_failed(tag, e, false, now);
+            self.routed.push_back(Routed::Failed(tag, e));
             return;
         }
         match self.sc.conn {
@@ -229,10 +193,9 @@ impl Client {
             .is_some_and(|c| c.is_ready())
     }
 
-    pub(super) fn on_ready(&mut self, conn: ConnId, now: Instant) {
-        let Some(peer) = self.conns.get(&conn).map(|c| c.peer) else {
-            return;
-        };
+    /// Connection `conn` became ready; returns its peer.
+    pub(super) fn on_ready(&mut self, conn: ConnId, now: Instant) -> Option<Peer> {
+        let peer = self.conns.get(&conn).map(|c| c.peer)?;
         self.probes.insert(conn, now + self.config.metadata_timeout);
         match peer {
             Peer::Sc => self.sc.backoff.reset(),
@@ -241,15 +204,20 @@ impl Client {
                     l.backoff.reset();
                     l.last_error = None;
                 }
-                self.pump_all(now);
             }
         }
+        Some(peer)
     }
 
-    pub(super) fn on_closed(&mut self, conn: ConnId, error: ClientError, now: Instant) {
-        let Some(c) = self.conns.remove(&conn) else {
-            return;
-        };
+    /// Connection `conn` closed with `error`; returns the peer whose link went down (the
+    /// SC only when `conn` was its current connection).
+    pub(super) fn on_closed(
+        &mut self,
+        conn: ConnId,
+        error: ClientError,
+        now: Instant,
+    ) -> Option<Peer> {
+        let c = self.conns.remove(&conn)?;
         self.probes.remove(&conn);
         self.metrics.connection_failures += 1;
         self.io.push_back(IoCommand::Close { conn });
@@ -261,15 +229,16 @@ impl Client {
                     if matches!(error, ClientError::IncompatiblePlatform(_)) {
                         self.sc.fatal = Some(error.clone());
                         for (tag, _, _) in std::mem::take(&mut self.sc.backlog) {
-                            self.on_failed(tag, error.clone(), false, now);
+                            self.routed.push_back(Routed::Failed(tag, error.clone()));
                         }
                     } else {
                         let delay = self.sc.backoff.next_delay(&mut self.rng);
                         self.sc.retry_at = Some(now + delay);
                     }
                     self.events.push_back(Event::Error(error));
-                    self.producers_metadata_changed(now);
+                    return Some(Peer::Sc);
                 }
+                None
             }
             Peer::Spu(id) => {
                 if let Some(l) = self.spus.get_mut(&id)
@@ -290,39 +259,8 @@ impl Client {
                     };
                     l.last_error = Some(error);
                 }
-                self.pump_all(now);
+                Some(c.peer)
             }
-        }
-    }
-}
-
-/// The transport inputs: how each connection failed or ended.
-impl Client {
-    /// The driver could not connect `conn`: `failure` says why.
-    pub fn handle_connect_failed(&mut self, conn: ConnId, failure: TransportFailure, now: Instant) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            let peer = c.peer;
-            let out = c.close(ClientError::ConnectFailed { peer, failure });
-            self.process(conn, out, now);
-        }
-    }
-
-    /// The server closed `conn` cleanly (end of stream).
-    pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
-        self.handle_failed(conn, TransportFailure::Closed, now);
-    }
-
-    /// The open connection `conn` failed: `failure` says why (the driver's typed cause,
-    /// given to every request waiting on it).
-    pub fn handle_failed(&mut self, conn: ConnId, failure: TransportFailure, now: Instant) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            let peer = c.peer;
-            let error = match failure {
-                TransportFailure::Closed => ClientError::ConnectionClosed { peer },
-                failure => ClientError::ConnectionLost { peer, failure },
-            };
-            let out = c.close(error);
-            self.process(conn, out, now);
         }
     }
 }

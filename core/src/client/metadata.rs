@@ -12,6 +12,9 @@ use crate::protocol::sc::spu::SpuSpec;
 use crate::protocol::sc::topic::TopicSpec;
 use crate::protocol::sc::{Metadata, MetadataUpdate, MsgType, ObjectWatchResponse, Spec};
 
+/// The system topic holding consumer offsets (partition 0).
+pub(crate) const CONSUMER_OFFSET_TOPIC: &str = "consumer-offset";
+
 /// One synchronised store of objects of a kind, keyed by name.
 #[derive(Debug, Clone)]
 pub struct Store<S: Spec> {
@@ -388,7 +391,7 @@ mod tests {
     }
 
     #[test]
-    fn spu_addresses() {
+    fn spu_addresses_prefer_public_or_local_as_configured() {
         let mut m = MetadataStore::default();
         let spu = Metadata {
             name: "spu-1".into(),

@@ -79,6 +79,7 @@
 //!   `max_watch_queue`.
 
 mod admin;
+mod commands;
 mod config;
 mod conn;
 mod consumer;
@@ -87,14 +88,14 @@ mod event;
 mod ids;
 mod links;
 mod metadata;
+mod net;
 mod producer;
+mod records;
 mod spans;
 mod transport;
 
 #[cfg(test)]
-mod tests;
-
-use std::collections::{BTreeMap, VecDeque};
+mod client_tests;
 
 use bytes::Bytes;
 
@@ -114,144 +115,98 @@ pub use metadata::{
 pub use producer::partitioner;
 pub use transport::{TransportCause, TransportFailure};
 
-use crate::protocol::message::{AnyRequest, AnyResponse};
-use crate::rng::Rng;
+use crate::protocol::message::AnyResponse;
 use crate::time::Instant;
-use conn::{Conn, ConnOutput, ConnSettings, Outgoing};
+use admin::Admin;
+use conn::{Conn, ConnOutput};
+use consumer::Consumers;
 pub(crate) use ids::{ConsumerReq, Tag};
-pub(crate) use links::SpuWait;
-use links::{ScLink, SpuLink};
+use net::{Net, Routed};
+use producer::Producers;
 
 /// The client state machine. See the [module documentation](self).
+///
+/// It routes: the connections and links live in `net`, and each component (producers,
+/// consumers, admin) owns its state, its timers and the answers to its requests.
 #[derive(Debug)]
 pub struct Client {
-    config: ClientConfig,
-    settings: ConnSettings,
-    rng: Rng,
-    wall: Option<(Instant, i64)>,
-    next_id: u64,
-    conns: BTreeMap<ConnId, Conn<Tag>>,
-    sc: ScLink,
-    spus: BTreeMap<i32, SpuLink>,
-    metadata: MetadataStore,
-    producers: BTreeMap<ProducerId, producer::Producer>,
-    consumers: BTreeMap<ConsumerId, consumer::Consumer>,
-    admin: admin::AdminState,
-    io: VecDeque<IoCommand>,
-    events: VecDeque<Event>,
-    metrics: Metrics,
-    /// When to probe each ready connection that carries streams.
-    probes: BTreeMap<ConnId, Instant>,
-    /// Partitions whose sends wait for the next drain to go out (see
-    /// [`Client::send`]), and the time of the last such send.
-    deferred: Vec<(ProducerId, u32)>,
-    deferred_at: Instant,
+    net: Net,
+    producers: Producers,
+    consumers: Consumers,
+    admin: Admin,
 }
 
 impl Client {
     /// A client for the cluster of `config.endpoint`; it asks to connect to the SC at once.
     pub fn new(config: ClientConfig, now: Instant) -> Self {
-        let settings = ConnSettings {
-            client_id: config.client_id.clone(),
-            metadata_client_id: config.metadata_client_id.clone(),
-            client_version: config.client_version.clone(),
-            connect_timeout: config.connect_timeout,
-            max_frame_size: config.max_frame_size,
-        };
         let mut client = Self {
-            rng: Rng::new(config.seed),
-            sc: ScLink::new(config.reconnect_backoff.build()),
-            settings,
-            config,
-            wall: None,
-            next_id: 1,
-            conns: BTreeMap::new(),
-            spus: BTreeMap::new(),
-            metadata: MetadataStore::default(),
-            producers: BTreeMap::new(),
-            consumers: BTreeMap::new(),
-            admin: admin::AdminState::default(),
-            io: VecDeque::new(),
-            events: VecDeque::new(),
-            metrics: Metrics::default(),
-            probes: BTreeMap::new(),
-            deferred: Vec::new(),
-            deferred_at: now,
+            net: Net::new(config),
+            producers: Producers::new(now),
+            consumers: Consumers::default(),
+            admin: Admin::default(),
         };
         client.connect_sc(now);
+        client.route(now);
         client
     }
 
     /// The configuration.
     pub fn config(&self) -> &ClientConfig {
-        &self.config
+        &self.net.config
     }
 
     /// The cluster metadata as last synchronised.
     pub fn metadata(&self) -> &MetadataStore {
-        &self.metadata
+        &self.net.metadata
     }
 
     /// The platform version the SC announced on the current SC connection, if any.
     pub fn platform_version(&self) -> Option<&str> {
-        let id = self.sc.conn?;
-        let version = self.conns.get(&id)?.platform_version();
+        let id = self.net.sc.conn?;
+        let version = self.net.conns.get(&id)?.platform_version();
         (!version.is_empty()).then_some(version)
     }
 
     /// Activity counters.
     pub fn metrics(&self) -> &Metrics {
-        &self.metrics
+        &self.net.metrics
     }
 
     /// What the client buffers right now (for monitoring and for checking that memory
     /// stays bounded by the configuration).
     pub fn buffer_stats(&self) -> BufferStats {
         let mut s = BufferStats {
-            events: self.events.len(),
+            events: self.net.events.len(),
             ..BufferStats::default()
         };
-        for c in self.conns.values() {
+        for c in self.net.conns.values() {
             s.conn_in_bytes = s.conn_in_bytes.max(c.buffered_in());
             s.conn_out_bytes += c.buffered_out();
             s.pending_requests += c.waiting();
         }
-        let batches = self.producers.values().map(|p| p.max_unresolved());
-        s.producer_batches = batches.max().unwrap_or(0);
-        let bytes = self.consumers.values().map(|c| c.max_buffered());
-        s.consumer_bytes = bytes.max().unwrap_or(0);
+        s.producer_batches = self.producers.max_unresolved();
+        s.consumer_bytes = self.consumers.max_buffered();
         s
-    }
-
-    fn next_id(&mut self) -> u64 {
-        self.next_id += 1;
-        self.next_id - 1
     }
 
     /// Sets the wall clock: `unix_ms` is the time since the Unix epoch at `now`. Record
     /// timestamps are derived from it; without it records carry no timestamp (-1).
     pub fn handle_wall_clock(&mut self, unix_ms: i64, now: Instant) {
-        self.wall = Some((now, unix_ms));
+        self.net.set_wall(unix_ms, now);
     }
 
     /// The next socket command for the driver.
     #[must_use]
     pub fn poll_io(&mut self) -> Option<IoCommand> {
         self.run_deferred();
-        self.io.pop_front()
+        self.net.io.pop_front()
     }
 
     /// The next bytes to write, with their connection.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<(ConnId, Bytes)> {
         self.run_deferred();
-        for (id, conn) in self.conns.iter_mut() {
-            if let Some(bytes) = conn.poll_transmit() {
-                self.metrics.bytes_out += bytes.len() as u64;
-                return Some((*id, bytes));
-            }
-        }
-        None
+        self.net.poll_transmit()
     }
 
     /// Whether [`poll_io`](Self::poll_io), [`poll_transmit`](Self::poll_transmit) or
@@ -259,193 +214,166 @@ impl Client {
     /// calls can skip a turn when this is false and [`poll_timeout`](Self::poll_timeout)
     /// did not move earlier.
     pub fn has_output(&self) -> bool {
-        !self.io.is_empty()
-            || !self.deferred.is_empty()
-            || !self.events.is_empty()
-            || self.conns.values().any(|c| c.has_transmit())
+        !self.net.io.is_empty()
+            || self.producers.has_deferred()
+            || !self.net.events.is_empty()
+            || self.net.conns.values().any(Conn::has_transmit)
     }
 
     /// The next application event.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.run_deferred();
-        self.events.pop_front()
+        self.net.events.pop_front()
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let conns = self.conns.values().filter_map(Conn::next_deadline);
-        let producers = self.producers.values().filter_map(|p| p.poll_timeout());
-        let consumers = self.consumers.values().filter_map(|c| c.poll_timeout());
-        [self.links_poll_timeout(), self.admin.poll_timeout()]
-            .into_iter()
-            .flatten()
-            .chain(conns)
-            .chain(producers)
-            .chain(consumers)
-            .min()
+        let conns = self.net.conns.values().filter_map(Conn::next_deadline);
+        [
+            self.net.links_poll_timeout(),
+            self.admin.poll_timeout(),
+            self.producers.poll_timeout(),
+            self.consumers.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .chain(conns)
+        .min()
     }
 
     /// The driver connected `conn`.
     pub fn handle_connected(&mut self, conn: ConnId, now: Instant) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            let out = c.handle_connected(&self.settings);
-            self.process(conn, out, now);
+        if let Some(c) = self.net.conns.get_mut(&conn) {
+            let out = c.handle_connected(&self.net.settings);
+            self.net.route_later(conn, out);
         }
+        self.route(now);
     }
 
     /// Bytes arrived on `conn`.
     pub fn handle_bytes(&mut self, conn: ConnId, data: &[u8], now: Instant) {
-        self.metrics.bytes_in += data.len() as u64;
-        if let Some(c) = self.conns.get_mut(&conn) {
+        self.net.metrics.bytes_in += data.len() as u64;
+        if let Some(c) = self.net.conns.get_mut(&conn) {
             let dropped = c.dropped;
-            let out = c.handle_bytes(data, &self.settings, now);
-            self.metrics.unknown_responses += c.dropped.saturating_sub(dropped);
-            self.process(conn, out, now);
+            let out = c.handle_bytes(data, &self.net.settings, now);
+            self.net.metrics.unknown_responses += c.dropped.saturating_sub(dropped);
+            self.net.route_later(conn, out);
         }
+        self.route(now);
     }
 
     /// Time passed: expire deadlines, fire timers.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let ids: Vec<ConnId> = self.conns.keys().copied().collect();
+        let ids: Vec<ConnId> = self.net.conns.keys().copied().collect();
         for id in ids {
-            if let Some(c) = self.conns.get_mut(&id) {
-                let out = c.handle_timeout(now, &self.settings);
-                self.process(id, out, now);
+            if let Some(c) = self.net.conns.get_mut(&id) {
+                let out = c.handle_timeout(now, &self.net.settings);
+                self.net.route_later(id, out);
+                self.route(now);
             }
         }
-        self.links_timeout(now);
-        self.producers_timeout(now);
-        self.consumers_timeout(now);
-        self.admin_timeout(now);
-        self.probe_streams(now);
+        if self.net.links_timeout(now) {
+            self.connect_sc(now);
+        }
+        self.route(now);
+        self.producers.handle_timeout(&mut self.net, now);
+        self.route(now);
+        self.consumers.handle_timeout(&mut self.net, now);
+        self.route(now);
+        self.admin.handle_timeout(&mut self.net, now);
+        self.net.probe_streams(now);
+        self.route(now);
     }
 
-    /// Submits a request on a connection; failures are dispatched at once.
-    pub(crate) fn submit(
-        &mut self,
-        conn: ConnId,
-        tag: Tag,
-        body: AnyRequest,
-        stream: bool,
-        now: Instant,
-    ) {
-        let timeout = match (&tag, stream) {
-            (Tag::Consumer { .. }, true) => None,
-            (_, true) => Some(self.config.metadata_timeout),
-            (_, false) => Some(self.config.request_timeout),
-        };
-        let metadata_id = matches!(tag, Tag::MetaWatch);
-        let Some(c) = self.conns.get_mut(&conn) else {
-            let error = ClientError::ConnectionClosed { peer: Peer::Sc };
-            self.on_failed(tag, error, false, now);
-            return;
-        };
-        self.metrics.requests += 1;
-        let out = c.send(
-            Outgoing {
-                tag,
-                body,
-                stream,
-                metadata_id,
-                timeout,
-            },
-            &self.settings,
-            now,
-        );
-        self.process(conn, out, now);
-    }
-
-    /// Stops tracking the requests of `conn` whose tag matches (streams no longer wanted).
-    pub(crate) fn forget(&mut self, conn: ConnId, f: impl Fn(&Tag) -> bool) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.forget(f);
+    /// Sends what the producers' partitions written to since the last drain may send.
+    fn run_deferred(&mut self) {
+        if self.producers.has_deferred() {
+            let now = self.producers.run_deferred(&mut self.net);
+            self.route(now);
         }
     }
 
-    /// Dispatches connection outputs.
-    fn process(&mut self, conn: ConnId, outputs: Vec<ConnOutput<Tag>>, now: Instant) {
-        for out in outputs {
-            match out {
-                ConnOutput::Ready => self.on_ready(conn, now),
-                ConnOutput::Response { tag, body, done } => {
-                    self.metrics.responses += 1;
+    /// Opens the SC connection (when it is not open) and queues on it the metadata
+    /// watches, the application's watches and the requests waiting for it, in this order.
+    fn connect_sc(&mut self, now: Instant) {
+        if let Some(id) = self.net.connect_sc(now) {
+            self.admin.sc_ready(&mut self.net, id, now);
+            self.net.flush_sc_backlog(id, now);
+        }
+    }
+
+    /// Routes what waits in the outbox to its owner, until nothing is left.
+    fn route(&mut self, now: Instant) {
+        while let Some(routed) = self.net.routed.pop_front() {
+            match routed {
+                Routed::Failed(tag, error) => self.on_failed(tag, error, false, now),
+                Routed::Conn(conn, ConnOutput::Ready) => {
+                    if let Some(Peer::Spu(_)) = self.net.on_ready(conn, now) {
+                        self.pump_all(now);
+                    }
+                }
+                Routed::Conn(_, ConnOutput::Response { tag, body, done }) => {
+                    self.net.metrics.responses += 1;
                     self.on_response(tag, body, done, now);
                 }
-                ConnOutput::Failed {
-                    tag,
-                    error,
-                    written,
-                } => self.on_failed(tag, error, written, now),
-                ConnOutput::Closed(error) => self.on_closed(conn, error, now),
+                Routed::Conn(
+                    _,
+                    ConnOutput::Failed {
+                        tag,
+                        error,
+                        written,
+                    },
+                ) => self.on_failed(tag, error, written, now),
+                Routed::Conn(conn, ConnOutput::Closed(error)) => {
+                    match self.net.on_closed(conn, error, now) {
+                        Some(Peer::Sc) => self.producers.metadata_changed(&mut self.net),
+                        Some(Peer::Spu(_)) => self.pump_all(now),
+                        None => {}
+                    }
+                }
             }
         }
     }
 
+    /// Routes an answer to the component that owns its tag.
     fn on_response(&mut self, tag: Tag, body: AnyResponse, _done: bool, now: Instant) {
+        let net = &mut self.net;
         match tag {
             Tag::Probe => {}
             Tag::MetaWatch => {
                 if let AnyResponse::Watch(update) = body {
-                    self.metadata.apply(update);
-                    if self.metadata.is_synced() && !self.sc.announced {
-                        self.sc.announced = true;
-                        self.events.push_back(Event::MetadataReady);
+                    net.metadata.apply(update);
+                    if net.metadata.is_synced() && !net.sc.announced {
+                        net.sc.announced = true;
+                        net.events.push_back(Event::MetadataReady);
                     }
-                    self.producers_metadata_changed(now);
+                    self.producers.metadata_changed(net);
                     self.pump_all(now);
                 }
             }
-            Tag::UserWatch(op) => self.on_user_watch(op, body),
-            Tag::Admin(op) | Tag::SpuAdmin(op) | Tag::Fetch(op) => self.on_admin_response(op, body),
-            Tag::Produce {
-                producer,
-                partition,
-                request,
-            } => self.on_produce_response(producer, partition, request, body, now),
-            Tag::ReadBack {
-                producer,
-                partition,
-                request,
-            } => self.on_read_back_response(producer, partition, request, body, now),
-            Tag::Consumer {
-                consumer,
-                partition,
-                generation,
-                kind,
-            } => self.on_consumer_response(consumer, partition, generation, kind, body, now),
+            Tag::Admin(req) => self.admin.handle_response(net, req, body),
+            Tag::Producer(req) => self.producers.handle_response(net, req, body, now),
+            Tag::Consumer(req) => self.consumers.handle_response(net, req, body, now),
         }
     }
 
+    /// Routes a failed request to the component that owns its tag.
     fn on_failed(&mut self, tag: Tag, error: ClientError, written: bool, now: Instant) {
+        let net = &mut self.net;
         match tag {
             Tag::MetaWatch | Tag::Probe => {}
-            Tag::UserWatch(op) => self.on_user_watch_failed(op, error),
-            Tag::Admin(op) | Tag::SpuAdmin(op) | Tag::Fetch(op) => self.on_admin_failed(op, error),
-            Tag::Produce {
-                producer,
-                partition,
-                request,
-            } => self.on_produce_failed(producer, partition, request, error, written, now),
-            Tag::ReadBack {
-                producer,
-                partition,
-                request,
-            } => self.on_read_back_failed(producer, partition, request, &error, now),
-            Tag::Consumer {
-                consumer,
-                partition,
-                generation,
-                kind,
-            } => self.on_consumer_failed(consumer, partition, generation, kind, error, now),
+            Tag::Admin(req) => self.admin.handle_failed(net, req, error),
+            Tag::Producer(req) => self.producers.handle_failed(net, req, error, written, now),
+            Tag::Consumer(req) => self.consumers.handle_failed(net, req, error, now),
         }
     }
 
     /// Gives every producer and consumer a chance to make progress.
     fn pump_all(&mut self, now: Instant) {
-        self.producers_pump(now);
-        self.consumers_pump(now);
-        self.admin_pump(now);
+        self.producers.pump(&mut self.net, now);
+        self.consumers.pump(&mut self.net, now);
+        self.admin.pump(&mut self.net, now);
     }
 }

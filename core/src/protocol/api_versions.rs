@@ -97,7 +97,7 @@ mod tests {
     const SC_RESPONSE: &str = "0000003c0000000100000000000603e90009001303ea0001001303eb000f001303ec000f001303ed000e001303ee00010013000c302e31382e322d6465762d31";
 
     #[test]
-    fn real_request() {
+    fn a_captured_request_decodes_and_encodes_identically() {
         let payload = frame_payload(REQUEST);
         let mut r = Reader::new(payload);
         let header = RequestHeader::decode(&mut r, 0).unwrap();
@@ -114,7 +114,7 @@ mod tests {
     }
 
     #[test]
-    fn real_responses() {
+    fn captured_responses_decode_and_encode_identically() {
         let spu = frame_payload(SPU_RESPONSE);
         let body = spu.slice(4..);
         let resp: ApiVersionsResponse = decode_exact(body.clone(), 2, "resp").unwrap();

@@ -164,7 +164,7 @@ mod tests {
     }
 
     #[test]
-    fn hostile_lengths() {
+    fn hostile_frame_lengths_are_refused() {
         let mut d = FrameDecoder::new(1024);
         d.handle_bytes(&[0x7f, 0xff, 0xff, 0xff]);
         assert_eq!(

@@ -33,11 +33,11 @@ mod profile;
 mod tls;
 
 #[cfg(test)]
-mod tests_file;
+mod file_tests;
 #[cfg(test)]
-mod tests_format;
+mod format_tests;
 #[cfg(test)]
-mod tests_ops;
+mod ops_tests;
 
 use std::io;
 use std::path::PathBuf;

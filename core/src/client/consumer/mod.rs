@@ -23,17 +23,17 @@ mod stream;
 use super::config::{ConsumerConfig, OffsetManagement};
 use super::error::{ClientError, Misuse};
 use super::event::{ConnId, ConsumerEvent, ConsumerId, Event, OpId};
-use super::{Client, ConsumerReq, SpuWait, Tag};
+use super::ids::ConsumerTag;
+use super::metadata::CONSUMER_OFFSET_TOPIC;
+use super::net::Net;
+use super::net::SpuWait;
+use super::{ConsumerReq, Tag};
 use crate::protocol::message::AnyRequest;
 use crate::protocol::spu::consumer_offset::{FetchConsumerOffsetsRequest, FilterOpts, ReplicaKey};
 use crate::protocol::spu::fetch_offsets::FetchOffsetsRequest;
 use crate::protocol::spu::stream_fetch::StreamFetchRequest;
 use crate::time::Instant;
-pub(crate) use poll::batch_records;
 pub(crate) use stream::{Item, PartStream, Phase};
-
-/// The system topic holding consumer offsets (partition 0).
-pub(crate) const CONSUMER_OFFSET_TOPIC: &str = "consumer-offset";
 
 #[derive(Debug)]
 enum CState {
@@ -91,11 +91,34 @@ impl Consumer {
     }
 }
 
-impl Client {
+/// The consumer component: every consumer with its partition streams and offset flushes.
+#[derive(Debug, Default)]
+pub(crate) struct Consumers {
+    map: BTreeMap<ConsumerId, Consumer>,
+}
+
+impl Consumers {
+    /// When the consumers' next timer fires.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        self.map.values().filter_map(Consumer::poll_timeout).min()
+    }
+
+    /// The most bytes buffered in one partition of any consumer.
+    pub(crate) fn max_buffered(&self) -> usize {
+        self.map
+            .values()
+            .map(Consumer::max_buffered)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+impl Consumers {
     /// Creates a consumer; its records and errors come from
     /// [`poll_consumer`](Self::poll_consumer), announced by [`Event::ConsumerReady`].
-    pub fn create_consumer(
+    pub(crate) fn create_consumer(
         &mut self,
+        net: &mut Net,
         config: ConsumerConfig,
         now: Instant,
     ) -> Result<ConsumerId, ClientError> {
@@ -109,15 +132,15 @@ impl Client {
                 "max_bytes and buffer_bytes must be positive".into(),
             )));
         }
-        let id = ConsumerId(self.next_id());
+        let id = ConsumerId(net.next_id());
         let flush_at =
             (config.offset_management == OffsetManagement::Auto).then(|| now + config.offset_flush);
-        self.consumers.insert(
+        self.map.insert(
             id,
             Consumer {
                 config,
                 state: CState::Waiting {
-                    deadline: now + self.config.metadata_timeout,
+                    deadline: now + net.config.metadata_timeout,
                 },
                 parts: BTreeMap::new(),
                 rr: 0,
@@ -128,29 +151,29 @@ impl Client {
                 flush_ops: BTreeMap::new(),
             },
         );
-        self.consumer_start(id, now);
+        self.consumer_start(net, id, now);
         Ok(id)
     }
 
     /// Sets up the partitions once metadata is synchronised.
-    fn consumer_start(&mut self, id: ConsumerId, now: Instant) {
-        if !self.metadata.is_synced() {
+    fn consumer_start(&mut self, net: &mut Net, id: ConsumerId, now: Instant) {
+        if !net.metadata.is_synced() {
             return;
         }
-        let Some(c) = self.consumers.get(&id) else {
+        let Some(c) = self.map.get(&id) else {
             return;
         };
         if !matches!(c.state, CState::Waiting { .. }) {
             return;
         }
         let topic = c.config.topic.clone();
-        let all = self.metadata.topic_partitions(&topic);
+        let all = net.metadata.topic_partitions(&topic);
         let wanted = if c.config.partitions.is_empty() {
             all.clone()
         } else {
             c.config.partitions.clone()
         };
-        let error = if self.metadata.topic(&topic).is_none() {
+        let error = if net.metadata.topic(&topic).is_none() {
             Some(ClientError::TopicNotFound(topic))
         } else if wanted.is_empty() {
             Some(ClientError::PartitionNotFound {
@@ -166,13 +189,13 @@ impl Client {
                     partition: *p,
                 })
         };
-        let Some(c) = self.consumers.get_mut(&id) else {
+        let Some(c) = self.map.get_mut(&id) else {
             return;
         };
         if let Some(e) = error {
             c.state = CState::Failed;
             c.failure = Some(e);
-            self.notify_consumer(id);
+            self.notify_consumer(net, id);
             return;
         }
         c.state = CState::Running;
@@ -203,29 +226,29 @@ impl Client {
                 },
             );
         }
-        self.consumer_pump(id, now);
+        self.consumer_pump(net, id, now);
     }
 
-    pub(crate) fn consumers_pump(&mut self, now: Instant) {
-        let ids: Vec<ConsumerId> = self.consumers.keys().copied().collect();
+    pub(crate) fn pump(&mut self, net: &mut Net, now: Instant) {
+        let ids: Vec<ConsumerId> = self.map.keys().copied().collect();
         for id in ids {
-            self.consumer_start(id, now);
-            self.consumer_pump(id, now);
+            self.consumer_start(net, id, now);
+            self.consumer_pump(net, id, now);
         }
     }
 
-    pub(crate) fn consumers_timeout(&mut self, now: Instant) {
-        let ids: Vec<ConsumerId> = self.consumers.keys().copied().collect();
+    pub(crate) fn handle_timeout(&mut self, net: &mut Net, now: Instant) {
+        let ids: Vec<ConsumerId> = self.map.keys().copied().collect();
         for id in ids {
-            let Some(c) = self.consumers.get_mut(&id) else {
+            let Some(c) = self.map.get_mut(&id) else {
                 continue;
             };
             if let CState::Waiting { deadline } = c.state
                 && deadline <= now
             {
                 c.state = CState::Failed;
-                c.failure = Some(ClientError::MetadataTimeout(self.config.metadata_timeout));
-                self.notify_consumer(id);
+                c.failure = Some(ClientError::MetadataTimeout(net.config.metadata_timeout));
+                self.notify_consumer(net, id);
                 continue;
             }
             for p in c.parts.values_mut() {
@@ -233,24 +256,30 @@ impl Client {
                     p.restart_at = None;
                 }
             }
-            self.consumer_offsets_timeout(id, now);
-            self.consumer_pump(id, now);
+            self.consumer_offsets_timeout(net, id, now);
+            self.consumer_pump(net, id, now);
         }
     }
 
     /// Starts what each partition of a consumer can start now.
-    fn consumer_pump(&mut self, id: ConsumerId, now: Instant) {
-        let parts: Vec<u32> = match self.consumers.get(&id) {
+    fn consumer_pump(&mut self, net: &mut Net, id: ConsumerId, now: Instant) {
+        let parts: Vec<u32> = match self.map.get(&id) {
             Some(c) => c.parts.keys().copied().collect(),
             None => return,
         };
         for p in parts {
-            self.part_pump(id, p, now);
+            self.part_pump(net, id, p, now);
         }
     }
 
-    pub(crate) fn part_pump(&mut self, id: ConsumerId, partition: u32, now: Instant) {
-        let Some(c) = self.consumers.get(&id) else {
+    pub(crate) fn part_pump(
+        &mut self,
+        net: &mut Net,
+        id: ConsumerId,
+        partition: u32,
+        now: Instant,
+    ) {
+        let Some(c) = self.map.get(&id) else {
             return;
         };
         let config = &c.config;
@@ -260,20 +289,25 @@ impl Client {
         };
         // The topic was deleted: end the partition instead of waiting for a leader.
         if p.phase != Phase::Done
-            && self.metadata.is_synced()
-            && self.metadata.topic(&topic).is_none()
+            && net.metadata.is_synced()
+            && net.metadata.topic(&topic).is_none()
         {
             let error = ClientError::TopicNotFound(topic);
-            self.part_finish(id, partition, ConsumerEvent::Error { partition, error });
-            self.check_consumer_end(id);
+            self.part_finish(
+                net,
+                id,
+                partition,
+                ConsumerEvent::Error { partition, error },
+            );
+            self.check_consumer_end(net, id);
             return;
         }
-        let leader = self.metadata.leader(&topic, partition);
+        let leader = net.metadata.leader(&topic, partition);
         // A stream on an SPU that is no longer the leader will not make progress.
         if matches!(p.phase, Phase::FetchOffsets | Phase::Streaming)
             && p.conn.is_some_and(|(spu, _)| Some(spu) != leader)
         {
-            self.part_restart(id, partition, None, now);
+            self.part_restart(net, id, partition, None, now);
             return;
         }
         if p.phase != Phase::Idle || p.restart_at.is_some() {
@@ -303,10 +337,10 @@ impl Client {
         // First start with a consumer id: the stored offset, from the leader of the
         // consumer offset system topic.
         if !consumer_offset_done {
-            let Some(off_leader) = self.metadata.leader(CONSUMER_OFFSET_TOPIC, 0) else {
+            let Some(off_leader) = net.metadata.leader(CONSUMER_OFFSET_TOPIC, 0) else {
                 return;
             };
-            let Some(conn) = self.ready_spu_conn(id, partition, off_leader, now) else {
+            let Some(conn) = self.ready_spu_conn(net, id, partition, off_leader, now) else {
                 return;
             };
             let body = AnyRequest::FetchConsumerOffsets(FetchConsumerOffsetsRequest {
@@ -322,41 +356,42 @@ impl Client {
                 Some((off_leader, conn)),
             );
             let tag = consumer_tag(id, partition, generation, ConsumerReq::ConsumerOffset);
-            self.submit(conn, tag, body, false, now);
+            net.submit(conn, tag, body, false, now);
             return;
         }
         let Some(leader) = leader else {
             return;
         };
-        let Some(conn) = self.ready_spu_conn(id, partition, leader, now) else {
+        let Some(conn) = self.ready_spu_conn(net, id, partition, leader, now) else {
             return;
         };
         if !resolved {
             self.set_phase(id, partition, Phase::FetchOffsets, Some((leader, conn)));
             let tag = consumer_tag(id, partition, generation, ConsumerReq::FetchOffsets);
             let body = AnyRequest::FetchOffsets(FetchOffsetsRequest::new(topic, partition));
-            self.submit(conn, tag, body, false, now);
+            net.submit(conn, tag, body, false, now);
             return;
         }
         if full {
             return;
         }
         self.set_phase(id, partition, Phase::Streaming, Some((leader, conn)));
-        self.metrics.stream_starts += 1;
+        net.metrics.stream_starts += 1;
         let tag = consumer_tag(id, partition, generation, ConsumerReq::Stream);
-        self.submit(conn, tag, AnyRequest::StreamFetch(stream), true, now);
+        net.submit(conn, tag, AnyRequest::StreamFetch(stream), true, now);
     }
 
     /// The ready connection to `spu`, or `None` (with a restart timer when it backs off).
     fn ready_spu_conn(
         &mut self,
+        net: &mut Net,
         id: ConsumerId,
         partition: u32,
         spu: i32,
         now: Instant,
     ) -> Option<ConnId> {
-        match self.spu_conn(spu, now) {
-            Ok(conn) if self.spu_ready(spu) => Some(conn),
+        match net.spu_conn(spu, now) {
+            Ok(conn) if net.spu_ready(spu) => Some(conn),
             Ok(_) | Err(SpuWait::NoAddress) => None,
             Err(SpuWait::Until(t)) => {
                 if let Some(p) = self.part_mut(id, partition) {
@@ -368,7 +403,7 @@ impl Client {
     }
 
     pub(crate) fn part_mut(&mut self, id: ConsumerId, partition: u32) -> Option<&mut PartStream> {
-        self.consumers.get_mut(&id)?.parts.get_mut(&partition)
+        self.map.get_mut(&id)?.parts.get_mut(&partition)
     }
 
     fn set_phase(
@@ -388,12 +423,13 @@ impl Client {
     /// (`error` = the cause; `None` for a leader change, which restarts at once).
     pub(crate) fn part_restart(
         &mut self,
+        net: &mut Net,
         id: ConsumerId,
         partition: u32,
         error: Option<ClientError>,
         now: Instant,
     ) {
-        let Some(c) = self.consumers.get_mut(&id) else {
+        let Some(c) = self.map.get_mut(&id) else {
             return;
         };
         let max_retries = c.config.max_retries;
@@ -413,7 +449,7 @@ impl Client {
         p.ack_pending = None;
         if let Some(e) = error {
             p.retries += 1;
-            let delay = p.backoff.next_delay(&mut self.rng);
+            let delay = p.backoff.next_delay(&mut net.rng);
             p.restart_at = Some(now + delay);
             if max_retries.is_some_and(|m| p.retries > m) {
                 let error = ClientError::RetriesExhausted {
@@ -424,29 +460,29 @@ impl Client {
                 p.restart_at = None;
                 p.items
                     .push_back(Item::Event(ConsumerEvent::Error { partition, error }));
-                self.notify_consumer(id);
+                self.notify_consumer(net, id);
             } else {
                 p.last_error = Some(e);
             }
         }
         if let Some((_, conn)) = old {
-            self.forget(conn, stream_tags(id, partition, old_gen));
+            net.forget(conn, stream_tags(id, partition, old_gen));
         }
-        self.part_pump(id, partition, now);
+        self.part_pump(net, id, partition, now);
     }
 
-    pub(crate) fn notify_consumer(&mut self, id: ConsumerId) {
-        let Some(c) = self.consumers.get_mut(&id) else {
+    pub(crate) fn notify_consumer(&mut self, net: &mut Net, id: ConsumerId) {
+        let Some(c) = self.map.get_mut(&id) else {
             return;
         };
         if !c.notified && c.has_items() {
             c.notified = true;
-            self.events.push_back(Event::ConsumerReady { consumer: id });
+            net.events.push_back(Event::ConsumerReady { consumer: id });
         }
     }
 
     /// Marks a partition finished with a final event.
-    fn part_finish(&mut self, id: ConsumerId, partition: u32, event: ConsumerEvent) {
+    fn part_finish(&mut self, net: &mut Net, id: ConsumerId, partition: u32, event: ConsumerEvent) {
         // A partition that reached its end keeps its stream's connection and session, so
         // that committed offsets can still be flushed (UpdateConsumerOffset names the session).
         let ended = matches!(event, ConsumerEvent::PartitionEnd { .. });
@@ -461,13 +497,13 @@ impl Client {
             _ => return,
         };
         if let Some((conn, generation)) = old {
-            self.forget(conn, stream_tags(id, partition, generation));
+            net.forget(conn, stream_tags(id, partition, generation));
         }
-        self.notify_consumer(id);
+        self.notify_consumer(net, id);
     }
 
-    fn check_consumer_end(&mut self, id: ConsumerId) {
-        self.notify_consumer(id);
+    fn check_consumer_end(&mut self, net: &mut Net, id: ConsumerId) {
+        self.notify_consumer(net, id);
     }
 }
 
@@ -478,7 +514,7 @@ pub(crate) fn stream_tags(
     generation: u64,
 ) -> impl Fn(&Tag) -> bool {
     move |t| {
-        matches!(t, Tag::Consumer { consumer, partition: q, generation: g, kind }
+        matches!(t, Tag::Consumer(ConsumerTag { consumer, partition: q, generation: g, kind })
             if *consumer == id && *q == partition && *g == generation
                 && !matches!(kind, ConsumerReq::OffsetFlush(_)))
     }
@@ -490,10 +526,10 @@ pub(crate) fn consumer_tag(
     generation: u64,
     kind: ConsumerReq,
 ) -> Tag {
-    Tag::Consumer {
+    Tag::Consumer(ConsumerTag {
         consumer,
         partition,
         generation,
         kind,
-    }
+    })
 }

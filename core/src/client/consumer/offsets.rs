@@ -10,7 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::super::config::OffsetManagement;
 use super::super::error::{ClientError, Misuse};
 use super::super::event::{ConsumerId, Event, OpId, Peer};
-use super::super::{Client, ConsumerReq, Tag};
+use super::super::ids::ConsumerTag;
+use super::super::net::Net;
+use super::super::{ConsumerReq, Tag};
+use super::Consumers;
 use super::stream::Phase;
 use crate::protocol::message::{AnyRequest, AnyResponse};
 use crate::protocol::spu::consumer_offset::UpdateConsumerOffsetRequest;
@@ -28,11 +31,11 @@ pub(crate) struct FlushOp {
     close: bool,
 }
 
-impl Client {
+impl Consumers {
     /// Marks every record polled so far as consumed (manual offset management).
-    pub fn offset_commit(&mut self, consumer: ConsumerId) -> Result<(), ClientError> {
+    pub(crate) fn offset_commit(&mut self, consumer: ConsumerId) -> Result<(), ClientError> {
         let c = self
-            .consumers
+            .map
             .get_mut(&consumer)
             .ok_or(ClientError::Misuse(Misuse::UnknownId("consumer")))?;
         if c.config.offset_management == OffsetManagement::None {
@@ -50,14 +53,14 @@ impl Client {
 
     /// Marks the record at `offset` of `partition` (and everything before it) as consumed,
     /// for applications that handle a polled batch record by record.
-    pub fn offset_commit_record(
+    pub(crate) fn offset_commit_record(
         &mut self,
         consumer: ConsumerId,
         partition: u32,
         offset: i64,
     ) -> Result<(), ClientError> {
         let c = self
-            .consumers
+            .map
             .get_mut(&consumer)
             .ok_or(ClientError::Misuse(Misuse::UnknownId("consumer")))?;
         if c.config.offset_management == OffsetManagement::None {
@@ -74,13 +77,14 @@ impl Client {
     }
 
     /// Stores the committed offsets; [`Event::OffsetsFlushed`] reports the outcome.
-    pub fn offset_flush(
+    pub(crate) fn offset_flush(
         &mut self,
+        net: &mut Net,
         consumer: ConsumerId,
         now: Instant,
     ) -> Result<OpId, ClientError> {
         let c = self
-            .consumers
+            .map
             .get(&consumer)
             .ok_or(ClientError::Misuse(Misuse::UnknownId("consumer")))?;
         if c.config.offset_management == OffsetManagement::None {
@@ -88,24 +92,25 @@ impl Client {
                 "offset management is disabled".into(),
             )));
         }
-        Ok(self.start_offset_flush(consumer, true, false, now))
+        Ok(self.start_offset_flush(net, consumer, true, false, now))
     }
 
     /// Closes a consumer. With offset management its offsets are flushed first
     /// (auto: everything polled), reported by [`Event::OffsetsFlushed`] with the
     /// returned id; the consumer is removed then.
-    pub fn close_consumer(
+    pub(crate) fn close_consumer(
         &mut self,
+        net: &mut Net,
         consumer: ConsumerId,
         now: Instant,
     ) -> Result<Option<OpId>, ClientError> {
         let c = self
-            .consumers
+            .map
             .get_mut(&consumer)
             .ok_or(ClientError::Misuse(Misuse::UnknownId("consumer")))?;
         match c.config.offset_management {
             OffsetManagement::None => {
-                self.remove_consumer(consumer);
+                self.remove_consumer(net, consumer);
                 Ok(None)
             }
             mode => {
@@ -117,13 +122,15 @@ impl Client {
                     }
                 }
                 c.flush_at = None;
-                Ok(Some(self.start_offset_flush(consumer, true, true, now)))
+                Ok(Some(
+                    self.start_offset_flush(net, consumer, true, true, now),
+                ))
             }
         }
     }
 
-    fn remove_consumer(&mut self, consumer: ConsumerId) {
-        let Some(c) = self.consumers.remove(&consumer) else {
+    fn remove_consumer(&mut self, net: &mut Net, consumer: ConsumerId) {
+        let Some(c) = self.map.remove(&consumer) else {
             return;
         };
         let conns: BTreeSet<_> = c
@@ -132,23 +139,24 @@ impl Client {
             .filter_map(|p| p.conn.map(|x| x.1))
             .collect();
         for conn in conns {
-            self.forget(
+            net.forget(
                 conn,
-                |t| matches!(t, Tag::Consumer { consumer: x, .. } if *x == consumer),
+                |t| matches!(t, Tag::Consumer(ConsumerTag { consumer: x, .. }) if *x == consumer),
             );
         }
     }
 
     fn start_offset_flush(
         &mut self,
+        net: &mut Net,
         consumer: ConsumerId,
         report: bool,
         close: bool,
         now: Instant,
     ) -> OpId {
-        let op = OpId(self.next_id());
-        let deadline = now + self.config.request_timeout;
-        let Some(c) = self.consumers.get_mut(&consumer) else {
+        let op = OpId(net.next_id());
+        let deadline = now + net.config.request_timeout;
+        let Some(c) = self.map.get_mut(&consumer) else {
             return op;
         };
         let offsets: BTreeMap<u32, i64> = c
@@ -175,20 +183,21 @@ impl Client {
         );
         let parts: Vec<u32> = c.parts.keys().copied().collect();
         for p in parts {
-            self.offsets_session_ready(consumer, p, now);
+            self.offsets_session_ready(net, consumer, p, now);
         }
-        self.check_flush_done(consumer, op);
+        self.check_flush_done(net, consumer, op);
         op
     }
 
     /// Sends the flushes waiting for `partition`'s stream session.
     pub(crate) fn offsets_session_ready(
         &mut self,
+        net: &mut Net,
         consumer: ConsumerId,
         partition: u32,
         now: Instant,
     ) {
-        let Some(c) = self.consumers.get_mut(&consumer) else {
+        let Some(c) = self.map.get_mut(&consumer) else {
             return;
         };
         let Some(p) = c.parts.get(&partition) else {
@@ -214,25 +223,26 @@ impl Client {
                 offset,
                 session_id: session,
             });
-            let tag = Tag::Consumer {
+            let tag = Tag::Consumer(ConsumerTag {
                 consumer,
                 partition,
                 generation: 0,
                 kind: ConsumerReq::OffsetFlush(op),
-            };
-            self.submit(conn, tag, body, false, now);
+            });
+            net.submit(conn, tag, body, false, now);
         }
     }
 
     pub(crate) fn on_offset_flush_response(
         &mut self,
+        net: &mut Net,
         consumer: ConsumerId,
         partition: u32,
         op: OpId,
         body: AnyResponse,
         _now: Instant,
     ) {
-        let Some(c) = self.consumers.get_mut(&consumer) else {
+        let Some(c) = self.map.get_mut(&consumer) else {
             return;
         };
         let Some(f) = c.flush_ops.get_mut(&op) else {
@@ -257,18 +267,19 @@ impl Client {
                 });
             }
         }
-        self.check_flush_done(consumer, op);
+        self.check_flush_done(net, consumer, op);
     }
 
     pub(crate) fn on_offset_flush_failed(
         &mut self,
+        net: &mut Net,
         consumer: ConsumerId,
         partition: u32,
         op: OpId,
         error: ClientError,
     ) {
         let Some(f) = self
-            .consumers
+            .map
             .get_mut(&consumer)
             .and_then(|c| c.flush_ops.get_mut(&op))
         else {
@@ -276,11 +287,11 @@ impl Client {
         };
         f.in_flight.remove(&partition);
         f.error.get_or_insert(error);
-        self.check_flush_done(consumer, op);
+        self.check_flush_done(net, consumer, op);
     }
 
-    fn check_flush_done(&mut self, consumer: ConsumerId, op: OpId) {
-        let Some(c) = self.consumers.get_mut(&consumer) else {
+    fn check_flush_done(&mut self, net: &mut Net, consumer: ConsumerId, op: OpId) {
+        let Some(c) = self.map.get_mut(&consumer) else {
             return;
         };
         let done = c
@@ -295,22 +306,27 @@ impl Client {
         };
         let result = f.error.map_or(Ok(()), Err);
         if f.report {
-            self.events.push_back(Event::OffsetsFlushed {
+            net.events.push_back(Event::OffsetsFlushed {
                 consumer,
                 op,
                 result,
             });
         } else if let Err(e) = result {
-            self.events.push_back(Event::Error(e));
+            net.events.push_back(Event::Error(e));
         }
         if f.close {
-            self.remove_consumer(consumer);
+            self.remove_consumer(net, consumer);
         }
     }
 
     /// Auto flush timer and flush deadlines.
-    pub(crate) fn consumer_offsets_timeout(&mut self, consumer: ConsumerId, now: Instant) {
-        let Some(c) = self.consumers.get_mut(&consumer) else {
+    pub(crate) fn consumer_offsets_timeout(
+        &mut self,
+        net: &mut Net,
+        consumer: ConsumerId,
+        now: Instant,
+    ) {
+        let Some(c) = self.map.get_mut(&consumer) else {
             return;
         };
         let mut expired = Vec::new();
@@ -320,7 +336,7 @@ impl Client {
                 f.in_flight.clear();
                 f.error.get_or_insert(ClientError::Timeout {
                     peer: Peer::Sc,
-                    timeout: self.config.request_timeout,
+                    timeout: net.config.request_timeout,
                 });
                 expired.push(*op);
             }
@@ -330,10 +346,10 @@ impl Client {
             c.flush_at = Some(now + c.config.offset_flush);
         }
         for op in expired {
-            self.check_flush_done(consumer, op);
+            self.check_flush_done(net, consumer, op);
         }
         if auto {
-            self.start_offset_flush(consumer, false, false, now);
+            self.start_offset_flush(net, consumer, false, false, now);
         }
     }
 }

@@ -2,23 +2,30 @@
 //! records outside `[position, end)`, committing in auto mode, and acknowledging the SPU
 //! once the buffer has room again.
 
+use super::super::ConsumerReq;
 use super::super::config::OffsetManagement;
-use super::super::error::ClientError;
-use super::super::event::{ConsumerEvent, ConsumerId, ConsumerRecord};
-use super::super::{Client, ConsumerReq};
+use super::super::event::{ConsumerEvent, ConsumerId};
+use super::super::net::Net;
+use super::super::records::batch_records;
+use super::Consumers;
 use super::stream::{Item, Phase};
 use super::{consumer_tag, stream_tags};
 use crate::protocol::message::AnyRequest;
-use crate::protocol::record::{Batch, DEFAULT_MAX_DECOMPRESSED};
+
 use crate::protocol::spu::update_offsets::{OffsetUpdate, UpdateOffsetsRequest};
 use crate::time::Instant;
 
-impl Client {
+impl Consumers {
     /// The next event of a consumer: batches round-robin over partitions, partition
     /// errors and ends, then [`ConsumerEvent::End`] once everything finished.
     #[must_use]
-    pub fn poll_consumer(&mut self, consumer: ConsumerId, now: Instant) -> Option<ConsumerEvent> {
-        let c = self.consumers.get_mut(&consumer)?;
+    pub(crate) fn poll_consumer(
+        &mut self,
+        net: &mut Net,
+        consumer: ConsumerId,
+        now: Instant,
+    ) -> Option<ConsumerEvent> {
+        let c = self.map.get_mut(&consumer)?;
         if let Some(e) = c.failure.take() {
             return Some(ConsumerEvent::Failed(e));
         }
@@ -46,7 +53,7 @@ impl Client {
                                     p.committed = Some(last.offset);
                                 }
                             }
-                            self.metrics.records_consumed += records.len() as u64;
+                            net.metrics.records_consumed += records.len() as u64;
                             ConsumerEvent::Records {
                                 partition,
                                 records,
@@ -61,19 +68,19 @@ impl Client {
                             p.buffered = 0;
                             let generation = p.generation;
                             if let Some((_, conn)) = old {
-                                self.forget(conn, stream_tags(consumer, partition, generation));
+                                net.forget(conn, stream_tags(consumer, partition, generation));
                             }
                             ConsumerEvent::Error { partition, error }
                         }
                     }
                 }
             };
-            self.maybe_ack(consumer, partition, now);
+            self.maybe_ack(net, consumer, partition, now);
             // A stream that waited for room starts again.
-            self.part_pump(consumer, partition, now);
+            self.part_pump(net, consumer, partition, now);
             return Some(event);
         }
-        let c = self.consumers.get_mut(&consumer)?;
+        let c = self.map.get_mut(&consumer)?;
         c.notified = false;
         let all_done = if c.parts.is_empty() {
             c.is_failed()
@@ -88,35 +95,16 @@ impl Client {
     }
 }
 
-/// The records of `batch` at or after `from` and before `end`.
-pub(crate) fn batch_records(
-    batch: &Batch,
-    partition: u32,
-    from: i64,
-    end: Option<i64>,
-) -> Result<Vec<ConsumerRecord>, ClientError> {
-    let records = batch
-        .records_with_limit(DEFAULT_MAX_DECOMPRESSED)
-        .map_err(|source| ClientError::CorruptBatch {
-            base_offset: batch.base_offset(),
-            source,
-        })?;
-    Ok(batch
-        .records_at_or_after(records, from, end)
-        .map(|(offset, r)| ConsumerRecord {
-            partition,
-            offset,
-            timestamp: batch.record_timestamp(&r).unwrap_or(-1),
-            key: r.key,
-            value: r.value,
-        })
-        .collect())
-}
-
-impl Client {
+impl Consumers {
     /// Sends the pending acknowledgement if the buffer has room.
-    pub(crate) fn maybe_ack(&mut self, id: ConsumerId, partition: u32, now: Instant) {
-        let Some(c) = self.consumers.get_mut(&id) else {
+    pub(crate) fn maybe_ack(
+        &mut self,
+        net: &mut Net,
+        id: ConsumerId,
+        partition: u32,
+        now: Instant,
+    ) {
+        let Some(c) = self.map.get_mut(&id) else {
             return;
         };
         let room = c.config.buffer_bytes;
@@ -139,6 +127,6 @@ impl Client {
             }],
         });
         let tag = consumer_tag(id, partition, generation, ConsumerReq::Ack);
-        self.submit(conn, tag, body, false, now);
+        net.submit(conn, tag, body, false, now);
     }
 }

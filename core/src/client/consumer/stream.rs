@@ -3,9 +3,12 @@
 
 use std::collections::VecDeque;
 
+use super::super::ConsumerReq;
 use super::super::error::ClientError;
 use super::super::event::{ConnId, ConsumerEvent, ConsumerId, Peer};
-use super::super::{Client, ConsumerReq};
+use super::super::ids::ConsumerTag;
+use super::super::net::Net;
+use super::Consumers;
 use crate::backoff::Backoff;
 use crate::protocol::error_code::ErrorCode;
 use crate::protocol::message::AnyResponse;
@@ -91,22 +94,27 @@ impl PartStream {
     }
 }
 
-impl Client {
-    pub(crate) fn on_consumer_response(
+impl Consumers {
+    /// The answer to a request of a consumer's partition.
+    pub(crate) fn handle_response(
         &mut self,
-        id: ConsumerId,
-        partition: u32,
-        generation: u64,
-        kind: ConsumerReq,
+        net: &mut Net,
+        tag: ConsumerTag,
         body: AnyResponse,
         now: Instant,
     ) {
+        let ConsumerTag {
+            consumer: id,
+            partition,
+            generation,
+            kind,
+        } = tag;
         if let ConsumerReq::OffsetFlush(op) = kind {
-            self.on_offset_flush_response(id, partition, op, body, now);
+            self.on_offset_flush_response(net, id, partition, op, body, now);
             return;
         }
         let current = self
-            .consumers
+            .map
             .get(&id)
             .and_then(|c| c.parts.get(&partition))
             .is_some_and(|p| p.generation == generation && p.phase != Phase::Done);
@@ -116,10 +124,16 @@ impl Client {
         match (kind, body) {
             (ConsumerReq::ConsumerOffset, AnyResponse::FetchConsumerOffsets(r)) => {
                 if r.error_code.is_error() {
-                    self.part_restart(id, partition, Some(ClientError::Server(r.error_code)), now);
+                    self.part_restart(
+                        net,
+                        id,
+                        partition,
+                        Some(ClientError::Server(r.error_code)),
+                        now,
+                    );
                     return;
                 }
-                let Some(c) = self.consumers.get_mut(&id) else {
+                let Some(c) = self.map.get_mut(&id) else {
                     return;
                 };
                 let topic = c.config.topic.clone();
@@ -139,23 +153,29 @@ impl Client {
                 p.consumer_offset_done = true;
                 p.phase = Phase::Idle;
                 p.conn = None;
-                self.part_pump(id, partition, now);
+                self.part_pump(net, id, partition, now);
             }
             (ConsumerReq::FetchOffsets, AnyResponse::FetchOffsets(r)) => {
-                let topic = match self.consumers.get(&id) {
+                let topic = match self.map.get(&id) {
                     Some(c) => c.config.topic.clone(),
                     None => return,
                 };
                 let Some(o) = r.find_partition(&topic, partition).cloned() else {
                     let e = ClientError::PartitionNotFound { topic, partition };
-                    self.part_restart(id, partition, Some(e), now);
+                    self.part_restart(net, id, partition, Some(e), now);
                     return;
                 };
                 if o.error_code.is_error() {
-                    self.part_restart(id, partition, Some(ClientError::Server(o.error_code)), now);
+                    self.part_restart(
+                        net,
+                        id,
+                        partition,
+                        Some(ClientError::Server(o.error_code)),
+                        now,
+                    );
                     return;
                 }
-                let Some(c) = self.consumers.get_mut(&id) else {
+                let Some(c) = self.map.get_mut(&id) else {
                     return;
                 };
                 let (offset, disable) = (c.config.offset, c.config.disable_continuous);
@@ -168,18 +188,23 @@ impl Client {
                 p.resolved = true;
                 p.phase = Phase::Idle;
                 if p.end_offset.is_some_and(|end| p.next_offset >= end) {
-                    self.part_finish(id, partition, ConsumerEvent::PartitionEnd { partition });
-                    self.check_consumer_end(id);
+                    self.part_finish(
+                        net,
+                        id,
+                        partition,
+                        ConsumerEvent::PartitionEnd { partition },
+                    );
+                    self.check_consumer_end(net, id);
                     return;
                 }
-                self.part_pump(id, partition, now);
+                self.part_pump(net, id, partition, now);
             }
             (ConsumerReq::Stream, AnyResponse::StreamFetch(r)) => {
-                self.on_stream_response(id, partition, r, now)
+                self.on_stream_response(net, id, partition, r, now)
             }
             (ConsumerReq::Ack, AnyResponse::UpdateOffsets(r)) => {
                 if let Some(s) = r.status.into_iter().find(|s| s.error.is_error()) {
-                    self.part_restart(id, partition, Some(ClientError::Server(s.error)), now);
+                    self.part_restart(net, id, partition, Some(ClientError::Server(s.error)), now);
                 }
             }
             _ => {
@@ -192,19 +217,20 @@ impl Client {
                     message: "unexpected response type".into(),
                     source: None,
                 };
-                self.part_restart(id, partition, Some(e), now);
+                self.part_restart(net, id, partition, Some(e), now);
             }
         }
     }
 
     fn on_stream_response(
         &mut self,
+        net: &mut Net,
         id: ConsumerId,
         partition: u32,
         r: StreamFetchResponse,
         now: Instant,
     ) {
-        let limit = match self.consumers.get(&id) {
+        let limit = match self.map.get(&id) {
             Some(c) => c.config.max_bytes_limit,
             None => return,
         };
@@ -216,7 +242,7 @@ impl Client {
         let progressed = p.take_batches(resp.records.batches, resp.next_filter_offset);
         let partial = resp.records.partial;
         if partial.is_some() {
-            self.metrics.partial_batches += 1;
+            net.metrics.partial_batches += 1;
         }
         let Some(p) = self.part_mut(id, partition) else {
             return;
@@ -226,9 +252,9 @@ impl Client {
             p.backoff.reset();
         }
         let session_opened = p.session.is_some();
-        self.notify_consumer(id);
+        self.notify_consumer(net, id);
         if session_opened {
-            self.offsets_session_ready(id, partition, now);
+            self.offsets_session_ready(net, id, partition, now);
         }
         // Batch-level error after the records.
         match resp.error_code {
@@ -237,16 +263,17 @@ impl Client {
                 if let Some(p) = self.part_mut(id, partition) {
                     p.next_offset = p.next_offset.max(next_available);
                 }
-                self.part_restart(id, partition, None, now);
+                self.part_restart(net, id, partition, None, now);
                 return;
             }
             code => {
                 let retriable = code.is_retriable();
                 let e = ClientError::Server(code);
                 if retriable {
-                    self.part_restart(id, partition, Some(e), now);
+                    self.part_restart(net, id, partition, Some(e), now);
                 } else {
                     self.part_finish(
+                        net,
                         id,
                         partition,
                         ConsumerEvent::Error {
@@ -254,7 +281,7 @@ impl Client {
                             error: e,
                         },
                     );
-                    self.check_consumer_end(id);
+                    self.check_consumer_end(net, id);
                 }
                 return;
             }
@@ -263,8 +290,13 @@ impl Client {
             return;
         };
         if p.end_offset.is_some_and(|end| p.next_offset >= end) {
-            self.part_finish(id, partition, ConsumerEvent::PartitionEnd { partition });
-            self.check_consumer_end(id);
+            self.part_finish(
+                net,
+                id,
+                partition,
+                ConsumerEvent::PartitionEnd { partition },
+            );
+            self.check_consumer_end(net, id);
             return;
         }
         if !progressed && let Some(partial) = partial {
@@ -279,47 +311,62 @@ impl Client {
             match needed.and_then(|n| i32::try_from(n).ok()) {
                 Some(n) if n <= limit && n > p.max_bytes => {
                     p.max_bytes = n;
-                    self.part_restart(id, partition, None, now);
+                    self.part_restart(net, id, partition, None, now);
                 }
                 _ => {
                     let error = ClientError::BatchTooLarge {
                         size: needed.unwrap_or(0),
                         limit,
                     };
-                    self.part_finish(id, partition, ConsumerEvent::Error { partition, error });
-                    self.check_consumer_end(id);
+                    self.part_finish(
+                        net,
+                        id,
+                        partition,
+                        ConsumerEvent::Error { partition, error },
+                    );
+                    self.check_consumer_end(net, id);
                 }
             }
             return;
         }
         p.ack_pending = Some(p.next_offset);
-        self.maybe_ack(id, partition, now);
+        self.maybe_ack(net, id, partition, now);
     }
 
-    pub(crate) fn on_consumer_failed(
+    /// A request of a consumer's partition failed.
+    pub(crate) fn handle_failed(
         &mut self,
-        id: ConsumerId,
-        partition: u32,
-        generation: u64,
-        kind: ConsumerReq,
+        net: &mut Net,
+        tag: ConsumerTag,
         error: ClientError,
         now: Instant,
     ) {
+        let ConsumerTag {
+            consumer: id,
+            partition,
+            generation,
+            kind,
+        } = tag;
         if let ConsumerReq::OffsetFlush(op) = kind {
-            self.on_offset_flush_failed(id, partition, op, error);
+            self.on_offset_flush_failed(net, id, partition, op, error);
             return;
         }
         let current = self
-            .consumers
+            .map
             .get(&id)
             .and_then(|c| c.parts.get(&partition))
             .is_some_and(|p| p.generation == generation);
         if current {
             if error.is_retriable() {
-                self.part_restart(id, partition, Some(error), now);
+                self.part_restart(net, id, partition, Some(error), now);
             } else {
-                self.part_finish(id, partition, ConsumerEvent::Error { partition, error });
-                self.check_consumer_end(id);
+                self.part_finish(
+                    net,
+                    id,
+                    partition,
+                    ConsumerEvent::Error { partition, error },
+                );
+                self.check_consumer_end(net, id);
             }
         }
     }

@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use super::super::Client;
 use super::super::config::DeliverySemantic;
 use super::super::error::{ClientError, ProduceError};
 use super::super::event::{Event, Peer, ProducerId};
+use super::super::net::Net;
+use super::Producers;
 use super::{InFlight, PendingBatch};
 use crate::protocol::error_code::ErrorCode;
 use crate::protocol::message::AnyRequest;
@@ -16,16 +17,53 @@ use crate::time::Instant;
 
 use super::super::Tag;
 use super::super::event::ConnId;
+use super::super::ids::{PartRequest, ProducerReq};
 use super::Producer;
 
-impl Client {
+impl Producers {
+    /// The answer to a request of a producer's partition.
+    pub(crate) fn handle_response(
+        &mut self,
+        net: &mut Net,
+        req: ProducerReq,
+        body: AnyResponse,
+        now: Instant,
+    ) {
+        match req {
+            ProducerReq::Produce(r) => {
+                self.on_produce_response(net, r.producer, r.partition, r.request, body, now);
+            }
+            ProducerReq::ReadBack(r) => {
+                self.on_read_back_response(net, r.producer, r.partition, r.request, body, now);
+            }
+        }
+    }
+
+    /// A request of a producer's partition failed (`written`: it may have reached the
+    /// server).
+    pub(crate) fn handle_failed(
+        &mut self,
+        net: &mut Net,
+        req: ProducerReq,
+        error: ClientError,
+        written: bool,
+        now: Instant,
+    ) {
+        match req {
+            ProducerReq::Produce(r) => self.on_produce_failed(net, r, error, written, now),
+            ProducerReq::ReadBack(r) => {
+                self.on_read_back_failed(r.producer, r.partition, r.request, &error, now);
+            }
+        }
+    }
+
     pub(crate) fn take_in_flight(
         &mut self,
         producer: ProducerId,
         partition: u32,
         request: u64,
     ) -> Option<InFlight> {
-        self.producers
+        self.map
             .get_mut(&producer)?
             .parts
             .get_mut(&partition)?
@@ -34,6 +72,7 @@ impl Client {
 
     pub(crate) fn on_produce_response(
         &mut self,
+        net: &mut Net,
         producer: ProducerId,
         partition: u32,
         request: u64,
@@ -53,14 +92,11 @@ impl Client {
         for b in flight.batches {
             match results.next() {
                 Some(r) if r.error_code.is_ok() => {
-                    self.resolve_delivered(producer, partition, b, r.base_offset)
+                    self.resolve_delivered(net, producer, partition, b, r.base_offset)
                 }
                 Some(r) => {
                     let mut b = b;
-                    let stamped = self
-                        .producers
-                        .get(&producer)
-                        .is_some_and(|p| p.stamp.is_some());
+                    let stamped = self.map.get(&producer).is_some_and(|p| p.stamp.is_some());
                     if stamped
                         && r.base_offset >= 0
                         && matches!(r.error_code, ErrorCode::RequestTimedOut { .. })
@@ -70,34 +106,38 @@ impl Client {
                         b.stored_at = Some(r.base_offset);
                     }
                     let error = ClientError::Server(r.error_code);
-                    self.retry_or_fail(producer, partition, b, error, true, now);
+                    self.retry_or_fail(net, (producer, partition), b, error, true, now);
                 }
                 None => {
                     let leader = self
-                        .producers
+                        .map
                         .get(&producer)
-                        .and_then(|p| self.metadata.leader(&p.topic, partition));
+                        .and_then(|p| net.metadata.leader(&p.topic, partition));
                     let error = ClientError::Protocol {
                         peer: Peer::Spu(leader.unwrap_or(-1)),
                         message: "produce response has fewer entries than batches".into(),
                         source: None,
                     };
-                    self.retry_or_fail(producer, partition, b, error, true, now);
+                    self.retry_or_fail(net, (producer, partition), b, error, true, now);
                 }
             }
         }
-        self.after_resolution(producer, partition, now);
+        self.after_resolution(net, producer, partition, now);
     }
 
     pub(crate) fn on_produce_failed(
         &mut self,
-        producer: ProducerId,
-        partition: u32,
-        request: u64,
+        net: &mut Net,
+        req: PartRequest,
         error: ClientError,
         written: bool,
         now: Instant,
     ) {
+        let PartRequest {
+            producer,
+            partition,
+            request,
+        } = req;
         let Some(flight) = self.take_in_flight(producer, partition, request) else {
             return;
         };
@@ -106,22 +146,22 @@ impl Client {
                 // Never reached the server: not an attempt.
                 b.attempts = b.attempts.saturating_sub(1);
             }
-            self.retry_or_fail(producer, partition, b, error.clone(), written, now);
+            self.retry_or_fail(net, (producer, partition), b, error.clone(), written, now);
         }
-        self.after_resolution(producer, partition, now);
+        self.after_resolution(net, producer, partition, now);
     }
 
     /// Puts a failed batch back in order, or resolves it as failed.
     pub(crate) fn retry_or_fail(
         &mut self,
-        producer: ProducerId,
-        partition: u32,
+        net: &mut Net,
+        (producer, partition): (ProducerId, u32),
         mut b: PendingBatch,
         error: ClientError,
         reached: bool,
         now: Instant,
     ) {
-        let Some(p) = self.producers.get_mut(&producer) else {
+        let Some(p) = self.map.get_mut(&producer) else {
             return;
         };
         let server_code = match &error {
@@ -149,7 +189,7 @@ impl Client {
         };
         if (may_retry || verify) && b.deadline > now {
             let delay = policy.map_or(Duration::ZERO, |pol| pol.delay(b.attempts.max(1) as usize));
-            let jitter = 1.0 + 0.2 * (2.0 * self.rng.unit() - 1.0);
+            let jitter = 1.0 + 0.2 * (2.0 * net.rng.unit() - 1.0);
             let at = now + delay.mul_f64(jitter);
             let span = crate::client::spans::partition("produce", &p.topic, partition);
             tracing::info!(parent: &span, attempt = b.attempts, ?delay, %error, verify, "produce retry");
@@ -162,18 +202,18 @@ impl Client {
             // Stored at a known offset, never committed (exactly-once never sends it
             // again): a definite outcome, naming the replicas that hold it back.
             let replicas = self
-                .lagging_replicas(producer, partition)
+                .lagging_replicas(net, producer, partition)
                 .unwrap_or_else(|| "no replica is known to lag".to_string());
             let error = ProduceError::OutcomeUnknown(ClientError::NotCommitted {
                 partition,
                 offset,
                 replicas,
             });
-            self.resolve_failed(producer, partition, b, error);
+            self.resolve_failed(net, producer, partition, b, error);
             return;
         }
         let error = if timed_out {
-            self.replicas_behind(producer, partition, error)
+            self.replicas_behind(net, producer, partition, error)
         } else {
             error
         };
@@ -182,17 +222,18 @@ impl Client {
             (_, true) => ProduceError::OutcomeUnknown(final_error(error, b.attempts)),
             (None, false) => ProduceError::NotDelivered(final_error(error, b.attempts)),
         };
-        self.resolve_failed(producer, partition, b, error);
+        self.resolve_failed(net, producer, partition, b, error);
     }
 
     pub(crate) fn resolve_delivered(
         &mut self,
+        net: &mut Net,
         producer: ProducerId,
         partition: u32,
         b: PendingBatch,
         base: i64,
     ) {
-        let Some(p) = self.producers.get_mut(&producer) else {
+        let Some(p) = self.map.get_mut(&producer) else {
             return;
         };
         p.unresolved.remove(&b.seq);
@@ -205,8 +246,8 @@ impl Client {
             let next = base.saturating_add(i64::try_from(count).unwrap_or(0));
             q.settled = Some(q.settled.map_or(next, |s| s.max(next)));
         }
-        self.metrics.records_produced += b.sends.len() as u64;
-        self.events.push_back(Event::Delivered {
+        net.metrics.records_produced += b.sends.len() as u64;
+        net.events.push_back(Event::Delivered {
             producer,
             partition,
             base_offset: base,
@@ -217,12 +258,13 @@ impl Client {
 
     pub(crate) fn resolve_failed(
         &mut self,
+        net: &mut Net,
         producer: ProducerId,
         partition: u32,
         b: PendingBatch,
         error: ProduceError,
     ) {
-        let Some(p) = self.producers.get_mut(&producer) else {
+        let Some(p) = self.map.get_mut(&producer) else {
             return;
         };
         p.unresolved.remove(&b.seq);
@@ -231,7 +273,7 @@ impl Client {
                 f.first_error = Some(error.clone());
             }
         }
-        self.events.push_back(Event::SendFailed {
+        net.events.push_back(Event::SendFailed {
             producer,
             partition,
             sends: b.sends,
@@ -243,15 +285,16 @@ impl Client {
     /// the SC reports some offline or behind (unchanged otherwise).
     pub(crate) fn replicas_behind(
         &self,
+        net: &Net,
         producer: ProducerId,
         partition: u32,
         cause: ClientError,
     ) -> ClientError {
         let read_committed = self
-            .producers
+            .map
             .get(&producer)
             .is_some_and(|p| p.config.isolation == crate::spu::Isolation::ReadCommitted);
-        match read_committed.then(|| self.lagging_replicas(producer, partition)) {
+        match read_committed.then(|| self.lagging_replicas(net, producer, partition)) {
             Some(Some(replicas)) => ClientError::ReplicasBehind {
                 cause: Box::new(cause),
                 replicas,
@@ -262,9 +305,14 @@ impl Client {
 
     /// The replicas of a producer's partition the SC reports offline or behind, as in
     /// `replica on SPU 5002 is offline, …` (`None` when there are none).
-    pub(crate) fn lagging_replicas(&self, producer: ProducerId, partition: u32) -> Option<String> {
-        let p = self.producers.get(&producer)?;
-        let lagging = self.metadata.lagging_replicas(&p.topic, Some(&[partition]));
+    pub(crate) fn lagging_replicas(
+        &self,
+        net: &Net,
+        producer: ProducerId,
+        partition: u32,
+    ) -> Option<String> {
+        let p = self.map.get(&producer)?;
+        let lagging = net.metadata.lagging_replicas(&p.topic, Some(&[partition]));
         (!lagging.is_empty()).then(|| {
             lagging
                 .iter()
@@ -274,16 +322,22 @@ impl Client {
         })
     }
 
-    pub(crate) fn after_resolution(&mut self, producer: ProducerId, partition: u32, now: Instant) {
-        if let Some(p) = self.producers.get_mut(&producer) {
+    pub(crate) fn after_resolution(
+        &mut self,
+        net: &mut Net,
+        producer: ProducerId,
+        partition: u32,
+        now: Instant,
+    ) {
+        if let Some(p) = self.map.get_mut(&producer) {
             let queue_size = p.config.batch_queue_size;
             if p.blocked && p.parts.values().any(|q| q.unresolved() < queue_size) {
                 p.blocked = false;
-                self.events.push_back(Event::ProducerReady { producer });
+                net.events.push_back(Event::ProducerReady { producer });
             }
         }
-        self.pump_partition(producer, partition, now);
-        self.check_flushes(producer);
+        self.pump_partition(net, producer, partition, now);
+        self.check_flushes(net, producer);
     }
 }
 
@@ -298,22 +352,23 @@ fn final_error(error: ClientError, attempts: u32) -> ClientError {
     }
 }
 
-impl Client {
+impl Producers {
     /// Takes ready batches from the front of the queue into one request.
     pub(super) fn send_request(
         &mut self,
+        net: &mut Net,
         producer: ProducerId,
         partition: u32,
         conn: ConnId,
         now: Instant,
     ) -> bool {
-        let Some(p) = self.producers.get_mut(&producer) else {
+        let Some(p) = self.map.get_mut(&producer) else {
             return false;
         };
         match p.poll_request(partition) {
             Taken::Nothing => false,
             Taken::Failed(b, error) => {
-                self.resolve_failed(producer, partition, *b, error);
+                self.resolve_failed(net, producer, partition, *b, error);
                 true
             }
             Taken::Request {
@@ -322,14 +377,14 @@ impl Client {
                 retries,
                 records_retried,
             } => {
-                self.metrics.produce_retries += retries;
-                self.metrics.records_retried += records_retried;
-                let tag = Tag::Produce {
+                net.metrics.produce_retries += retries;
+                net.metrics.records_retried += records_retried;
+                let tag = Tag::Producer(ProducerReq::Produce(PartRequest {
                     producer,
                     partition,
                     request,
-                };
-                self.submit(conn, tag, AnyRequest::Produce(body), false, now);
+                }));
+                net.submit(conn, tag, AnyRequest::Produce(body), false, now);
                 true
             }
         }

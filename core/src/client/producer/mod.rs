@@ -19,18 +19,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use bytes::Bytes;
-
 mod delivery;
 pub mod partitioner;
 mod queue;
 mod readback;
+mod send;
 
 use super::config::{DeliverySemantic, ProducerConfig};
-use super::error::{ClientError, Misuse, ProduceError, SendError};
-use super::event::{Event, FlushId, ProducerId, SendId};
-use super::{Client, SpuWait};
-use crate::protocol::record::{BATCH_FIXED_SIZE, BatchBuilder, Compression, NO_TIMESTAMP, Record};
+use super::error::{ClientError, Misuse, ProduceError};
+use super::event::{Event, FlushId, ProducerId};
+use super::net::Net;
+use super::net::SpuWait;
+use crate::protocol::record::Compression;
 use crate::protocol::sc::topic::CompressionAlgorithm;
 use crate::time::Instant;
 use partitioner::Partitioner;
@@ -145,9 +145,6 @@ enum Expired {
     Batches(Vec<(u32, PendingBatch, ProduceError)>),
 }
 
-/// The uncompressed size of a batch without records (header and record count).
-const EMPTY_BATCH_SIZE: usize = BATCH_FIXED_SIZE + 4;
-
 /// The codec a producer uses, given the topic's rule (upstream
 /// `determine_producer_compression_algo`).
 pub(crate) fn resolve_compression(
@@ -173,11 +170,53 @@ pub(crate) fn resolve_compression(
     }
 }
 
-impl Client {
+/// The producer component: every producer with its partition queues, and the partitions
+/// whose sends wait for the next drain of the outputs.
+#[derive(Debug)]
+pub(crate) struct Producers {
+    map: BTreeMap<ProducerId, Producer>,
+    /// Partitions whose sends wait for the next drain to go out (see
+    /// [`Producers::send`]), and the time of the last such send.
+    deferred: Vec<(ProducerId, u32)>,
+    deferred_at: Instant,
+}
+
+impl Producers {
+    /// No producer yet.
+    pub(crate) fn new(now: Instant) -> Self {
+        Self {
+            map: BTreeMap::new(),
+            deferred: Vec::new(),
+            deferred_at: now,
+        }
+    }
+
+    /// When the producers' next timer fires.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        self.map.values().filter_map(Producer::poll_timeout).min()
+    }
+
+    /// The most batches unresolved in one partition of any producer.
+    pub(crate) fn max_unresolved(&self) -> usize {
+        self.map
+            .values()
+            .map(Producer::max_unresolved)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Whether sends wait for the next drain.
+    pub(crate) fn has_deferred(&self) -> bool {
+        !self.deferred.is_empty()
+    }
+}
+
+impl Producers {
     /// Creates a producer for `topic`. It becomes usable after
     /// [`Event::ProducerCreated`] with `Ok` (once the topic is in the metadata).
-    pub fn create_producer(
+    pub(crate) fn create_producer(
         &mut self,
+        net: &mut Net,
         topic: impl Into<String>,
         config: ProducerConfig,
         now: Instant,
@@ -188,18 +227,18 @@ impl Client {
                 "batch_queue_size, max_in_flight and max_request_size must be positive".into(),
             )));
         }
-        let id = ProducerId(self.next_id());
+        let id = ProducerId(net.next_id());
         let partitioner = Partitioner::new(config.partitioner.clone());
         let stamp = config
             .exactly_once
-            .then(|| i64::try_from(self.rng.next_u64() >> 1).unwrap_or(i64::MAX));
-        self.producers.insert(
+            .then(|| i64::try_from(net.rng.next_u64() >> 1).unwrap_or(i64::MAX));
+        self.map.insert(
             id,
             Producer {
                 topic: topic.into(),
                 config,
                 state: State::Creating {
-                    deadline: now + self.config.metadata_timeout,
+                    deadline: now + net.config.metadata_timeout,
                 },
                 compression: Compression::None,
                 partitioner,
@@ -214,23 +253,23 @@ impl Client {
                 stamp,
             },
         );
-        self.finish_create(id);
+        self.finish_create(net, id);
         Ok(id)
     }
 
-    fn finish_create(&mut self, id: ProducerId) {
-        if !self.metadata.is_synced() {
+    fn finish_create(&mut self, net: &mut Net, id: ProducerId) {
+        if !net.metadata.is_synced() {
             return;
         }
-        let Some(p) = self.producers.get(&id) else {
+        let Some(p) = self.map.get(&id) else {
             return;
         };
         if !matches!(p.state, State::Creating { .. }) {
             return;
         }
-        let result = match self.metadata.topic(&p.topic) {
+        let result = match net.metadata.topic(&p.topic) {
             None => Err(ClientError::TopicNotFound(p.topic.clone())),
-            Some(_) if self.metadata.partition_count(&p.topic) == 0 => {
+            Some(_) if net.metadata.partition_count(&p.topic) == 0 => {
                 Err(ClientError::PartitionNotFound {
                     topic: p.topic.clone(),
                     partition: 0,
@@ -238,7 +277,7 @@ impl Client {
             }
             Some(t) => resolve_compression(t.spec.compression_type, p.config.compression),
         };
-        let Some(p) = self.producers.get_mut(&id) else {
+        let Some(p) = self.map.get_mut(&id) else {
             return;
         };
         let result = match result {
@@ -252,192 +291,50 @@ impl Client {
                 Err(e)
             }
         };
-        self.events.push_back(Event::ProducerCreated {
+        net.events.push_back(Event::ProducerCreated {
             producer: id,
             result,
         });
     }
 
-    pub(crate) fn producers_metadata_changed(&mut self, _now: Instant) {
-        let ids: Vec<ProducerId> = self.producers.keys().copied().collect();
+    pub(crate) fn metadata_changed(&mut self, net: &mut Net) {
+        let ids: Vec<ProducerId> = self.map.keys().copied().collect();
         for id in ids {
-            self.finish_create(id);
-        }
-    }
-
-    /// Milliseconds since the Unix epoch at `now`, if the wall clock was given.
-    pub(crate) fn wall_ms(&self, now: Instant) -> Option<i64> {
-        let (at, ms) = self.wall?;
-        let elapsed = i64::try_from(now.saturating_since(at).as_millis()).unwrap_or(i64::MAX);
-        Some(ms.saturating_add(elapsed))
-    }
-
-    /// Queues a record; `Ok` carries its id, resolved later by [`Event::Delivered`] or
-    /// [`Event::SendFailed`]. What may be sent goes out at the next drain of the outputs
-    /// ([`poll_io`](Self::poll_io), [`poll_transmit`](Self::poll_transmit),
-    /// [`poll_event`](Self::poll_event)), with every record queued by then.
-    pub fn send(
-        &mut self,
-        producer: ProducerId,
-        key: Option<Bytes>,
-        value: Bytes,
-        now: Instant,
-    ) -> Result<SendId, SendError> {
-        let wall = self.wall_ms(now);
-        match self.producers.get(&producer) {
-            None => return Err(SendError::Closed),
-            Some(p) if p.closing => return Err(SendError::Closed),
-            Some(p) if !matches!(p.state, State::Ready) => return Err(SendError::NotReady),
-            Some(_) => {}
-        }
-        let send_id = SendId(self.next_id());
-        let Some(p) = self.producers.get_mut(&producer) else {
-            return Err(SendError::Closed);
-        };
-        let generation = self.metadata.generation();
-        if p.partitions
-            .as_ref()
-            .is_none_or(|c| c.generation != generation)
-        {
-            p.partitions = Some(PartitionCache {
-                generation,
-                count: self.metadata.partition_count(&p.topic),
-                online: self.metadata.online_partitions(&p.topic),
-            });
-        }
-        let (count, online) = match &p.partitions {
-            Some(c) => (c.count, c.online.as_slice()),
-            None => (0, &[][..]),
-        };
-        let partition = p.partitioner.partition(key.as_deref(), count, online);
-        if partition >= count {
-            return Err(SendError::PartitionNotFound(partition));
-        }
-        let mut record = Record {
-            key,
-            value,
-            ..Record::default()
-        };
-        // A record alone (deltas 0) must fit in a request. Sizes are computed on the
-        // record itself, its deltas set as they would be: no builder, no clone per send.
-        let alone = EMPTY_BATCH_SIZE + record.encoded_size();
-        if alone > p.config.max_request_size {
-            return Err(SendError::RecordTooLarge {
-                size: alone,
-                max: p.config.max_request_size,
-            });
-        }
-        let max_delivery = p.max_delivery();
-        let linger_zero = p.config.linger.is_zero();
-        let (batch_size, queue_size) = (p.config.batch_size, p.config.batch_queue_size);
-        let max_in_flight = p.config.max_in_flight;
-        let compression = p.compression;
-        let q = p.parts.entry(partition).or_default();
-        let delta = |first_ts: i64| match wall {
-            Some(w) if first_ts != NO_TIMESTAMP => w.saturating_sub(first_ts).max(0),
-            _ => 0,
-        };
-        let fits = match q.queue.back() {
-            Some(PendingBatch {
-                builder: Some(builder),
-                first_ts,
-                ..
-            }) => {
-                record.offset_delta = i64::try_from(builder.len()).unwrap_or(i64::MAX);
-                record.timestamp_delta = delta(*first_ts);
-                builder.encoded_size() + record.encoded_size() <= batch_size
-            }
-            _ => false,
-        };
-        if !fits {
-            if q.unresolved() >= queue_size {
-                p.blocked = true;
-                return Err(SendError::QueueFull { partition });
-            }
-            let seq = p.next_seq;
-            p.next_seq += 1;
-            p.unresolved.insert(seq);
-            let first_ts = wall.unwrap_or(NO_TIMESTAMP);
-            q.queue.push_back(PendingBatch {
-                seq,
-                builder: Some(BatchBuilder::new(compression, first_ts)),
-                built: None,
-                first_ts,
-                sends: Vec::new(),
-                created: now,
-                deadline: now + max_delivery,
-                ready: false,
-                eager: linger_zero,
-                attempts: 0,
-                unknown: false,
-                sequence: -1,
-                scan_from: None,
-                found: None,
-                stored_at: None,
-            });
-        }
-        let Some(batch) = q.queue.back_mut() else {
-            return Err(SendError::Closed);
-        };
-        record.timestamp_delta = delta(batch.first_ts);
-        let Some(builder) = batch.builder.as_mut() else {
-            return Err(SendError::Closed);
-        };
-        if builder.push(record).is_err() {
-            return Err(SendError::RecordTooLarge {
-                size: alone,
-                max: p.config.max_request_size,
-            });
-        }
-        batch.sends.push(send_id);
-        // The request is built when the driver next drains the client, so that records
-        // sent until then join the batch: batching grows with the load, with no linger.
-        // Nothing is to be drained while the partition may not send (a request in
-        // flight and the batch not full, a retry pending): the response, the timer or
-        // the record that fills the batch will pump it, and the driver is not woken
-        // for every record.
-        if q.may_send(max_in_flight) && !self.deferred.contains(&(producer, partition)) {
-            self.deferred.push((producer, partition));
-        }
-        self.deferred_at = self.deferred_at.max(now);
-        Ok(send_id)
-    }
-
-    /// Sends what the partitions written to since the last drain may send.
-    pub(crate) fn run_deferred(&mut self) {
-        if self.deferred.is_empty() {
-            return;
-        }
-        let now = self.deferred_at;
-        for (producer, partition) in std::mem::take(&mut self.deferred) {
-            self.pump_partition(producer, partition, now);
+            self.finish_create(net, id);
         }
     }
 
     /// Sends every queued record now; [`Event::Flushed`] reports when all records sent
     /// before this call are resolved.
-    pub fn flush(&mut self, producer: ProducerId, now: Instant) -> Result<FlushId, ClientError> {
-        self.start_flush(producer, false, now)
-    }
-
-    /// Flushes, then removes the producer (reported by [`Event::Flushed`]).
-    pub fn close_producer(
+    pub(crate) fn flush(
         &mut self,
+        net: &mut Net,
         producer: ProducerId,
         now: Instant,
     ) -> Result<FlushId, ClientError> {
-        self.start_flush(producer, true, now)
+        self.start_flush(net, producer, false, now)
+    }
+
+    /// Flushes, then removes the producer (reported by [`Event::Flushed`]).
+    pub(crate) fn close_producer(
+        &mut self,
+        net: &mut Net,
+        producer: ProducerId,
+        now: Instant,
+    ) -> Result<FlushId, ClientError> {
+        self.start_flush(net, producer, true, now)
     }
 
     fn start_flush(
         &mut self,
+        net: &mut Net,
         producer: ProducerId,
         close: bool,
         now: Instant,
     ) -> Result<FlushId, ClientError> {
-        let id = FlushId(self.next_id());
+        let id = FlushId(net.next_id());
         let p = self
-            .producers
+            .map
             .get_mut(&producer)
             .ok_or(ClientError::Misuse(Misuse::UnknownId("producer")))?;
         p.closing |= close;
@@ -453,14 +350,14 @@ impl Client {
         });
         let parts: Vec<u32> = p.parts.keys().copied().collect();
         for part in parts {
-            self.pump_partition(producer, part, now);
+            self.pump_partition(net, producer, part, now);
         }
-        self.check_flushes(producer);
+        self.check_flushes(net, producer);
         Ok(id)
     }
 
-    pub(crate) fn check_flushes(&mut self, producer: ProducerId) {
-        let Some(p) = self.producers.get_mut(&producer) else {
+    pub(crate) fn check_flushes(&mut self, net: &mut Net, producer: ProducerId) {
+        let Some(p) = self.map.get_mut(&producer) else {
             return;
         };
         let lowest = p.unresolved.first().copied().unwrap_or(u64::MAX);
@@ -476,38 +373,38 @@ impl Client {
             }
         });
         for (flush, err) in done {
-            self.events.push_back(Event::Flushed {
+            net.events.push_back(Event::Flushed {
                 producer,
                 flush,
                 result: err.map_or(Ok(()), Err),
             });
         }
         if close {
-            self.producers.remove(&producer);
+            self.map.remove(&producer);
         }
     }
 
-    pub(crate) fn producers_pump(&mut self, now: Instant) {
+    pub(crate) fn pump(&mut self, net: &mut Net, now: Instant) {
         let work: Vec<(ProducerId, u32)> = self
-            .producers
+            .map
             .iter()
             .flat_map(|(id, p)| p.parts.keys().map(move |k| (*id, *k)))
             .collect();
         for (id, part) in work {
-            self.pump_partition(id, part, now);
+            self.pump_partition(net, id, part, now);
         }
     }
 
-    pub(crate) fn producers_timeout(&mut self, now: Instant) {
-        let ids: Vec<ProducerId> = self.producers.keys().copied().collect();
+    pub(crate) fn handle_timeout(&mut self, net: &mut Net, now: Instant) {
+        let ids: Vec<ProducerId> = self.map.keys().copied().collect();
         for id in ids {
-            let Some(p) = self.producers.get_mut(&id) else {
+            let Some(p) = self.map.get_mut(&id) else {
                 continue;
             };
             let expired = match p.handle_timeout(now) {
                 Expired::Creation => {
-                    let e = ClientError::MetadataTimeout(self.config.metadata_timeout);
-                    self.events.push_back(Event::ProducerCreated {
+                    let e = ClientError::MetadataTimeout(net.config.metadata_timeout);
+                    net.events.push_back(Event::ProducerCreated {
                         producer: id,
                         result: Err(e),
                     });
@@ -520,7 +417,7 @@ impl Client {
                     // Stored by the leader, never covered by the high watermark: name
                     // the replicas that hold it back.
                     let replicas = self
-                        .lagging_replicas(id, part)
+                        .lagging_replicas(net, id, part)
                         .unwrap_or_else(|| "no replica is known to lag".to_string());
                     error = ProduceError::OutcomeUnknown(ClientError::NotCommitted {
                         partition: part,
@@ -532,32 +429,38 @@ impl Client {
                     // its partition waits for, if the SC reports some behind.
                     error = match error {
                         ProduceError::NotDelivered(c) => {
-                            ProduceError::NotDelivered(self.replicas_behind(id, part, c))
+                            ProduceError::NotDelivered(self.replicas_behind(net, id, part, c))
                         }
                         ProduceError::OutcomeUnknown(c) => {
-                            ProduceError::OutcomeUnknown(self.replicas_behind(id, part, c))
+                            ProduceError::OutcomeUnknown(self.replicas_behind(net, id, part, c))
                         }
                         other => other,
                     };
                 }
-                self.resolve_failed(id, part, b, error);
+                self.resolve_failed(net, id, part, b, error);
             }
             let parts: Vec<u32> = self
-                .producers
+                .map
                 .get(&id)
                 .map(|p| p.parts.keys().copied().collect())
                 .unwrap_or_default();
             for part in parts {
-                self.pump_partition(id, part, now);
+                self.pump_partition(net, id, part, now);
             }
-            self.check_flushes(id);
+            self.check_flushes(net, id);
         }
     }
 
     /// Sends what a partition may send now.
-    pub(crate) fn pump_partition(&mut self, producer: ProducerId, partition: u32, now: Instant) {
+    pub(crate) fn pump_partition(
+        &mut self,
+        net: &mut Net,
+        producer: ProducerId,
+        partition: u32,
+        now: Instant,
+    ) {
         loop {
-            let Some(p) = self.producers.get(&producer) else {
+            let Some(p) = self.map.get(&producer) else {
                 return;
             };
             if !matches!(p.state, State::Ready) {
@@ -571,14 +474,14 @@ impl Client {
                 return;
             }
             let topic = p.topic.clone();
-            let Some(leader) = self.metadata.leader(&topic, partition) else {
+            let Some(leader) = net.metadata.leader(&topic, partition) else {
                 return;
             };
-            let conn = match self.spu_conn(leader, now) {
+            let conn = match net.spu_conn(leader, now) {
                 Ok(c) => c,
                 Err(SpuWait::Until(t)) => {
                     if let Some(q) = self
-                        .producers
+                        .map
                         .get_mut(&producer)
                         .and_then(|p| p.parts.get_mut(&partition))
                     {
@@ -588,37 +491,16 @@ impl Client {
                 }
                 Err(SpuWait::NoAddress) => return,
             };
-            if !self.spu_ready(leader) {
+            if !net.spu_ready(leader) {
                 return;
             }
             if read_back {
-                self.send_read_back(producer, partition, conn, now);
+                self.send_read_back(net, producer, partition, conn, now);
                 return;
             }
-            if !self.send_request(producer, partition, conn, now) {
+            if !self.send_request(net, producer, partition, conn, now) {
                 return;
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod size_tests {
-    use super::*;
-
-    #[test]
-    fn empty_batch_size_matches_the_builder() {
-        assert_eq!(
-            EMPTY_BATCH_SIZE,
-            BatchBuilder::new(Compression::None, 0).encoded_size()
-        );
-        let record = Record {
-            value: Bytes::from_static(b"value"),
-            ..Record::default()
-        };
-        assert_eq!(
-            EMPTY_BATCH_SIZE + record.encoded_size(),
-            BatchBuilder::new(Compression::None, 0).encoded_size_with(&record)
-        );
     }
 }

@@ -15,11 +15,13 @@
 
 use std::time::Duration;
 
-use super::super::Client;
 use super::super::Tag;
 use super::super::config::DeliverySemantic;
 use super::super::error::{ClientError, ProduceError};
 use super::super::event::{ConnId, ProducerId};
+use super::super::ids::{PartRequest, ProducerReq};
+use super::super::net::Net;
+use super::Producers;
 use super::{PendingBatch, ReadBack};
 use crate::error_code::ErrorCode;
 use crate::message::{AnyRequest, AnyResponse};
@@ -35,16 +37,17 @@ const READ_BACK_MAX_BYTES: i32 = 64 << 20;
 /// the high watermark (at-most-once producers have no retry policy).
 const READ_BACK_DELAY: Duration = Duration::from_millis(100);
 
-impl Client {
+impl Producers {
     /// Sends the next fetch of a partition's read-back to its leader on `conn`.
     pub(super) fn send_read_back(
         &mut self,
+        net: &mut Net,
         producer: ProducerId,
         partition: u32,
         conn: ConnId,
         now: Instant,
     ) {
-        let Some(p) = self.producers.get_mut(&producer) else {
+        let Some(p) = self.map.get_mut(&producer) else {
             return;
         };
         let request = p.next_request;
@@ -92,13 +95,13 @@ impl Client {
             forgotten: Vec::new(),
         };
         tracing::debug!(%partition, from = rb.from, "produce read-back");
-        self.metrics.produce_read_backs += 1;
-        let tag = Tag::ReadBack {
+        net.metrics.produce_read_backs += 1;
+        let tag = Tag::Producer(ProducerReq::ReadBack(PartRequest {
             producer,
             partition,
             request,
-        };
-        self.submit(conn, tag, AnyRequest::Fetch(body), false, now);
+        }));
+        net.submit(conn, tag, AnyRequest::Fetch(body), false, now);
     }
 
     /// A read-back fetch failed (connection lost, no answer): try again after a delay.
@@ -119,7 +122,7 @@ impl Client {
     /// Whether `request` is the read-back fetch in flight (which is then no longer).
     fn take_read_back(&mut self, producer: ProducerId, partition: u32, request: u64) -> bool {
         let Some(rb) = self
-            .producers
+            .map
             .get_mut(&producer)
             .and_then(|p| p.parts.get_mut(&partition))
             .and_then(|q| q.read_back.as_mut())
@@ -135,7 +138,7 @@ impl Client {
 
     /// Waits before the next fetch of the read-back.
     fn read_back_later(&mut self, producer: ProducerId, partition: u32, now: Instant) {
-        let Some(p) = self.producers.get_mut(&producer) else {
+        let Some(p) = self.map.get_mut(&producer) else {
             return;
         };
         let delay = match p.config.delivery_semantic {
@@ -151,6 +154,7 @@ impl Client {
     /// A read-back fetch answered: note the batches found, read on, or settle.
     pub(crate) fn on_read_back_response(
         &mut self,
+        net: &mut Net,
         producer: ProducerId,
         partition: u32,
         request: u64,
@@ -160,7 +164,7 @@ impl Client {
         if !self.take_read_back(producer, partition, request) {
             return;
         }
-        let Some(p) = self.producers.get_mut(&producer) else {
+        let Some(p) = self.map.get_mut(&producer) else {
             return;
         };
         let (Some(stamp), Some(q)) = (p.stamp, p.parts.get_mut(&partition)) else {
@@ -183,13 +187,13 @@ impl Client {
                 (ErrorCode::OffsetOutOfRange, Some(part)) if rb.from < part.log_start_offset => {
                     // Retention removed the start: read from the log start.
                     rb.from = part.log_start_offset;
-                    self.pump_partition(producer, partition, now);
+                    self.pump_partition(net, producer, partition, now);
                 }
                 (ErrorCode::OffsetOutOfRange, Some(part)) => {
                     // Past the log end (the leader lost records): nothing is there.
                     let hw = part.high_watermark;
                     let end = rb.from.min(hw.max(0));
-                    self.settle_read_back(producer, partition, end, hw, now);
+                    self.settle_read_back(net, producer, partition, end, hw, now);
                 }
                 (code, _) => {
                     tracing::info!(%partition, %code, "produce read-back refused");
@@ -218,17 +222,17 @@ impl Client {
         }
         let partial = part.records.partial.is_some();
         if progressed {
-            self.pump_partition(producer, partition, now);
+            self.pump_partition(net, producer, partition, now);
         } else if partial && rb.max_bytes < READ_BACK_MAX_BYTES {
             // A batch larger than the fetch: ask for more.
             rb.max_bytes = rb.max_bytes.saturating_mul(2).min(READ_BACK_MAX_BYTES);
-            self.pump_partition(producer, partition, now);
+            self.pump_partition(net, producer, partition, now);
         } else if partial || rb.from < hw {
             tracing::warn!(%partition, from = rb.from, "produce read-back: nothing readable before the high watermark");
             self.read_back_later(producer, partition, now);
         } else {
             let end = rb.from;
-            self.settle_read_back(producer, partition, end, hw, now);
+            self.settle_read_back(net, producer, partition, end, hw, now);
         }
     }
 
@@ -236,13 +240,14 @@ impl Client {
     /// committed, for read-committed), re-sends or fails those not found.
     fn settle_read_back(
         &mut self,
+        net: &mut Net,
         producer: ProducerId,
         partition: u32,
         end: i64,
         hw: i64,
         now: Instant,
     ) {
-        let Some(p) = self.producers.get_mut(&producer) else {
+        let Some(p) = self.map.get_mut(&producer) else {
             return;
         };
         let committed_only = p.config.isolation == Isolation::ReadCommitted;
@@ -302,7 +307,7 @@ impl Client {
             "produce read-back done"
         );
         for (b, at) in delivered {
-            self.resolve_delivered(producer, partition, b, at);
+            self.resolve_delivered(net, producer, partition, b, at);
         }
         for b in failed {
             let error = ClientError::RetriesExhausted {
@@ -313,11 +318,17 @@ impl Client {
                     source: None,
                 }),
             };
-            self.resolve_failed(producer, partition, b, ProduceError::NotDelivered(error));
+            self.resolve_failed(
+                net,
+                producer,
+                partition,
+                b,
+                ProduceError::NotDelivered(error),
+            );
         }
         if waiting {
             self.read_back_later(producer, partition, now);
         }
-        self.after_resolution(producer, partition, now);
+        self.after_resolution(net, producer, partition, now);
     }
 }

@@ -240,7 +240,7 @@ mod tests {
     }
 
     #[test]
-    fn primitives() {
+    fn primitives_encode_big_endian_and_decode_back() {
         rt(0x1234i16, &[0x12, 0x34]);
         rt(-2i32, &[0xff, 0xff, 0xff, 0xfe]);
         rt(true, &[1]);
@@ -255,7 +255,7 @@ mod tests {
     }
 
     #[test]
-    fn hostile_primitives() {
+    fn hostile_primitive_bytes_are_typed_errors() {
         let bad = |b: &[u8]| Reader::new(Bytes::copy_from_slice(b));
         assert!(matches!(
             bool::decode(&mut bad(&[2]), 0),

@@ -71,7 +71,7 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn known_values() {
+    fn varints_match_known_zigzag_encodings() {
         let cases: &[(i64, &[u8])] = &[
             (0, &[0x00]),
             (-1, &[0x01]),
@@ -127,7 +127,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn roundtrip(n in any::<i64>()) {
+        fn every_i64_survives_a_varint_round_trip(n in any::<i64>()) {
             let mut out = Vec::new();
             encode(&mut out, n);
             prop_assert_eq!(out.len(), size(n));

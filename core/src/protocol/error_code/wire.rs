@@ -444,7 +444,7 @@ mod tests {
     }
 
     #[test]
-    fn hostile_inputs() {
+    fn hostile_error_code_bytes_are_typed_errors() {
         let dec = |b: &[u8]| decode_exact::<ErrorCode>(Bytes::copy_from_slice(b), 25, "ec");
         assert!(matches!(
             dec(&[0x00, 0x03]),
@@ -468,7 +468,7 @@ mod tests {
     }
 
     #[test]
-    fn helpers() {
+    fn error_codes_classify_ok_error_and_retriable() {
         assert!(ErrorCode::None.is_ok());
         assert!(!ErrorCode::None.is_error());
         assert!(!ErrorCode::None.is_retriable());

@@ -47,7 +47,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn check_values() {
+    fn crc32c_matches_the_catalogue_check_values() {
         // The catalogue check value of CRC-32/ISCSI, and RFC 3720's test vectors.
         assert_eq!(crc32c(b"123456789"), 0xe306_9283);
         assert_eq!(crc32c(&[0; 32]), 0x8a91_36aa);

@@ -412,7 +412,7 @@ mod tests {
     }
 
     #[test]
-    fn hostile_records() {
+    fn hostile_record_bytes_are_typed_errors() {
         // Declared length longer than the input.
         assert!(matches!(
             dec(&[0x20, 0, 0, 0, 0, 0, 0]),
@@ -452,7 +452,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn roundtrip(
+        fn every_record_survives_a_round_trip(
             attributes in any::<i8>(),
             timestamp_delta in any::<i64>(),
             offset_delta in any::<i64>(),

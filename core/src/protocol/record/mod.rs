@@ -58,7 +58,11 @@ mod iter;
 mod set;
 
 #[cfg(test)]
-mod tests;
+mod batch_tests;
+#[cfg(test)]
+mod reuse_tests;
+#[cfg(test)]
+mod trace_tests;
 
 pub use batch::{
     ATTR_SCHEMA_PRESENT, BATCH_FIXED_SIZE, BATCH_HEADER_SIZE, BATCH_PREAMBLE_SIZE, Batch,

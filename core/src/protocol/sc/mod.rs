@@ -95,11 +95,11 @@ pub mod topic;
 mod trace_tests;
 
 #[cfg(test)]
-mod name_tests {
+mod tests {
     use super::is_valid_resource_name;
 
     #[test]
-    fn resource_names() {
+    fn resource_names_follow_the_dns_label_rules() {
         assert!(is_valid_resource_name("t1"));
         assert!(is_valid_resource_name("consumer-offset"));
         assert!(is_valid_resource_name(&"a".repeat(63)));

@@ -153,7 +153,7 @@ mod tests {
     use crate::protocol::codec::{decode_exact, encode_to_bytes};
 
     #[test]
-    fn status_gates() {
+    fn partition_status_fields_follow_the_version_gates() {
         let st = PartitionStatus {
             resolution: PartitionResolution::Online,
             leader: ReplicaStatus {

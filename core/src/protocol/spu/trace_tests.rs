@@ -157,7 +157,7 @@ fn first_body(trace: &Trace, key: u16, dir: Direction) -> (Bytes, Version) {
 }
 
 #[test]
-fn produce_values() {
+fn captured_produce_values_decode() {
     let t = load("produce-gzip.trace");
     let (body, v) = first_body(&t, api_key::PRODUCE, Direction::ToServer);
     let req: ProduceRequest = identity(&body, v);
@@ -205,7 +205,7 @@ fn produce_values() {
 }
 
 #[test]
-fn consume_values() {
+fn captured_consume_values_decode() {
     let t = load("consumer-offsets-commit.trace");
     let (body, v) = first_body(&t, api_key::STREAM_FETCH, Direction::ToServer);
     let req: StreamFetchRequest = identity(&body, v);
@@ -275,7 +275,7 @@ fn consume_values() {
 }
 
 #[test]
-fn version_gates() {
+fn fields_are_written_only_from_their_version() {
     let sm = SmartModuleInvocation {
         wasm: SmartModuleInvocationWasm::Predefined("m".into()),
         kind: SmartModuleKind::Filter,
@@ -331,7 +331,7 @@ fn version_gates() {
 }
 
 #[test]
-fn hostile_produce() {
+fn hostile_produce_bytes_are_typed_errors() {
     // acks 0 is not something the official client writes.
     let mut body = vec![0u8, 0, 0];
     body.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);

@@ -209,7 +209,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn labels_roundtrip() {
+    fn labels_survive_a_round_trip() {
         for k in ObjectKind::ALL {
             assert_eq!(ObjectKind::from_label(k.label()), Some(k));
         }

@@ -4,11 +4,11 @@
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
 
-use super::sample_records;
 use crate::protocol::codec::{Decode, DecodeError, Encode, Reader, encode_to_bytes};
 use crate::protocol::record::{
     ALL_COMPRESSIONS, Batch, BatchBuilder, Compression, Record, RecordIter,
 };
+use crate::testkit::sample_records;
 
 /// What `BatchBuilder::new` + `push` + `build` + `encode` write for `records`.
 fn reference_wire(records: &[Record], codec: Compression, ts: i64) -> Bytes {

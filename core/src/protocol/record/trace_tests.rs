@@ -167,7 +167,7 @@ fn assert_rebuilds(batch: &Batch) {
 }
 
 #[test]
-fn produce_basic() {
+fn a_captured_plain_produce_matches_byte_for_byte() {
     let sets = produce_sets(&load("produce-basic"));
     assert_eq!(sets.len(), 1);
     let set = &sets[0].set;
@@ -197,7 +197,7 @@ fn produce_basic() {
 }
 
 #[test]
-fn produce_compressed() {
+fn a_captured_compressed_produce_matches_byte_for_byte() {
     for (name, codec) in [
         ("produce-gzip", Compression::Gzip),
         ("produce-snappy", Compression::Snappy),
@@ -258,7 +258,7 @@ fn produce_keys_land_where_the_client_said() {
 }
 
 #[test]
-fn produce_large() {
+fn a_captured_large_produce_matches_byte_for_byte() {
     let sets = produce_sets(&load("produce-large"));
     let mut total = 0;
     for found in &sets {

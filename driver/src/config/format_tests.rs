@@ -372,7 +372,7 @@ key = "custom field"
 }
 
 #[test]
-fn client_ids() {
+fn the_top_level_client_id_is_kept_and_the_cluster_one_never_written() {
     // Top-level client_id is kept; the cluster one is never persisted.
     let mut config = parse("version = \"2.0\"\nclient_id = \"top\"\n[profile]\n[cluster]\n");
     assert_eq!(config.client_id.as_deref(), Some("top"));

@@ -7,16 +7,13 @@ use bytes::Bytes;
 use proptest::prelude::*;
 
 use super::*;
+use crate::testkit::at;
 
 /// The SC's ApiVersions answer (admin-list.trace).
 const SC_VERSIONS: &str = "0000003c0000000100000000000603e90009001303ea0001001303eb000f001303ec000f001303ed000e001303ee00010013000c302e31382e322d6465762d31";
 
-fn t(ms: u64) -> Instant {
-    Instant::from_origin(Duration::from_millis(ms))
-}
-
 fn client() -> Client {
-    Client::new(ClientConfig::new("sc:9003"), t(0))
+    Client::new(ClientConfig::new("sc:9003"), at(0))
 }
 
 fn connect(c: &mut Client) -> ConnId {
@@ -48,10 +45,10 @@ fn drain(c: &mut Client) -> (Vec<IoCommand>, Vec<Bytes>, Vec<Event>) {
 fn handshake_then_three_metadata_watches() {
     let mut c = client();
     let sc = connect(&mut c);
-    c.handle_connected(sc, t(1));
+    c.handle_connected(sc, at(1));
     let (_, tx, _) = drain(&mut c);
     assert_eq!(tx.len(), 1, "only ApiVersions before the answer");
-    c.handle_bytes(sc, &hex::decode(SC_VERSIONS).unwrap(), t(2));
+    c.handle_bytes(sc, &hex::decode(SC_VERSIONS).unwrap(), at(2));
     let (_, tx, _) = drain(&mut c);
     let frames = tx.concat();
     // Three watch frames (SPU, Partition, Topic), correlation ids 1..=3, client id dummy.
@@ -63,7 +60,7 @@ fn handshake_then_three_metadata_watches() {
 fn incompatible_platform_is_final() {
     let mut c = client();
     let sc = connect(&mut c);
-    c.handle_connected(sc, t(1));
+    c.handle_connected(sc, at(1));
     drain(&mut c);
     let old = SC_VERSIONS.replace("000c302e31382e322d6465762d31", "0005302e382e30"); // "0.8.0"
     let old = {
@@ -73,7 +70,7 @@ fn incompatible_platform_is_final() {
         b[..4].copy_from_slice(&len.to_be_bytes());
         b
     };
-    c.handle_bytes(sc, &old, t(2));
+    c.handle_bytes(sc, &old, at(2));
     let (io, _, ev) = drain(&mut c);
     assert_eq!(io, vec![IoCommand::Close { conn: sc }]);
     assert!(
@@ -84,7 +81,7 @@ fn incompatible_platform_is_final() {
         "{ev:?}"
     );
     assert_eq!(c.poll_timeout(), None, "no reconnect");
-    let op = c.admin(AdminCommand::ListConsumerOffsets, t(3));
+    let op = c.admin(AdminCommand::ListConsumerOffsets, at(3));
     let _ = op;
     let op = c.admin(
         AdminCommand::List {
@@ -93,7 +90,7 @@ fn incompatible_platform_is_final() {
             summary: false,
             system: false,
         },
-        t(3),
+        at(3),
     );
     let (_, _, ev) = drain(&mut c);
     assert!(ev.iter().any(|e| matches!(e, Event::OpDone { op: o, result: Err(ClientError::IncompatiblePlatform(_)) } if *o == op)));
@@ -108,13 +105,13 @@ fn sc_reconnects_with_seeded_backoff_and_producers_time_out() {
                 metadata_timeout: Duration::from_secs(5),
                 ..ClientConfig::new("sc:9003")
             },
-            t(0),
+            at(0),
         );
         let p = c
-            .create_producer("t", ProducerConfig::default(), t(0))
+            .create_producer("t", ProducerConfig::default(), at(0))
             .unwrap();
         let mut attempts = Vec::new();
-        let mut now = t(0);
+        let mut now = at(0);
         let mut created = None;
         for _ in 0..50 {
             while let Some(cmd) = c.poll_io() {
@@ -159,30 +156,30 @@ fn sc_reconnects_with_seeded_backoff_and_producers_time_out() {
 fn misuse_is_reported_not_panicked() {
     let mut c = client();
     assert_eq!(
-        c.send(ProducerId(999), None, Bytes::new(), t(1)),
+        c.send(ProducerId(999), None, Bytes::new(), at(1)),
         Err(SendError::Closed)
     );
-    assert!(c.flush(ProducerId(999), t(1)).is_err());
-    assert!(c.poll_consumer(ConsumerId(5), t(1)).is_none());
-    assert!(c.offset_flush(ConsumerId(5), t(1)).is_err());
+    assert!(c.flush(ProducerId(999), at(1)).is_err());
+    assert!(c.poll_consumer(ConsumerId(5), at(1)).is_none());
+    assert!(c.offset_flush(ConsumerId(5), at(1)).is_err());
     assert!(c.poll_watch(OpId(5)).is_none());
     let bad = ConsumerConfig {
         offset_management: OffsetManagement::Auto,
         ..ConsumerConfig::new("t", Offset::beginning())
     };
     assert!(matches!(
-        c.create_consumer(bad, t(1)),
+        c.create_consumer(bad, at(1)),
         Err(ClientError::Misuse(Misuse::InvalidConfig(_)))
     ));
     let bad = ProducerConfig {
         max_in_flight: 0,
         ..ProducerConfig::default()
     };
-    assert!(c.create_producer("t", bad, t(1)).is_err());
+    assert!(c.create_producer("t", bad, at(1)).is_err());
     // Input for unknown connections is ignored.
-    c.handle_bytes(ConnId(77), b"junk", t(1));
-    c.handle_closed(ConnId(77), t(1));
-    c.handle_connected(ConnId(77), t(1));
+    c.handle_bytes(ConnId(77), b"junk", at(1));
+    c.handle_closed(ConnId(77), at(1));
+    c.handle_connected(ConnId(77), at(1));
 }
 
 use crate::protocol::sc::objects::ObjectKind;
@@ -198,23 +195,23 @@ proptest! {
     ) {
         let mut c = client();
         let sc = connect(&mut c);
-        c.handle_connected(sc, t(1));
+        c.handle_connected(sc, at(1));
         if handshake {
-            c.handle_bytes(sc, &hex::decode(SC_VERSIONS).unwrap(), t(2));
+            c.handle_bytes(sc, &hex::decode(SC_VERSIONS).unwrap(), at(2));
         }
         for (corr, body) in frames {
             let mut f = Vec::new();
             f.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
             f.extend_from_slice(&corr.to_be_bytes());
             f.extend_from_slice(&body);
-            c.handle_bytes(sc, &f, t(3));
+            c.handle_bytes(sc, &f, at(3));
             drain(&mut c);
         }
         for chunk in chunks {
-            c.handle_bytes(sc, &chunk, t(4));
+            c.handle_bytes(sc, &chunk, at(4));
             drain(&mut c);
         }
-        let mut now = t(5);
+        let mut now = at(5);
         let mut still = 0;
         for _ in 0..50 {
             let Some(next) = c.poll_timeout() else { break };

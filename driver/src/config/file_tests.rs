@@ -11,7 +11,7 @@ fn os(value: &str) -> Option<OsString> {
 }
 
 #[test]
-fn path_rules() {
+fn the_config_path_follows_the_env_then_home_rules() {
     assert_eq!(
         resolve_config_path(os("/custom/profile"), os("/home/u")),
         Some(PathBuf::from("/custom/profile"))

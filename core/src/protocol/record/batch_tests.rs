@@ -1,25 +1,12 @@
 //! Tests of batches, builders and record sets, including hostile inputs.
 
-mod reuse;
-mod traces;
-
 use std::io::Write;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::*;
 use crate::protocol::codec::{Decode, DecodeError, Reader, decode_exact, encode_to_bytes, varint};
-
-fn sample_records(n: usize) -> Vec<Record> {
-    (0..n)
-        .map(|i| Record {
-            timestamp_delta: i as i64 * 3,
-            key: (i % 2 == 0).then(|| Bytes::from(format!("key-{i}"))),
-            value: Bytes::from(format!("value number {i} ").repeat(i % 7 + 1)),
-            ..Record::default()
-        })
-        .collect()
-}
+use crate::testkit::sample_records;
 
 fn decode_batch(bytes: Bytes) -> Result<Batch, DecodeError> {
     decode_exact(bytes, 0, "batch")

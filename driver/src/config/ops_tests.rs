@@ -45,7 +45,7 @@ fn lookups_on_empty_config() {
 }
 
 #[test]
-fn current_lookups() {
+fn the_current_profile_and_cluster_are_looked_up() {
     let mut config = sample();
     assert_eq!(config.current_profile_name(), Some("a"));
     assert_eq!(config.current_profile().unwrap(), &Profile::new("a"));
@@ -161,7 +161,7 @@ fn insert_returns_previous() {
 }
 
 #[test]
-fn switch_profile() {
+fn switching_profile_changes_the_current_one() {
     let mut config = sample();
     config.switch_profile("c").unwrap();
     assert_eq!(config.current_profile_name(), Some("c"));
@@ -173,7 +173,7 @@ fn switch_profile() {
 }
 
 #[test]
-fn delete_profile() {
+fn deleting_a_profile_removes_it() {
     let mut config = sample();
     let deleted = config.delete_profile("b").unwrap();
     assert_eq!(deleted.cluster, "shared");
@@ -196,7 +196,7 @@ fn delete_profile() {
 }
 
 #[test]
-fn delete_cluster() {
+fn deleting_a_cluster_removes_it() {
     let mut config = sample();
     assert_eq!(config.profiles_using_cluster("shared"), vec!["b", "c"]);
     assert!(config.profiles_using_cluster("none").is_empty());
@@ -236,7 +236,7 @@ fn delete_cluster() {
 }
 
 #[test]
-fn rename_profile() {
+fn renaming_a_profile_keeps_its_cluster() {
     let mut config = sample();
     config.rename_profile("a", "renamed").unwrap();
     assert_eq!(config.current_profile_name(), Some("renamed"));
@@ -270,7 +270,7 @@ fn rename_profile() {
 }
 
 #[test]
-fn export_profile() {
+fn exporting_a_profile_gives_its_cluster() {
     let mut config = sample();
     config.client_id = Some("top".into());
     config.version = "1.0".into();
