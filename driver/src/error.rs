@@ -371,6 +371,7 @@ fn client_code(error: &ClientError) -> String {
         ClientError::Server(code) | ClientError::Admin { code, .. } => screaming(code),
         ClientError::TopicNotFound(_) => "TOPIC_NOT_FOUND".into(),
         ClientError::PartitionNotFound { .. } => "PARTITION_NOT_FOUND".into(),
+        ClientError::NoLeader { .. } => "LEADER_NOT_AVAILABLE".into(),
         ClientError::BatchTooLarge { .. } => "BATCH_TOO_LARGE".into(),
         ClientError::RetriesExhausted { last, .. } => client_code(last),
         ClientError::ReplicasBehind { cause, .. } => client_code(cause),

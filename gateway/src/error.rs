@@ -139,7 +139,8 @@ impl ApiError {
                             | ClientError::ConnectionLost { .. }
                             | ClientError::ConnectionClosed { .. }
                             | ClientError::Timeout { .. }
-                            | ClientError::MetadataTimeout(_),
+                            | ClientError::MetadataTimeout(_)
+                            | ClientError::NoLeader { .. },
                         ),
                         _,
                     ) => Self::Unavailable(format!("cluster unreachable: {err}")),

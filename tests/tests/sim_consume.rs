@@ -313,3 +313,49 @@ fn offsets_flush_on_close_after_the_end_of_a_bounded_read() {
     );
     assert_eq!(sim.cluster.consumer_offset("b", "bounded", 0), Some(29));
 }
+
+/// A bounded read (`disable_continuous`) of a partition whose only replica is down fails
+/// with `NoLeader` after `leader_wait` instead of waiting forever (on a real cluster
+/// `flv consume -B -d` of a `LeaderOffline` partition never returned); a continuous
+/// consumer keeps waiting and resumes when the SPU is back.
+#[test]
+fn a_bounded_read_without_a_leader_fails_after_leader_wait_and_a_continuous_one_waits() {
+    let mut sim = Sim::new(25);
+    fill(&mut sim, "orphan", 1, 5, 10, 16_384);
+    let leader = sim.cluster.partition_leader("orphan", 0).unwrap();
+    sim.cluster.stop_spu(leader, sim.now);
+    let bounded = sim.consumer(ConsumerConfig {
+        disable_continuous: true,
+        leader_wait: Some(Duration::from_secs(10)),
+        ..ConsumerConfig::new("orphan", Offset::beginning())
+    });
+    let follow = sim.consumer(ConsumerConfig::new("orphan", Offset::beginning()));
+    let start = sim.now;
+    let (records, others) = sim.consume(bounded, 1, Duration::from_secs(60));
+    assert!(records.is_empty());
+    let waited = sim.now.saturating_since(start);
+    assert!(
+        others.iter().any(|e| matches!(
+            e,
+            ConsumerEvent::Error {
+                partition: 0,
+                error: flv_core::client::ClientError::NoLeader { partition: 0, .. },
+            }
+        )),
+        "{others:?}"
+    );
+    assert!(
+        others.iter().any(|e| matches!(e, ConsumerEvent::End)),
+        "{others:?}"
+    );
+    assert!(
+        waited >= Duration::from_secs(10) && waited < Duration::from_secs(15),
+        "failed after {waited:?}"
+    );
+    // The continuous consumer is still waiting, and reads everything once the SPU is back.
+    let (records, others) = sim.consume(follow, 1, Duration::from_secs(30));
+    assert!(records.is_empty() && others.is_empty(), "{others:?}");
+    sim.cluster.restart_spu(leader, sim.now);
+    let (records, others) = sim.consume(follow, 5, Duration::from_secs(60));
+    assert_eq!(values(&records), vec![0, 1, 2, 3, 4], "{others:?}");
+}

@@ -284,6 +284,11 @@ pub struct ConsumerConfig {
     pub retry_backoff: BackoffConfig,
     /// Restarts of a partition stream without progress before it fails (`None` = forever).
     pub max_retries: Option<u32>,
+    /// How long a partition stream that ends (`disable_continuous`) waits for a reachable
+    /// leader (none elected, or its SPU down) before it fails with
+    /// [`ClientError::NoLeader`](crate::client::ClientError::NoLeader); `None` = forever.
+    /// A continuous stream always waits: it resumes when a leader comes back.
+    pub leader_wait: Option<Duration>,
     /// SmartModules applied by the SPU (not serialised).
     #[serde(skip)]
     pub smartmodules: Vec<SmartModuleInvocation>,
@@ -310,6 +315,7 @@ impl Default for ConsumerConfig {
                 jitter: 0.2,
             },
             max_retries: Some(100),
+            leader_wait: Some(Duration::from_secs(30)),
             smartmodules: Vec::new(),
         }
     }

@@ -98,6 +98,19 @@ pub enum ClientError {
     /// Metadata did not arrive in time.
     #[error("no metadata from the SC within {0:?}")]
     MetadataTimeout(Duration),
+    /// A partition had no reachable leader (none elected, or its SPU down) for as long as
+    /// a stream that ends waits for one ([`ConsumerConfig::leader_wait`](crate::client::ConsumerConfig::leader_wait)).
+    #[error("partition {topic}-{partition} has had no reachable leader for {waited:.1?}{}", leader.map(|l| format!(" (leader SPU {l} is unreachable)")).unwrap_or_default())]
+    NoLeader {
+        /// Topic.
+        topic: String,
+        /// Partition.
+        partition: u32,
+        /// The leader the SC names, if any.
+        leader: Option<i32>,
+        /// How long the stream waited.
+        waited: Duration,
+    },
     /// A received batch's records cannot be read (bad compression or record framing).
     #[error("cannot read the records of the batch at offset {base_offset}: {source}")]
     CorruptBatch {
@@ -198,6 +211,7 @@ impl ClientError {
             Self::UnsupportedVersion { .. }
             | Self::IncompatiblePlatform(_)
             | Self::TopicNotFound(_)
+            | Self::NoLeader { .. }
             | Self::PartitionNotFound { .. }
             | Self::DeliveryTimeout(_)
             | Self::ReplicasBehind { .. }

@@ -15,6 +15,7 @@
 //! `max_bytes` (up to `max_bytes_limit`).
 
 use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
 
 mod offsets;
 mod poll;
@@ -67,8 +68,12 @@ impl Consumer {
         if let CState::Waiting { deadline } = self.state {
             add(Some(deadline));
         }
+        let wait = self.leader_wait();
         for p in self.parts.values() {
             add(p.restart_at);
+            if let (Phase::Idle, Some(since), Some(wait)) = (p.phase, p.leaderless_since, wait) {
+                add(Some(since + wait));
+            }
         }
         add(self.flush_at);
         for op in self.flush_ops.values() {
@@ -80,6 +85,14 @@ impl Consumer {
     /// The most bytes buffered in one partition.
     pub(crate) fn max_buffered(&self) -> usize {
         self.parts.values().map(|p| p.buffered).max().unwrap_or(0)
+    }
+
+    /// How long a partition stream waits for a reachable leader: only streams that end.
+    fn leader_wait(&self) -> Option<Duration> {
+        self.config
+            .disable_continuous
+            .then_some(self.config.leader_wait)
+            .flatten()
     }
 
     pub(crate) fn is_failed(&self) -> bool {
@@ -223,6 +236,7 @@ impl Consumers {
                     backoff: c.config.retry_backoff.build(),
                     max_bytes: c.config.max_bytes,
                     last_error: None,
+                    leaderless_since: None,
                 },
             );
         }
@@ -310,7 +324,32 @@ impl Consumers {
             self.part_restart(net, id, partition, None, now);
             return;
         }
+        if p.phase == Phase::Idle
+            && let (Some(since), Some(wait)) = (p.leaderless_since, c.leader_wait())
+            && now >= since + wait
+        {
+            let error = ClientError::NoLeader {
+                topic,
+                partition,
+                leader,
+                waited: now.saturating_since(since),
+            };
+            if let Some(p) = self.part_mut(id, partition) {
+                p.leaderless_since = None;
+            }
+            self.part_finish(
+                net,
+                id,
+                partition,
+                ConsumerEvent::Error { partition, error },
+            );
+            self.check_consumer_end(net, id);
+            return;
+        }
         if p.phase != Phase::Idle || p.restart_at.is_some() {
+            if p.phase == Phase::Idle {
+                self.leaderless(id, partition, now);
+            }
             return;
         }
         let generation = p.generation;
@@ -338,9 +377,11 @@ impl Consumers {
         // consumer offset system topic.
         if !consumer_offset_done {
             let Some(off_leader) = net.metadata.leader(CONSUMER_OFFSET_TOPIC, 0) else {
+                self.leaderless(id, partition, now);
                 return;
             };
             let Some(conn) = self.ready_spu_conn(net, id, partition, off_leader, now) else {
+                self.leaderless(id, partition, now);
                 return;
             };
             let body = AnyRequest::FetchConsumerOffsets(FetchConsumerOffsetsRequest {
@@ -360,9 +401,11 @@ impl Consumers {
             return;
         }
         let Some(leader) = leader else {
+            self.leaderless(id, partition, now);
             return;
         };
         let Some(conn) = self.ready_spu_conn(net, id, partition, leader, now) else {
+            self.leaderless(id, partition, now);
             return;
         };
         if !resolved {
@@ -416,6 +459,16 @@ impl Consumers {
         if let Some(p) = self.part_mut(id, partition) {
             p.phase = phase;
             p.conn = conn;
+            if phase != Phase::Idle {
+                p.leaderless_since = None;
+            }
+        }
+    }
+
+    /// Notes that an idle stream found no reachable leader to start on (from the first time).
+    fn leaderless(&mut self, id: ConsumerId, partition: u32, now: Instant) {
+        if let Some(p) = self.part_mut(id, partition) {
+            p.leaderless_since.get_or_insert(now);
         }
     }
 

@@ -63,6 +63,8 @@ pub(crate) struct PartStream {
     pub backoff: Backoff,
     pub max_bytes: i32,
     pub last_error: Option<ClientError>,
+    /// Since when the stream, idle, has found no reachable leader to start on.
+    pub leaderless_since: Option<Instant>,
 }
 
 impl PartStream {
