@@ -177,10 +177,10 @@ impl Stores {
     ) -> ObjectListResponse {
         match kind {
             ObjectKind::Topic => {
-                ObjectListResponse::Topic(self.topic.list(filters, |m| system || !m.spec.system))
+                ObjectListResponse::Topic(self.topic.list(filters, |m| m.spec.system == system))
             }
             ObjectKind::Partition => ObjectListResponse::Partition(
-                self.partition.list(filters, |m| system || !m.spec.system),
+                self.partition.list(filters, |m| m.spec.system == system),
             ),
             ObjectKind::Spu => ObjectListResponse::Spu(self.spu.list(filters, |_| true)),
             ObjectKind::CustomSpu => {
