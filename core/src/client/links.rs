@@ -8,8 +8,6 @@ use super::error::ClientError;
 use super::event::{ConnId, Event, IoCommand, Peer};
 use super::net::{Net, Routed, SpuLink, SpuWait};
 use crate::protocol::message::AnyRequest;
-use crate::protocol::sc::ObjectWatchRequest;
-use crate::protocol::sc::objects::ObjectKind;
 use crate::time::Instant;
 
 impl Net {
@@ -107,7 +105,8 @@ impl Net {
     }
 
     /// Opens the SC connection unless it is open or failed for good; returns the new
-    /// connection, on which the caller queues the application's watches before
+    /// connection, on which the caller queues, until the handshake ends, the metadata
+    /// watches and the application's watches before
     /// [`flush_sc_backlog`](Self::flush_sc_backlog).
     pub(super) fn connect_sc(&mut self, now: Instant) -> Option<ConnId> {
         if self.sc.conn.is_some() || self.sc.fatal.is_some() {
@@ -117,12 +116,6 @@ impl Net {
         let name = self.config.tls_domain.clone();
         let id = self.open_conn(Peer::Sc, addr, name, now);
         self.sc.conn = Some(id);
-        // Queued until the handshake ends, in this order: metadata watches first (as the
-        // official client), then the application's watches and waiting admin requests.
-        for kind in [ObjectKind::Spu, ObjectKind::Partition, ObjectKind::Topic] {
-            let body = AnyRequest::Watch(ObjectWatchRequest::new(kind));
-            self.submit(id, Tag::MetaWatch, body, true, now);
-        }
         Some(id)
     }
 
@@ -225,7 +218,6 @@ impl Net {
             Peer::Sc => {
                 if self.sc.conn == Some(conn) {
                     self.sc.conn = None;
-                    self.metadata.unsync();
                     if matches!(error, ClientError::IncompatiblePlatform(_)) {
                         self.sc.fatal = Some(error.clone());
                         for (tag, _, _) in std::mem::take(&mut self.sc.backlog) {

@@ -88,6 +88,7 @@ mod event;
 mod ids;
 mod links;
 mod metadata;
+mod metasync;
 mod net;
 mod producer;
 mod records;
@@ -121,16 +122,18 @@ use admin::Admin;
 use conn::{Conn, ConnOutput};
 use consumer::Consumers;
 pub(crate) use ids::{ConsumerReq, Tag};
+use metasync::MetaSync;
 use net::{Net, Routed};
 use producer::Producers;
 
 /// The client state machine. See the [module documentation](self).
 ///
-/// It routes: the connections and links live in `net`, and each component (producers,
-/// consumers, admin) owns its state, its timers and the answers to its requests.
+/// It routes: the connections and links live in `net`, and each component (metadata,
+/// producers, consumers, admin) owns its state, its timers and the answers to its requests.
 #[derive(Debug)]
 pub struct Client {
     net: Net,
+    meta: MetaSync,
     producers: Producers,
     consumers: Consumers,
     admin: Admin,
@@ -141,6 +144,7 @@ impl Client {
     pub fn new(config: ClientConfig, now: Instant) -> Self {
         let mut client = Self {
             net: Net::new(config),
+            meta: MetaSync::default(),
             producers: Producers::new(now),
             consumers: Consumers::default(),
             admin: Admin::default(),
@@ -299,6 +303,7 @@ impl Client {
     /// watches, the application's watches and the requests waiting for it, in this order.
     fn connect_sc(&mut self, now: Instant) {
         if let Some(id) = self.net.connect_sc(now) {
+            self.meta.sc_ready(&mut self.net, id, now);
             self.admin.sc_ready(&mut self.net, id, now);
             self.net.flush_sc_backlog(id, now);
         }
@@ -328,7 +333,10 @@ impl Client {
                 ) => self.on_failed(tag, error, written, now),
                 Routed::Conn(conn, ConnOutput::Closed(error)) => {
                     match self.net.on_closed(conn, error, now) {
-                        Some(Peer::Sc) => self.producers.metadata_changed(&mut self.net),
+                        Some(Peer::Sc) => {
+                            self.meta.sc_closed(&mut self.net);
+                            self.producers.metadata_changed(&mut self.net);
+                        }
                         Some(Peer::Spu(_)) => self.pump_all(now),
                         None => {}
                     }
@@ -343,12 +351,7 @@ impl Client {
         match tag {
             Tag::Probe => {}
             Tag::MetaWatch => {
-                if let AnyResponse::Watch(update) = body {
-                    net.metadata.apply(update);
-                    if net.metadata.is_synced() && !net.sc.announced {
-                        net.sc.announced = true;
-                        net.events.push_back(Event::MetadataReady);
-                    }
+                if self.meta.handle_response(net, body) {
                     self.producers.metadata_changed(net);
                     self.pump_all(now);
                 }
@@ -363,7 +366,8 @@ impl Client {
     fn on_failed(&mut self, tag: Tag, error: ClientError, written: bool, now: Instant) {
         let net = &mut self.net;
         match tag {
-            Tag::MetaWatch | Tag::Probe => {}
+            Tag::Probe => {}
+            Tag::MetaWatch => self.meta.handle_failed(&error),
             Tag::Admin(req) => self.admin.handle_failed(net, req, error),
             Tag::Producer(req) => self.producers.handle_failed(net, req, error, written, now),
             Tag::Consumer(req) => self.consumers.handle_failed(net, req, error, now),

@@ -1,8 +1,8 @@
 //! What every component works through: the connections and links, the metadata, the
 //! client-wide settings, and the outbox of events and connection outputs.
 //!
-//! A component (producers, consumers, admin) gets `&mut Net` as an argument: it reads the
-//! metadata and the configuration, sends its requests with [`Net::submit`] (or
+//! A component (metadata, producers, consumers, admin) gets `&mut Net` as an argument: it
+//! reads the metadata and the configuration, sends its requests with [`Net::submit`] (or
 //! [`Net::send_sc`]) tagged with its own [`Tag`], and pushes application events. It never
 //! sees the other components: what a request's answer or failure means is decided by the
 //! component that owns its tag, once [`Client`](super::Client) routes it there. Outputs of
@@ -169,7 +169,6 @@ pub(crate) struct ScLink {
     pub(super) backoff: Backoff,
     pub(super) retry_at: Option<Instant>,
     pub(super) fatal: Option<ClientError>,
-    pub(super) announced: bool,
     /// Admin requests waiting for a connection: (tag, request, deadline).
     pub(super) backlog: Vec<(Tag, AnyRequest, Instant)>,
 }
@@ -200,7 +199,6 @@ impl ScLink {
             backoff,
             retry_at: None,
             fatal: None,
-            announced: false,
             backlog: Vec::new(),
         }
     }
