@@ -159,7 +159,7 @@ pub(crate) async fn partition_consumer(t: &mut Transcript) -> anyhow::Result<()>
     let fluvio = Fluvio::connect().await?;
     let consumer = fluvio.partition_consumer("batch", 0).await?;
     let stream = consumer.stream(Offset::absolute(8)?).await?;
-    let records: Vec<_> = stream.take(2).collect().await;
+    let records: Vec<Result<Record, ErrorCode>> = stream.take(2).collect().await;
     for record in records {
         let record = record?;
         t.push(format!(
