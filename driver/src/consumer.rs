@@ -29,7 +29,11 @@
 
 use std::time::Duration;
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use flv_core::client::{ClientError, ConsumerConfig, Offset};
+use flv_core::error_code::ErrorCode;
 use flv_core::spu::Isolation;
 use flv_core::spu::SmartModuleInvocation;
 use futures_core::Stream;
@@ -70,18 +74,92 @@ impl From<flv_core::spu::consumer_offset::ConsumerOffset> for ConsumerOffset {
     }
 }
 
-/// The future of [`ConsumerStream::offset_commit`] and [`ConsumerStream::offset_flush`].
-pub type ConsumerBoxFuture<'a> = BoxFuture<'a, Result<()>>;
+/// The future of [`ConsumerStream::offset_commit`] and [`ConsumerStream::offset_flush`]:
+/// it fails with an [`ErrorCode`], as upstream's.
+pub type ConsumerBoxFuture<'a> = BoxFuture<'a, std::result::Result<(), ErrorCode>>;
 
 /// A stream of records with offset management (the official trait of that name),
-/// implemented by [`crate::ConsumerStream`].
-pub trait ConsumerStream: Stream<Item = Result<ConsumerRecord>> + Unpin {
+/// implemented by [`OfficialConsumerStream`]: its items and its offset methods fail with an
+/// [`ErrorCode`], as upstream's (flv's own [`crate::ConsumerStream`] fails with flv's
+/// [`Error`], with inherent `offset_commit` / `offset_flush`).
+pub trait ConsumerStream:
+    Stream<Item = std::result::Result<ConsumerRecord, ErrorCode>> + Unpin
+{
     /// Marks the records yielded so far as consumed; [`offset_flush`](Self::offset_flush)
-    /// stores them (at once with the manual strategy, periodically with auto).
+    /// stores them (at once with the manual strategy, periodically with auto). Fails with
+    /// [`ErrorCode::OffsetManagementDisabled`] without an offset strategy, as upstream.
     fn offset_commit(&mut self) -> ConsumerBoxFuture<'_>;
 
     /// Stores the committed offsets in the cluster and waits for the answer.
     fn offset_flush(&mut self) -> ConsumerBoxFuture<'_>;
+}
+
+/// The official client's consumer stream, made by
+/// [`Fluvio::consumer_with_config`](crate::Fluvio::consumer_with_config) from a
+/// [`ConsumerConfigExt`]: flv's [`crate::ConsumerStream`] whose failures are the
+/// [`ErrorCode`]s upstream yields (a server's code as it is; any other failure as
+/// [`ErrorCode::Other`] with flv's message; [`into_inner`](Self::into_inner) gives flv's
+/// stream and its typed errors back).
+#[derive(Debug)]
+pub struct OfficialConsumerStream {
+    inner: crate::ConsumerStream,
+    managed: bool,
+}
+
+impl OfficialConsumerStream {
+    /// flv's stream under it, whose items and methods fail with flv's [`Error`].
+    pub fn into_inner(self) -> crate::ConsumerStream {
+        self.inner
+    }
+
+    /// The metrics of the client this consumer belongs to.
+    pub fn metrics(&self) -> crate::ClientMetrics {
+        self.inner.metrics()
+    }
+
+    /// Closes the consumer; with offset management, stores its offsets first and waits.
+    pub async fn close(self) -> Result<()> {
+        self.inner.close().await
+    }
+}
+
+impl Stream for OfficialConsumerStream {
+    type Item = std::result::Result<ConsumerRecord, ErrorCode>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.get_mut().inner)
+            .poll_next(cx)
+            .map(|item| item.map(|r| r.map_err(ErrorCode::from)))
+    }
+}
+
+impl ConsumerStream for OfficialConsumerStream {
+    fn offset_commit(&mut self) -> ConsumerBoxFuture<'_> {
+        let done = if self.managed {
+            self.inner.offset_commit_now().map_err(ErrorCode::from)
+        } else {
+            Err(ErrorCode::OffsetManagementDisabled)
+        };
+        Box::pin(std::future::ready(done))
+    }
+
+    fn offset_flush(&mut self) -> ConsumerBoxFuture<'_> {
+        if !self.managed {
+            return Box::pin(std::future::ready(Err(ErrorCode::OffsetManagementDisabled)));
+        }
+        Box::pin(async move { self.inner.flush_offsets().await.map_err(ErrorCode::from) })
+    }
+}
+
+/// The [`ErrorCode`] the official consumer reports for a failure: the server's code
+/// as it is, any other failure as [`ErrorCode::Other`] with flv's message.
+impl From<Error> for ErrorCode {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Client(ClientError::Server(code) | ClientError::Admin { code, .. }) => code,
+            other => Self::Other(other.to_string()),
+        }
+    }
 }
 
 /// How often a consumer retries a partition that failed (the official `RetryMode`).
@@ -138,20 +216,40 @@ impl ConsumerConfigExt {
     }
 }
 
-/// What a consumer may be made from: flv's [`ConsumerConfig`] or the official
-/// [`ConsumerConfigExt`].
+/// What a consumer may be made from: flv's [`ConsumerConfig`] (giving flv's
+/// [`crate::ConsumerStream`]) or the official [`ConsumerConfigExt`] (giving the official
+/// [`OfficialConsumerStream`]).
 pub trait IntoConsumerConfig {
+    /// The stream a consumer of this configuration is.
+    type Stream;
+
     /// flv's configuration, or why there is none.
     fn into_consumer_config(self) -> Result<ConsumerConfig>;
+
+    /// The stream of this kind of configuration, over flv's stream.
+    fn stream(inner: crate::ConsumerStream) -> Self::Stream;
 }
 
 impl IntoConsumerConfig for ConsumerConfig {
+    type Stream = crate::ConsumerStream;
+
     fn into_consumer_config(self) -> Result<ConsumerConfig> {
         Ok(self)
+    }
+
+    fn stream(inner: crate::ConsumerStream) -> Self::Stream {
+        inner
     }
 }
 
 impl IntoConsumerConfig for ConsumerConfigExt {
+    type Stream = OfficialConsumerStream;
+
+    fn stream(inner: crate::ConsumerStream) -> Self::Stream {
+        let managed = inner.offset_management() != OffsetManagementStrategy::None;
+        OfficialConsumerStream { inner, managed }
+    }
+
     fn into_consumer_config(self) -> Result<ConsumerConfig> {
         if let Some(mirror) = self.mirror {
             return Err(invalid(format!(

@@ -107,6 +107,10 @@ pub enum Error {
     /// The client (or this handle) was closed.
     #[error("the client is closed")]
     Closed,
+    /// An offset below zero was given to `Offset::absolute` (the official
+    /// `FluvioError::NegativeOffset`): what its `NegativeOffset` becomes after `?`.
+    #[error("Attempted to create negative offset: {0}")]
+    NegativeOffset(i64),
 }
 
 impl Error {
@@ -256,10 +260,19 @@ pub(crate) fn from_client(error: ClientError) -> Error {
     }
 }
 
-/// `Offset::absolute(-1)?` in a function returning flv's [`Error`].
+/// `Offset::absolute(-1)?` in a function returning flv's [`Error`]: the official
+/// `FluvioError::NegativeOffset(-1)`.
 impl From<flv_core::official::NegativeOffset> for Error {
     fn from(e: flv_core::official::NegativeOffset) -> Self {
-        Self::Client(ClientError::Misuse(Misuse::InvalidConfig(e.to_string())))
+        Self::NegativeOffset(e.0)
+    }
+}
+
+/// A server's code (as the official consumer stream fails with) in a function returning
+/// flv's [`Error`]: [`Error::Client`] with [`ClientError::Server`].
+impl From<ErrorCode> for Error {
+    fn from(code: ErrorCode) -> Self {
+        Self::Client(ClientError::Server(code))
     }
 }
 
@@ -341,6 +354,7 @@ impl Error {
             },
             Error::NoRuntime(_) => "NO_RUNTIME".into(),
             Error::Closed => "CLOSED".into(),
+            Error::NegativeOffset(_) => "INVALID_CONFIG".into(),
         }
     }
 }
@@ -407,6 +421,32 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[test]
+    fn official_consumer_codes_keep_the_server_code() {
+        let out_of_range = Error::Client(ClientError::Server(ErrorCode::OffsetOutOfRange));
+        assert_eq!(ErrorCode::from(out_of_range), ErrorCode::OffsetOutOfRange);
+        let admin = Error::Client(ClientError::Admin {
+            code: ErrorCode::TopicNotFound,
+            message: None,
+        });
+        assert_eq!(ErrorCode::from(admin), ErrorCode::TopicNotFound);
+        assert_eq!(
+            ErrorCode::from(Error::Closed),
+            ErrorCode::Other("the client is closed".into())
+        );
+        assert!(matches!(
+            Error::from(ErrorCode::OffsetOutOfRange),
+            Error::Client(ClientError::Server(ErrorCode::OffsetOutOfRange))
+        ));
+        let negative = Error::from(flv_core::official::NegativeOffset(-1));
+        assert!(matches!(negative, Error::NegativeOffset(-1)));
+        assert_eq!(
+            negative.to_string(),
+            "Attempted to create negative offset: -1"
+        );
+        assert_eq!(negative.code(), "INVALID_CONFIG");
+    }
 
     #[test]
     fn codes_name_the_cause() {

@@ -192,13 +192,17 @@ impl<R: Runtime> Fluvio<R> {
 
     /// A consumer of the partitions `config` selects (flv's [`ConsumerConfig`](flv_core::client::ConsumerConfig) or the
     /// official [`ConsumerConfigExt`](crate::consumer::ConsumerConfigExt)): a
-    /// [`futures_core::Stream`] of records (see [`ConsumerStream`]). Fails at once if the
-    /// topic does not exist.
-    pub async fn consumer_with_config(
+    /// [`futures_core::Stream`] of records: flv's [`ConsumerStream`] (failing with flv's
+    /// errors) for a `ConsumerConfig`, the official
+    /// [`OfficialConsumerStream`](crate::consumer::OfficialConsumerStream) (failing with
+    /// `ErrorCode`s, as upstream) for a `ConsumerConfigExt`. Fails at once if the topic does
+    /// not exist.
+    pub async fn consumer_with_config<C: IntoConsumerConfig>(
         &self,
-        config: impl IntoConsumerConfig,
-    ) -> Result<ConsumerStream> {
-        ConsumerStream::create(self.inner.clone(), config.into_consumer_config()?)
+        config: C,
+    ) -> Result<C::Stream> {
+        let config = config.into_consumer_config()?;
+        ConsumerStream::create(self.inner.clone(), config).map(C::stream)
     }
 
     /// The consumer offsets stored in the cluster (the official `Fluvio::consumer_offsets`).

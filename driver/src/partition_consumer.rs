@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use flv_core::client::{ConsumerConfig, Offset};
 
+use crate::consumer::{ConsumerConfigExt, IntoConsumerConfig, OfficialConsumerStream};
 use crate::error::Result;
 use crate::fluvio::Fluvio;
 use crate::metrics::ClientMetrics;
@@ -53,11 +54,14 @@ impl<R: Runtime> PartitionConsumer<R> {
         self.fluvio.metrics()
     }
 
-    /// The records of the partition from `offset` on, continuously. Fails at once if
-    /// the topic does not exist.
-    pub async fn stream(&self, offset: Offset) -> Result<ConsumerStream> {
-        self.stream_with_config(offset, ConsumerConfig::new(self.topic.clone(), offset))
-            .await
+    /// The records of the partition from `offset` on, continuously; they fail with an
+    /// `ErrorCode`, as upstream's (see [`OfficialConsumerStream`]). Fails at once if the
+    /// topic does not exist.
+    pub async fn stream(&self, offset: Offset) -> Result<OfficialConsumerStream> {
+        let stream = self
+            .stream_with_config(offset, ConsumerConfig::new(self.topic.clone(), offset))
+            .await?;
+        Ok(<ConsumerConfigExt as IntoConsumerConfig>::stream(stream))
     }
 
     /// As [`stream`](Self::stream), with the other settings of `config` (flv's

@@ -192,6 +192,21 @@ impl ConsumerStream {
         Ok(())
     }
 
+    /// Marks every record yielded so far as consumed (manual offset management).
+    pub async fn offset_commit(&mut self) -> Result<()> {
+        self.offset_commit_now()
+    }
+
+    /// Stores the committed offsets in the cluster and waits for the answer.
+    pub async fn offset_flush(&mut self) -> Result<()> {
+        self.flush_offsets().await
+    }
+
+    /// How this consumer's offsets are managed.
+    pub fn offset_management(&self) -> OffsetManagement {
+        self.mode
+    }
+
     /// Stores the committed offsets in the cluster and waits for the answer.
     pub(crate) async fn flush_offsets(&self) -> Result<()> {
         let op = {
@@ -240,17 +255,6 @@ impl ConsumerStream {
             Some(op) => SlotFuture::new(self.inner.clone(), op, |s| &mut s.offset_flushes).await,
             None => Ok(()),
         }
-    }
-}
-
-impl crate::consumer::ConsumerStream for ConsumerStream {
-    fn offset_commit(&mut self) -> crate::consumer::ConsumerBoxFuture<'_> {
-        let done = self.offset_commit_now();
-        Box::pin(std::future::ready(done))
-    }
-
-    fn offset_flush(&mut self) -> crate::consumer::ConsumerBoxFuture<'_> {
-        Box::pin(self.flush_offsets())
     }
 }
 

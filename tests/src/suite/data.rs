@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use flv_driver::consumer::ConsumerStream as _;
 use flv_driver::{
     Compression, ConsumerConfig, DeliverySemantic, Isolation, Offset, OffsetManagement,
     ProducerConfig, RecordKey, RetryPolicy, Runtime,

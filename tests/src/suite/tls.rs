@@ -3,7 +3,6 @@
 //! client certificate of another CA.
 
 use flv_driver::config::{ClusterConfig, TlsCerts, TlsConfig, TlsPolicy};
-use flv_driver::consumer::ConsumerStream as _;
 use flv_driver::core::sc::topic::{PartitionMap, ReplicaSpec};
 use flv_driver::{
     ConsumerConfig, Error, Fluvio, Offset, OffsetManagement, ProducerConfig, Runtime, TlsFailure,

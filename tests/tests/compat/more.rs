@@ -1,9 +1,11 @@
 //! More programs of the official API (see `programs.rs`): matching its errors,
-//! `metrics()`, the deprecated `PartitionConsumer` and `FluvioAdmin::create_with_config`.
+//! `metrics()`, the deprecated `PartitionConsumer` and `FluvioAdmin::create_with_config`,
+//! and the consumer stream's `ErrorCode`s.
 
 use std::sync::atomic::Ordering;
 
-use fluvio::consumer::{ConsumerConfigExtBuilder, Record};
+use fluvio::consumer::{ConsumerConfigExtBuilder, ConsumerStream, Record};
+use fluvio::dataplane::link::ErrorCode;
 use fluvio::dataplane::record::RecordData;
 use fluvio::metadata::objects::CommonCreateRequest;
 use fluvio::metadata::topic::TopicSpec;
@@ -53,6 +55,7 @@ fn describe(e: Option<&FluvioError>) -> String {
             format!("PartitionNotFound({topic}, {p})")
         }
         Some(FluvioError::Producer(p)) => format!("Producer({})", describe_producer(Some(p))),
+        Some(FluvioError::NegativeOffset(n)) => format!("NegativeOffset({n})"),
         Some(_) => "another FluvioError".into(),
         None => "not a FluvioError".into(),
     }
@@ -156,7 +159,7 @@ pub(crate) async fn partition_consumer(t: &mut Transcript) -> anyhow::Result<()>
     let fluvio = Fluvio::connect().await?;
     let consumer = fluvio.partition_consumer("batch", 0).await?;
     let stream = consumer.stream(Offset::absolute(8)?).await?;
-    let records: Vec<_> = stream.take(2).collect().await;
+    let records: Vec<Result<Record, ErrorCode>> = stream.take(2).collect().await;
     for record in records {
         let record = record?;
         t.push(format!(
@@ -207,4 +210,73 @@ pub(crate) async fn create_with_config(t: &mut Transcript) -> anyhow::Result<()>
     names.sort();
     t.push(format!("create_with_config: {names:?}"));
     Ok(())
+}
+
+/// What user code of the official client makes of a consumer stream's `ErrorCode`.
+fn describe_code(r: &Result<(), ErrorCode>) -> String {
+    match r {
+        Ok(()) => "Ok".into(),
+        Err(ErrorCode::OffsetManagementDisabled) => "OffsetManagementDisabled".into(),
+        Err(ErrorCode::OffsetOutOfRange) => "OffsetOutOfRange".into(),
+        Err(ErrorCode::Other(_)) => "Other".into(),
+        Err(_) => "another ErrorCode".into(),
+    }
+}
+
+/// The consumer stream's items and offset methods fail with an `ErrorCode`, matched as
+/// such: `offset_commit` / `offset_flush` of a stream without a consumer id fail with
+/// `OffsetManagementDisabled`, and the records come as `Result<Record, ErrorCode>`.
+pub(crate) async fn stream_error_codes(t: &mut Transcript) -> anyhow::Result<()> {
+    let fluvio = Fluvio::connect().await?;
+    let config = ConsumerConfigExtBuilder::default()
+        .topic("key-value")
+        .partition(0)
+        .offset_start(Offset::absolute(1)?)
+        .disable_continuous(true)
+        .build()?;
+    let mut stream = fluvio.consumer_with_config(config).await?;
+    let mut records = 0;
+    loop {
+        let item: Option<Result<Record, ErrorCode>> = stream.next().await;
+        match item {
+            Some(Ok(_)) => records += 1,
+            Some(Err(ErrorCode::OffsetOutOfRange)) => {
+                t.push("stream error codes: OffsetOutOfRange".into());
+                break;
+            }
+            Some(Err(code)) => {
+                t.push(format!("stream error codes: {}", describe_code(&Err(code))));
+                break;
+            }
+            None => break,
+        }
+    }
+    t.push(format!(
+        "stream error codes: {records} records from offset 1"
+    ));
+    let commit = stream.offset_commit().await;
+    t.push(format!(
+        "stream error codes: offset_commit without a consumer id: {}",
+        describe_code(&commit)
+    ));
+    let flush = stream.offset_flush().await;
+    t.push(format!(
+        "stream error codes: offset_flush without a consumer id: {}",
+        describe_code(&flush)
+    ));
+    let negative = absolute_offset(-1);
+    t.push(format!(
+        "negative offset: {} ({})",
+        describe(negative.as_ref().err()),
+        negative
+            .as_ref()
+            .map_or_else(ToString::to_string, |_| "Ok".into())
+    ));
+    Ok(())
+}
+
+/// `Offset::absolute` in a function returning `FluvioError`, as user code writes it.
+fn absolute_offset(index: i64) -> Result<Offset, FluvioError> {
+    let offset = Offset::absolute(index)?;
+    Ok(offset)
 }

@@ -62,6 +62,7 @@ pub(crate) async fn run_all(sc_addr: &str, sleep: Sleep) -> anyhow::Result<Trans
     more::partition_consumer(&mut t).await?;
     more::create_with_config(&mut t).await?;
     more::record_references(&mut t).await?;
+    more::stream_error_codes(&mut t).await?;
     Ok(t)
 }
 

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use flv_tokio::consumer::ConsumerStream as _;
 use flv_tokio::{ConsumerConfig, ConsumerRecord, ConsumerStream};
 use futures_util::{FutureExt, StreamExt};
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
