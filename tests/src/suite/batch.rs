@@ -5,10 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use flv_driver::core::client::SendError;
 use flv_driver::{
-    ConsumerConfig, Error, Offset, Partitioner, PartitionerConfig, ProducerConfig, RecordKey,
-    Runtime, TopicProducerConfigBuilder,
+    ConsumerConfig, Error, Offset, Partitioner, PartitionerConfig, ProducerConfig, ProducerError,
+    RecordKey, Runtime, TopicProducerConfigBuilder,
 };
 
 use super::{
@@ -50,7 +49,7 @@ pub async fn send_batch_order_and_acks<R: Runtime>(rt: R) {
     assert!(
         matches!(
             outcomes[too_large],
-            Err(Error::Send(SendError::RecordTooLarge { .. }))
+            Err(Error::Producer(ProducerError::RecordTooLarge(..)))
         ),
         "the large record fails alone: {:?}",
         outcomes[too_large]
@@ -149,7 +148,10 @@ pub async fn send_batch_custom_partitioner<R: Runtime>(rt: R) {
         let expected = key(i).len() as u32;
         if expected == 3 {
             assert!(
-                matches!(outcome, Err(Error::Send(SendError::PartitionNotFound(3)))),
+                matches!(
+                    outcome,
+                    Err(Error::Producer(ProducerError::PartitionNotFound(3)))
+                ),
                 "record {i}: {outcome:?}"
             );
             continue;
