@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Harness, STEP, start_gateway};
+use common::{Harness, STEP, next_json, start_gateway};
 use flv_gateway::GatewayOptions;
 use flv_gateway::auth::Tokens;
 use flv_gateway::tls::TlsFiles;
@@ -332,23 +332,4 @@ async fn https_listener_and_a_tls_cluster() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("no certificate"), "{err}");
-}
-
-/// The next text message of a WebSocket as JSON, within one step.
-async fn next_json<S>(ws: &mut tokio_tungstenite::WebSocketStream<S>) -> Value
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-{
-    loop {
-        let msg = tokio::time::timeout(STEP, ws.next())
-            .await
-            .expect("a message within one step")
-            .expect("the socket stays open")
-            .unwrap();
-        match msg {
-            Message::Text(text) => return serde_json::from_str(&text).unwrap(),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("unexpected message {other:?}"),
-        }
-    }
 }

@@ -5,32 +5,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Harness, STEP, ndjson};
+use common::{Harness, STEP, ndjson, next_json};
 use flv_gateway::GatewayOptions;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
-
-/// The next JSON text message (fails the test after [`STEP`]).
-async fn next_json<S>(ws: &mut tokio_tungstenite::WebSocketStream<S>) -> Value
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-{
-    loop {
-        let msg = tokio::time::timeout(STEP, ws.next())
-            .await
-            .expect("a message in time")
-            .expect("the socket is open")
-            .expect("a good frame");
-        match msg {
-            Message::Text(t) => return serde_json::from_str(t.as_str()).expect("JSON message"),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("unexpected message {other:?}"),
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn websocket_replays_takes_a_record_acks_and_echoes_it_live() {

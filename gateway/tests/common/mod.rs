@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 use flv_gateway::{Gateway, GatewayOptions};
 use flv_mock_cluster::{MockClusterServer, ServerOptions};
 use flv_tokio::config::ClusterConfig;
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message;
 
 /// The bound of any one wait.
 pub(crate) const STEP: Duration = Duration::from_secs(30);
@@ -208,4 +210,23 @@ pub(crate) fn ndjson(text: &str) -> Vec<Value> {
         .filter(|l| !l.is_empty())
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect()
+}
+
+/// The next JSON text message (fails the test after [`STEP`]).
+pub(crate) async fn next_json<S>(ws: &mut tokio_tungstenite::WebSocketStream<S>) -> Value
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    loop {
+        let msg = tokio::time::timeout(STEP, ws.next())
+            .await
+            .expect("a message in time")
+            .expect("the socket is open")
+            .expect("a good frame");
+        match msg {
+            Message::Text(t) => return serde_json::from_str(t.as_str()).expect("JSON message"),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected message {other:?}"),
+        }
+    }
 }
