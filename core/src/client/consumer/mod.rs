@@ -347,9 +347,6 @@ impl Consumers {
             return;
         }
         if p.phase != Phase::Idle || p.restart_at.is_some() {
-            if p.phase == Phase::Idle {
-                self.leaderless(id, partition, now);
-            }
             return;
         }
         let generation = p.generation;
