@@ -109,6 +109,17 @@ fn check(sim: &mut Sim, topic: &str, p: ProducerId, sent: &[(SendId, usize)]) ->
 }
 
 /// Sends `n` records from `start`, one batch each.
+/// A follower (not the leader) of partition 0 of `topic`.
+fn a_follower(sim: &Sim, topic: &str) -> i32 {
+    let leader = sim.cluster.partition_leader(topic, 0).unwrap();
+    sim.cluster
+        .partition_replicas(topic, 0)
+        .unwrap()
+        .into_iter()
+        .find(|r| *r != leader)
+        .unwrap()
+}
+
 fn send_n(sim: &mut Sim, p: ProducerId, start: usize, n: usize, sent: &mut Vec<(SendId, usize)>) {
     for i in start..start + n {
         sent.push((sim.send(p, None, &value(i)), i));
@@ -189,14 +200,7 @@ fn server_timeouts(
 ) -> (Sim, ProducerId, Vec<(SendId, usize)>) {
     let mut sim = Sim::new(seed);
     sim.create_topic("to", 1, 3);
-    let leader = sim.cluster.partition_leader("to", 0).unwrap();
-    let follower = sim
-        .cluster
-        .partition_replicas("to", 0)
-        .unwrap()
-        .into_iter()
-        .find(|r| *r != leader)
-        .unwrap();
+    let follower = a_follower(&sim, "to");
     let p = sim.producer(
         "to",
         ProducerConfig {
@@ -276,14 +280,7 @@ fn elections_and_refusals_during_the_read_back() {
 fn a_replica_that_never_catches_up_fails_one_copy_naming_it() {
     let mut sim = Sim::new(7);
     sim.create_topic("off", 1, 3);
-    let leader = sim.cluster.partition_leader("off", 0).unwrap();
-    let follower = sim
-        .cluster
-        .partition_replicas("off", 0)
-        .unwrap()
-        .into_iter()
-        .find(|r| *r != leader)
-        .unwrap();
+    let follower = a_follower(&sim, "off");
     let p = sim.producer(
         "off",
         ProducerConfig {
@@ -328,14 +325,7 @@ fn a_server_timeout_answered_after_the_deadline_fails_not_committed_where_stored
     for seed in SEEDS {
         let mut sim = Sim::new(seed);
         sim.create_topic("late", 1, 3);
-        let leader = sim.cluster.partition_leader("late", 0).unwrap();
-        let follower = sim
-            .cluster
-            .partition_replicas("late", 0)
-            .unwrap()
-            .into_iter()
-            .find(|r| *r != leader)
-            .unwrap();
+        let follower = a_follower(&sim, "late");
         let p = sim.producer(
             "late",
             ProducerConfig {
